@@ -1,0 +1,3 @@
+using UsbPassd.Cli;
+
+return UsbPassctl.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,205 @@
+using static UsbPassd.Interop.Interop;
+
+namespace UsbPassd.Devices;
+
+/// <summary>
+/// Discovery: reads every USB device under <c>&lt;sysfs-root&gt;/bus/usb/devices</c>. Interfaces are
+/// not devices and are skipped; an entry that cannot be read becomes a <see cref="ScanProblem"/>
+/// and the rest of the bus is still listed.
+/// </summary>
+public sealed class SysfsScanner
+{
+    private const int TextBufferSize = 4096;       // a sysfs text attribute is at most one page
+    private const int DescriptorBufferSize = 65536; // wTotalLength is 16 bits
+
+    private readonly string _root;
+
+    public SysfsScanner(string sysfsRoot) => _root = sysfsRoot;
+
+    public string DevicesDirectory => Path.Combine(_root, "bus", "usb", "devices");
+
+    public DeviceScan Scan()
+    {
+        string directory = DevicesDirectory;
+        List<string> names;
+        try
+        {
+            names = [.. Directory.EnumerateFileSystemEntries(directory).Select(Path.GetFileName).OfType<string>()];
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return new DeviceScan(_root, BusPresent: false, [], []);
+        }
+
+        var devices = new List<UsbDevice>(names.Count / 2);
+        var skipped = new List<ScanProblem>();
+        var interfacesOf = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (string name in names)
+        {
+            int colon = name.IndexOf(':');
+            if (colon > 0)
+            {
+                if (!interfacesOf.TryGetValue(name[..colon], out List<string>? list))
+                {
+                    interfacesOf[name[..colon]] = list = [];
+                }
+
+                list.Add(name);
+            }
+        }
+
+        var reader = new DeviceReader(directory);
+        foreach (string name in names)
+        {
+            if (name.Contains(':'))
+            {
+                continue;
+            }
+
+            if (!UsbPortPath.TryParse(name, out UsbPortPath? port))
+            {
+                skipped.Add(new ScanProblem(name, "not a USB device name (expected usbB or B-P.P...); skipped"));
+                continue;
+            }
+
+            interfacesOf.TryGetValue(name, out List<string>? interfaceNames);
+            try
+            {
+                devices.Add(reader.Read(port.Value, interfaceNames));
+            }
+            catch (ScanSkipException e)
+            {
+                skipped.Add(new ScanProblem(name, e.Message));
+            }
+            catch (SysfsException e)
+            {
+                skipped.Add(new ScanProblem(name, $"{e.Message}; skipped"));
+            }
+        }
+
+        return new DeviceScan(_root, BusPresent: true, devices, skipped);
+    }
+
+    private sealed class ScanSkipException(string message) : Exception(message);
+
+    /// <summary>Reads one device; holds the buffers so a scan allocates them once.</summary>
+    private sealed class DeviceReader(string devicesDirectory)
+    {
+        private readonly byte[] _text = new byte[TextBufferSize];
+        private readonly byte[] _descriptors = new byte[DescriptorBufferSize];
+
+        public UsbDevice Read(UsbPortPath port, List<string>? interfaceNames)
+        {
+            string path = Path.Combine(devicesDirectory, port.Name);
+            using SysfsDirectory dir = SysfsDirectory.TryOpen(path, out int errno)
+                ?? throw new ScanSkipException(errno switch
+                {
+                    Errno.ENOENT => "dangling link (the device directory it points to does not exist); skipped",
+                    Errno.ENOTDIR => "not a directory; skipped",
+                    _ => $"cannot open: {Libc.StrError(errno)}; skipped",
+                });
+
+            ushort vendor = RequireHex16(dir, SysfsAttributes.IdVendor);
+            ushort product = RequireHex16(dir, SysfsAttributes.IdProduct);
+            byte deviceClass = RequireHex8(dir, SysfsAttributes.DeviceClass);
+            int bus = RequireDecimal(dir, SysfsAttributes.BusNumber);
+            int devnum = RequireDecimal(dir, SysfsAttributes.DeviceNumber);
+            string? maxChild = Text(dir, SysfsAttributes.MaxChild);
+            string? authorized = Text(dir, SysfsAttributes.Authorized);
+
+            return new UsbDevice
+            {
+                Port = port,
+                Bus = bus,
+                DeviceNumber = devnum,
+                DevPath = Text(dir, SysfsAttributes.DevPath),
+                SysfsPath = ResolveSysfsPath(path),
+                VendorId = vendor,
+                ProductId = product,
+                BcdDevice = SysfsValues.TryHex16(Text(dir, SysfsAttributes.BcdDevice), out ushort bcd) ? bcd : null,
+                DeviceClass = deviceClass,
+                DeviceSubClass = SysfsValues.TryHex8(Text(dir, SysfsAttributes.DeviceSubClass), out byte sub) ? sub : null,
+                DeviceProtocol = SysfsValues.TryHex8(Text(dir, SysfsAttributes.DeviceProtocol), out byte proto) ? proto : null,
+                Speed = Text(dir, SysfsAttributes.Speed),
+                Serial = Text(dir, SysfsAttributes.Serial),
+                Manufacturer = Text(dir, SysfsAttributes.Manufacturer),
+                Product = Text(dir, SysfsAttributes.Product),
+                Removable = Text(dir, SysfsAttributes.Removable),
+                Authorized = authorized switch { "1" => true, "0" => false, _ => null },
+                MaxChild = SysfsValues.TryDecimal(maxChild, out int children) ? children : null,
+                Interfaces = ReadInterfaces(dir, interfaceNames),
+            };
+        }
+
+        private UsbInterface[] ReadInterfaces(SysfsDirectory dir, List<string>? interfaceNames)
+        {
+            int n = dir.Read(SysfsAttributes.Descriptors, _descriptors);
+            int? active = SysfsValues.TryDecimal(Text(dir, SysfsAttributes.ConfigurationValue), out int value) ? value : null;
+            if (n > 0 && UsbDescriptors.TryParseInterfaces(_descriptors.AsSpan(0, n), active, out UsbInterface[] parsed))
+            {
+                return parsed;
+            }
+
+            // No usable descriptors (very old kernel, odd tree): fall back to the interface directories.
+            var found = new List<UsbInterface>();
+            foreach (string name in interfaceNames ?? [])
+            {
+                int dot = name.LastIndexOf('.');
+                using SysfsDirectory? iface = SysfsDirectory.TryOpen(Path.Combine(devicesDirectory, name), out _);
+                if (iface is null || !int.TryParse(name.AsSpan(dot + 1), out int number)
+                    || !SysfsValues.TryHex8(Text(iface, SysfsAttributes.InterfaceClass), out byte cls))
+                {
+                    continue;
+                }
+
+                SysfsValues.TryHex8(Text(iface, SysfsAttributes.InterfaceSubClass), out byte sub);
+                SysfsValues.TryHex8(Text(iface, SysfsAttributes.InterfaceProtocol), out byte proto);
+                found.Add(new UsbInterface(number, cls, sub, proto));
+            }
+
+            return [.. found.OrderBy(i => i.Number)];
+        }
+
+        private string? Text(SysfsDirectory dir, ReadOnlySpan<byte> nameZ) => dir.ReadText(nameZ, _text);
+
+        private string RequireText(SysfsDirectory dir, ReadOnlySpan<byte> nameZ) =>
+            Text(dir, nameZ) ?? throw new ScanSkipException($"{SysfsAttributes.Name(nameZ)} is missing; skipped");
+
+        private ushort RequireHex16(SysfsDirectory dir, ReadOnlySpan<byte> nameZ)
+        {
+            string text = RequireText(dir, nameZ);
+            return SysfsValues.TryHex16(text, out ushort v) ? v
+                : throw new ScanSkipException($"{SysfsAttributes.Name(nameZ)} is '{Printable(text)}', expected 4 hex digits; skipped");
+        }
+
+        private byte RequireHex8(SysfsDirectory dir, ReadOnlySpan<byte> nameZ)
+        {
+            string text = RequireText(dir, nameZ);
+            return SysfsValues.TryHex8(text, out byte v) ? v
+                : throw new ScanSkipException($"{SysfsAttributes.Name(nameZ)} is '{Printable(text)}', expected 2 hex digits; skipped");
+        }
+
+        private int RequireDecimal(SysfsDirectory dir, ReadOnlySpan<byte> nameZ)
+        {
+            string text = RequireText(dir, nameZ);
+            return SysfsValues.TryDecimal(text, out int v) ? v
+                : throw new ScanSkipException($"{SysfsAttributes.Name(nameZ)} is '{Printable(text)}', expected a decimal number; skipped");
+        }
+
+        // The link target is ../../../devices/...; the part from /devices on is the kernel's DEVPATH.
+        private static string? ResolveSysfsPath(string entry)
+        {
+            string? target = new FileInfo(entry).LinkTarget;
+            if (target is null)
+            {
+                return null;
+            }
+
+            int at = target.IndexOf("/devices/", StringComparison.Ordinal);
+            return at < 0 ? null : target[at..].TrimEnd('/');
+        }
+
+        private static string Printable(string text) =>
+            text.Length > 40 ? text[..40] + "…" : text.ReplaceLineEndings("\\n");
+    }
+}

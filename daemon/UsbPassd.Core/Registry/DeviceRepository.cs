@@ -1,0 +1,188 @@
+using System.Text.Json;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using UsbPassd.Devices;
+using UsbPassd.Protocol;
+
+namespace UsbPassd.Registry;
+
+/// <summary>All SQL about <c>usb_devices</c> and its history.</summary>
+public sealed class DeviceRepository(RegistryDatabase database, UsbIds names, TimeProvider? clock = null)
+{
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
+    private const string Columns = """
+        created_at, updated_at, deleted_at, deleted, id, compute_node_id, address, product_id, vendor_id,
+        bus_id, device_id, port_id, dev_id, status, extra_info, instance_uuid, previous_id, serial, present,
+        ambiguous, eligible, ineligible_reason, sysfs_path, last_seen_at
+        """;
+
+    /// <summary>Live rows (not deleted) of this host, by id.</summary>
+    public IReadOnlyList<DeviceRow> ListLive()
+    {
+        using SqliteConnection c = database.Connect();
+        return [.. c.Query<DeviceRow>($"SELECT {Columns} FROM usb_devices WHERE deleted = 0 AND compute_node_id = @node ORDER BY id", new { node = RegistryDatabase.LocalComputeNodeId })];
+    }
+
+    /// <summary>Every row, deleted ones included, by id.</summary>
+    public IReadOnlyList<DeviceRow> ListAll()
+    {
+        using SqliteConnection c = database.Connect();
+        return [.. c.Query<DeviceRow>($"SELECT {Columns} FROM usb_devices ORDER BY id")];
+    }
+
+    public DeviceRow? Get(long id)
+    {
+        using SqliteConnection c = database.Connect();
+        return c.QuerySingleOrDefault<DeviceRow>($"SELECT {Columns} FROM usb_devices WHERE id = @id", new { id });
+    }
+
+    public IReadOnlyList<HistoryEntry> History(string? devId = null)
+    {
+        using SqliteConnection c = database.Connect();
+        return [.. c.Query<HistoryEntry>(
+            "SELECT id, at, row_id, dev_id, kind, detail FROM usb_device_history WHERE @devId IS NULL OR dev_id = @devId ORDER BY id",
+            new { devId })];
+    }
+
+    /// <summary>Reconciles the registry with the devices present now, in one transaction.</summary>
+    public ScanSummary ApplyScan(IReadOnlyList<DiscoveredDevice> present)
+    {
+        string now = Timestamps.Format(_clock.GetUtcNow());
+        using SqliteConnection c = database.Connect();
+        using SqliteTransaction tx = c.BeginTransaction(deferred: false);
+        List<DeviceRow> live = [.. c.Query<DeviceRow>(
+            $"SELECT {Columns} FROM usb_devices WHERE deleted = 0 AND compute_node_id = @node",
+            new { node = RegistryDatabase.LocalComputeNodeId }, tx)];
+        Dictionary<string, long> lastDeleted = c.Query<(string DevId, long Id)>(
+                "SELECT dev_id, MAX(id) FROM usb_devices WHERE deleted <> 0 AND dev_id IN @ids GROUP BY dev_id",
+                new { ids = present.Select(d => d.DevId).Distinct().ToArray() }, tx)
+            .ToDictionary(r => r.DevId, r => r.Id, StringComparer.Ordinal);
+
+        var summary = new ScanSummary();
+        foreach (DeviceChange change in Reconciliation.Plan(live, present, lastDeleted))
+        {
+            switch (change)
+            {
+                case DeviceChange.Added a:
+                    long id = Insert(c, tx, a.Device, a.Status, a.PreviousId, owner: null, now);
+                    Record(c, tx, now, id, a.Device.DevId, a.PreviousId is null ? HistoryKind.Added : HistoryKind.Returned,
+                        new { a.Device.Device.PortId, a.Device.Device.Address, previous_id = a.PreviousId, a.Status });
+                    summary.Count(a.PreviousId is null ? HistoryKind.Added : HistoryKind.Returned);
+                    break;
+
+                case DeviceChange.Refreshed r:
+                    Refresh(c, tx, r.Row.Id, r.Device, r.Status, now);
+                    if (r.Row.Status != r.Status)
+                    {
+                        Record(c, tx, now, r.Row.Id, r.Device.DevId, HistoryKind.StatusChanged, new { from = r.Row.Status, to = r.Status });
+                    }
+
+                    summary.Count("refreshed");
+                    break;
+
+                case DeviceChange.Replaced p:
+                    Delete(c, tx, p.Old.Id, now);
+                    long newId = Insert(c, tx, p.Device, p.Status, p.Old.Id, p.Old.InstanceUuid, now);
+                    Record(c, tx, now, newId, p.Device.DevId, p.Kind, new
+                    {
+                        previous_id = p.Old.Id,
+                        from = new { p.Old.Address, p.Old.PortId, p.Old.DevId },
+                        to = new { p.Device.Device.Address, p.Device.Device.PortId, p.Device.DevId },
+                        instance_uuid = p.Old.InstanceUuid,
+                        p.Status,
+                    });
+                    summary.Count(p.Kind);
+                    break;
+
+                case DeviceChange.Gone g when g.Row.IsOwned:
+                    c.Execute(
+                        "UPDATE usb_devices SET status = @status, present = 0, updated_at = @now WHERE id = @id",
+                        new { status = DeviceStatus.Missing, now, id = g.Row.Id }, tx);
+                    Record(c, tx, now, g.Row.Id, g.Row.DevId ?? "", HistoryKind.Missing, new { g.Row.PortId, g.Row.Address, instance_uuid = g.Row.InstanceUuid, was = g.Row.Status });
+                    summary.Count(HistoryKind.Missing);
+                    break;
+
+                case DeviceChange.Gone g:
+                    Delete(c, tx, g.Row.Id, now);
+                    Record(c, tx, now, g.Row.Id, g.Row.DevId ?? "", HistoryKind.Unplugged, new { g.Row.PortId, g.Row.Address });
+                    summary.Count(HistoryKind.Unplugged);
+                    break;
+            }
+        }
+
+        tx.Commit();
+        return summary;
+    }
+
+    private long Insert(SqliteConnection c, SqliteTransaction tx, DiscoveredDevice d, string status, long? previousId, string? owner, string now)
+    {
+        UsbDevice u = d.Device;
+        c.Execute(
+            """
+            INSERT INTO usb_devices (created_at, updated_at, deleted_at, deleted, compute_node_id, address, product_id,
+                vendor_id, bus_id, device_id, port_id, dev_id, status, extra_info, instance_uuid, previous_id, serial,
+                present, ambiguous, eligible, ineligible_reason, sysfs_path, last_seen_at)
+            VALUES (@now, @now, NULL, 0, @node, @Address, @productId, @vendorId, @Bus, @DeviceNumber, @PortId, @devId,
+                    @status, @extra, @owner, @previousId, @Serial, 1, @ambiguous, @eligible, @reason, @SysfsPath, @now)
+            """,
+            new
+            {
+                now,
+                node = RegistryDatabase.LocalComputeNodeId,
+                u.Address,
+                productId = DeviceInfoMapping.Hex4(u.ProductId),
+                vendorId = DeviceInfoMapping.Hex4(u.VendorId),
+                u.Bus,
+                u.DeviceNumber,
+                u.PortId,
+                devId = d.DevId,
+                status,
+                extra = ExtraInfo(d),
+                owner,
+                previousId,
+                u.Serial,
+                ambiguous = d.Ambiguous,
+                eligible = d.Eligible,
+                reason = d.IneligibleReason,
+                u.SysfsPath,
+            },
+            tx);
+        return c.ExecuteScalar<long>("SELECT last_insert_rowid()", transaction: tx);
+    }
+
+    private void Refresh(SqliteConnection c, SqliteTransaction tx, long id, DiscoveredDevice d, string status, string now) =>
+        c.Execute(
+            """
+            UPDATE usb_devices SET updated_at = @now, last_seen_at = @now, present = 1, status = @status,
+                   extra_info = @extra, serial = @Serial, ambiguous = @ambiguous, eligible = @eligible,
+                   ineligible_reason = @reason, sysfs_path = @SysfsPath
+            WHERE id = @id
+            """,
+            new
+            {
+                now,
+                status,
+                extra = ExtraInfo(d),
+                d.Device.Serial,
+                ambiguous = d.Ambiguous,
+                eligible = d.Eligible,
+                reason = d.IneligibleReason,
+                d.Device.SysfsPath,
+                id,
+            },
+            tx);
+
+    private static void Delete(SqliteConnection c, SqliteTransaction tx, long id, string now) =>
+        c.Execute(
+            "UPDATE usb_devices SET deleted = id, deleted_at = @now, updated_at = @now, status = @status, present = 0 WHERE id = @id",
+            new { now, status = DeviceStatus.Deleted, id }, tx);
+
+    private static void Record(SqliteConnection c, SqliteTransaction tx, string now, long rowId, string devId, string kind, object detail) =>
+        c.Execute(
+            "INSERT INTO usb_device_history (at, row_id, dev_id, kind, detail) VALUES (@now, @rowId, @devId, @kind, @detail)",
+            new { now, rowId, devId, kind, detail = JsonSerializer.Serialize(detail, HistoryJson.Options) }, tx);
+
+    // The full wire record, so devices.list can show every fact without re-reading sysfs.
+    private string ExtraInfo(DiscoveredDevice d) => JsonSerializer.Serialize(d.ToInfo(names), ProtocolJson.Default.UsbDeviceInfo);
+}

@@ -1,0 +1,27 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using UsbPassd.Protocol.Messages;
+
+namespace UsbPassd.Protocol;
+
+/// <summary>
+/// The one JSON shape of the protocol: snake_case names, nulls written (absent and empty differ),
+/// source-generated so no reflection is needed at run time.
+/// </summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    WriteIndented = false)]
+[JsonSerializable(typeof(UsbDeviceInfo))]
+[JsonSerializable(typeof(IReadOnlyList<UsbDeviceInfo>))]
+[JsonSerializable(typeof(UsbDeviceInfo[]))]
+public sealed partial class ProtocolJson : JsonSerializerContext
+{
+    /// <summary>Options for output meant for people as well as programs (pretty, non-ASCII kept readable).</summary>
+    public static JsonSerializerOptions Indented { get; } = new()
+    {
+        TypeInfoResolver = Default,
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+}

@@ -1,0 +1,327 @@
+#!/bin/bash
+# Drives the USB lab host (L1, a TCG-emulated VM with real USB controllers) from this machine.
+#
+#   lab.sh boot RUN_DIR [QEMU_ARGS...]     start L1 in the background, wait until it is ready
+#   lab.sh exec RUN_DIR [-i] [-t SECS] -- CMD [ARGS...]
+#                                          run CMD in L1; its stdout, stderr and exit code
+#                                          become ours (-i: send our stdin to it)
+#   lab.sh qmp RUN_DIR JSON [EVENT [SECS]] one QMP command to L1's QEMU, reply on stdout;
+#                                          with EVENT, also wait for that QMP event
+#   lab.sh stop RUN_DIR                    power L1 off, kill its QEMU if it does not exit
+#   lab.sh status RUN_DIR                  exit 0 if L1's QEMU is running
+#
+# RUN_DIR holds qmp.sock, agent.sock, console.log, qemu.log, qemu.pid, and share/ (visible
+# read-write in L1 at the same absolute path). See README.md for the protocols and timings.
+#
+# Environment: LAB_BUILD_DIR (default <repo>/build/lab, made by build-assets.sh),
+# LAB_MEM (MiB, 3072), LAB_SMP (2), LAB_CPU (max), LAB_BOOT_TIMEOUT (300),
+# LAB_EXEC_TIMEOUT (600, 0 = none), LAB_QMP_TIMEOUT (30), LAB_STOP_TIMEOUT (15).
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BUILD_DIR=${LAB_BUILD_DIR:-$(cd "$HERE/../.." && pwd)/build/lab}
+
+die() {
+    echo "lab: ERROR: $1" >&2
+    [ $# -lt 2 ] || echo "lab: what to do: $2" >&2
+    exit "${3:-2}"
+}
+usage() { sed -n '2,14s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+now() { date +%s.%N; }
+elapsed() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'; }
+
+run_dir() {
+    [ -n "${1:-}" ] || usage
+    RUN=$1
+    mkdir -p "$RUN" || die "cannot create run directory $RUN"
+    RUN=$(cd "$RUN" && pwd)
+    QMP_SOCK=$RUN/qmp.sock
+    AGENT_SOCK=$RUN/agent.sock
+    CONSOLE=$RUN/console.log
+    PIDFILE=$RUN/qemu.pid
+}
+
+# The pid in qemu.pid, if that process is still this run's QEMU (pids get reused).
+qemu_pid() {
+    local pid
+    pid=$(cat "$PIDFILE" 2>/dev/null) || return 1
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$QMP_SOCK" || return 1
+    echo "$pid"
+}
+
+# --- a line-oriented connection to a unix socket (socat as a bash coprocess) ----------------
+connect() {
+    coproc CONN { exec socat -t 1 - "UNIX-CONNECT:$1" 2>/dev/null; }
+    exec {CONN_IN}<&"${CONN[0]}" {CONN_OUT}>&"${CONN[1]}"
+    PARTIAL=
+}
+disconnect() {
+    { exec {CONN_OUT}>&- {CONN_IN}<&-; } 2>/dev/null
+    kill "$CONN_PID" 2>/dev/null
+    wait "$CONN_PID" 2>/dev/null
+    return 0
+}
+deadline_in() { awk -v n="$(now)" -v t="$1" 'BEGIN { printf "%.3f", n + t }'; }
+# read_line DEADLINE: the next line into LINE. Returns 1 on EOF, 2 past DEADLINE (seconds
+# since the epoch), 3 when the ON_TICK function (called about once a second) fails.
+read_line() {
+    local left r
+    while :; do
+        left=$(awk -v d="$1" -v n="$(now)" 'BEGIN { l = d - n; printf "%.3f", (l > 1 ? 1 : l) }')
+        case "$left" in -* | 0.000) return 2 ;; esac
+        IFS= read -r -t "$left" -u "$CONN_IN" LINE
+        r=$?
+        if [ $r = 0 ]; then
+            LINE=$PARTIAL${LINE%$'\r'}
+            PARTIAL=
+            return 0
+        fi
+        [ $r -gt 128 ] || return 1
+        # A timed-out read keeps what it consumed of a long line: keep it too.
+        PARTIAL+=$LINE
+        [ -z "${ON_TICK:-}" ] || $ON_TICK || return 3
+    done
+}
+
+# --- boot -------------------------------------------------------------------------------------
+boot_check() {
+    # Called every second while waiting: stop early when L1 cannot come up.
+    if grep -q "LAB_FAIL" "$CONSOLE" 2>/dev/null; then BOOT_WHY="L1 reported a failure"; return 1; fi
+    if ! qemu_pid >/dev/null; then BOOT_WHY="QEMU exited"; return 1; fi
+    return 0
+}
+
+boot_failed() {
+    echo "lab: ERROR: L1 did not become ready: $1" >&2
+    echo "lab: --- console.log (last 40 lines) ---" >&2
+    tail -n 40 "$CONSOLE" >&2 2>/dev/null
+    if [ -s "$RUN/qemu.log" ]; then
+        echo "lab: --- qemu.log ---" >&2
+        tail -n 20 "$RUN/qemu.log" >&2
+    fi
+    echo "lab: what to do: read the console above; 'lab.sh exec' does not work until LAB_READY." >&2
+    LAB_STOP_HARD=1 cmd_stop "$RUN" >/dev/null 2>&1
+    exit 1
+}
+
+cmd_boot() {
+    run_dir "${1:-}"
+    shift
+    local pid start timeout=${LAB_BOOT_TIMEOUT:-300}
+    if pid=$(qemu_pid); then die "L1 already runs in $RUN (pid $pid)" "lab.sh stop $RUN"; fi
+    for f in vmlinuz initrd.gz kernel/lib/modules; do
+        [ -e "$BUILD_DIR/$f" ] || die "missing $BUILD_DIR/$f" "run $HERE/build-assets.sh $BUILD_DIR"
+    done
+    # QEMU option values cannot hold commas, the kernel command line no spaces, and a unix
+    # socket path is limited to 107 bytes.
+    case "$RUN$HERE$BUILD_DIR" in *,* | *" "*) die "paths must not contain commas or spaces: $RUN" ;; esac
+    [ ${#QMP_SOCK} -lt 100 ] || die "run directory path too long for a unix socket: $RUN" "use a shorter path"
+    command -v qemu-system-x86_64 socat >/dev/null || die "qemu-system-x86_64 or socat missing" \
+        "run $HERE/build-assets.sh"
+
+    mkdir -p "$RUN/share"
+    rm -f "$QMP_SOCK" "$AGENT_SOCK" "$CONSOLE" "$PIDFILE" "$RUN/qemu.log"
+    start=$(now)
+    # -accel tcg: /dev/kvm exists here but hangs a guest (see lab.md). -nodefaults: no NIC, so
+    # L1 has no network at all. The agent port is a virtio-serial port named lab.agent.
+    setsid qemu-system-x86_64 \
+        -name lab-l1 -nodefaults -display none -no-reboot \
+        -accel tcg -machine q35 -cpu "${LAB_CPU:-max}" -m "${LAB_MEM:-3072}" -smp "${LAB_SMP:-2}" \
+        -kernel "$BUILD_DIR/vmlinuz" -initrd "$BUILD_DIR/initrd.gz" \
+        -append "console=ttyS0 quiet panic=-1 lab_l1=$HERE/l1.sh lab_share=$RUN/share" \
+        -serial "file:$CONSOLE" \
+        -pidfile "$PIDFILE" \
+        -virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap \
+        -virtfs "local,path=$BUILD_DIR/kernel/lib/modules,mount_tag=mods,security_model=none,readonly=on" \
+        -virtfs "local,path=$RUN/share,mount_tag=labshare,security_model=none" \
+        -qmp "unix:$QMP_SOCK,server=on,wait=off" \
+        -device virtio-serial-pci,id=vser \
+        -chardev "socket,id=agent,path=$AGENT_SOCK,server=on,wait=off" \
+        -device virtserialport,bus=vser.0,chardev=agent,name=lab.agent \
+        -device qemu-xhci,id=xhci \
+        -device usb-ehci,id=ehci \
+        "$@" \
+        </dev/null >"$RUN/qemu.log" 2>&1 &
+    local launcher=$!
+
+    # QEMU writes the pid file and creates both sockets before the guest runs.
+    local i
+    for ((i = 0; ; i++)); do
+        [ -S "$AGENT_SOCK" ] && qemu_pid >/dev/null && break
+        kill -0 "$launcher" 2>/dev/null || { wait "$launcher"; boot_failed "QEMU did not start (exit $?)"; }
+        [ $i -lt 600 ] || boot_failed "QEMU created no sockets within 30s"
+        sleep 0.05
+    done
+
+    # The agent greets every new client with "READY ...", and only starts once L1 is up.
+    local deadline
+    deadline=$(awk -v n="$start" -v t="$timeout" 'BEGIN { printf "%.3f", n + t }')
+    BOOT_WHY=
+    connect "$AGENT_SOCK"
+    local rc
+    while :; do
+        ON_TICK=boot_check read_line "$deadline"
+        rc=$?
+        case $rc in
+        0) [[ "$LINE" == READY* ]] && break ;;
+        1) disconnect; sleep 0.2; boot_check || break; connect "$AGENT_SOCK" ;;
+        2) BOOT_WHY="no LAB_READY within ${timeout}s (LAB_BOOT_TIMEOUT)"; break ;;
+        3) break ;;
+        esac
+    done
+    disconnect
+    [ -z "$BOOT_WHY" ] || boot_failed "$BOOT_WHY"
+    echo "lab: L1 ready after $(elapsed "$start")s (pid $(qemu_pid), $LINE)" >&2
+}
+
+# --- exec -------------------------------------------------------------------------------------
+cmd_exec() {
+    run_dir "${1:-}"
+    shift
+    local send_stdin=0 timeout=${LAB_EXEC_TIMEOUT:-600}
+    while [ $# -gt 0 ]; do
+        case "$1" in
+        -i) send_stdin=1; shift ;;
+        -t) timeout=${2:?-t needs seconds}; shift 2 ;;
+        --) shift; break ;;
+        *) break ;;
+        esac
+    done
+    [ $# -gt 0 ] || usage
+    qemu_pid >/dev/null || die "L1 is not running in $RUN" "lab.sh boot $RUN" 2
+
+    local id cmd input deadline
+    id=$$.$RANDOM.$(date +%s%N)
+    # printf %q keeps every argument as one word through bash in L1.
+    cmd=$(printf '%q ' "$@" | base64 -w0)
+    if [ "$send_stdin" = 1 ]; then input=$(base64 -w0); else input=; fi
+    [ -n "$input" ] || input=-
+    if [ "$timeout" = 0 ]; then
+        deadline=$(deadline_in $((10 * 365 * 86400)))
+    else
+        # The agent kills the command after $timeout s; allow for a queue and a slow reply.
+        deadline=$(deadline_in $((timeout + 60)))
+    fi
+
+    connect "$AGENT_SOCK"
+    printf 'X %s %s %s %s\n' "$id" "$timeout" "$cmd" "$input" >&"$CONN_OUT"
+    local rc=255 f
+    while :; do
+        read_line "$deadline"
+        case $? in
+        0) ;;
+        1) disconnect; die "the agent connection closed before the reply (did L1 power off?)" \
+            "check $CONSOLE" 255 ;;
+        *) disconnect; die "no reply from the agent for $id" "check $CONSOLE; L1 may be stuck" 255 ;;
+        esac
+        # Greetings and replies to earlier, abandoned requests are not ours.
+        read -r -a f <<<"$LINE"
+        [ "${f[0]}" = R ] && [ "${f[1]}" = "$id" ] || continue
+        rc=${f[2]}
+        [ "${f[3]}" = - ] || base64 -d <<<"${f[3]}"
+        [ "${f[4]}" = - ] || base64 -d <<<"${f[4]}" >&2
+        break
+    done
+    disconnect
+    exit "$rc"
+}
+
+# --- qmp --------------------------------------------------------------------------------------
+cmd_qmp() {
+    run_dir "${1:-}"
+    local json=${2:-} event=${3:-} wait=${4:-${LAB_QMP_TIMEOUT:-30}}
+    [ -n "$json" ] || usage
+    # A bare command name is shorthand for {"execute":"NAME"}.
+    [[ "$json" == "{"* ]] || json="{\"execute\":\"$json\"}"
+    qemu_pid >/dev/null || die "L1 is not running in $RUN" "lab.sh boot $RUN" 2
+
+    local deadline reply= seen=0 rc
+    deadline=$(deadline_in "$wait")
+    connect "$QMP_SOCK"
+    # QMP: greeting, then qmp_capabilities, then commands. Replies and events are one JSON
+    # object per line; replies start with "return" or "error", events carry "event".
+    local step=greeting
+    while :; do
+        read_line "$deadline"
+        rc=$?
+        [ $rc = 0 ] || { disconnect; die "QMP: no ${reply:+event }reply in time ($step)" \
+            "is another client holding $QMP_SOCK? QMP serves one at a time" 1; }
+        case "$step:$LINE" in
+        'greeting:{"QMP"'*)
+            printf '%s\n' '{"execute":"qmp_capabilities"}' >&"$CONN_OUT"
+            step=capabilities ;;
+        'capabilities:{"return"'*)
+            printf '%s\n' "$json" >&"$CONN_OUT"
+            step=command ;;
+        'capabilities:{"error"'*)
+            disconnect; die "QMP refused qmp_capabilities: $LINE" "" 1 ;;
+        'command:{"return"'* | 'command:{"error"'*)
+            reply=$LINE
+            echo "$reply"
+            step=event ;;
+        *'"event": "'"$event"'"'*)
+            if [ -n "$event" ]; then echo "$LINE"; seen=1; fi ;;
+        esac
+        # USB unplug is synchronous in QEMU, so DEVICE_DELETED may come before the reply.
+        [ -n "$reply" ] && { [ -z "$event" ] || [ $seen = 1 ]; } && break
+    done
+    disconnect
+    [[ "$reply" == '{"return"'* ]] || exit 1
+}
+
+# --- stop -------------------------------------------------------------------------------------
+wait_gone() { # PID SECONDS
+    local i
+    for ((i = 0; i < $2 * 10; i++)); do
+        kill -0 "$1" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+cmd_stop() {
+    run_dir "${1:-}"
+    local pid t=${LAB_STOP_TIMEOUT:-15} deadline how
+    if ! pid=$(qemu_pid); then
+        echo "lab: L1 is not running in $RUN" >&2
+        rm -f "$PIDFILE"
+        return 0
+    fi
+    how="agent STOP"
+    if [ -z "${LAB_STOP_HARD:-}" ]; then
+        # L1 powers itself off; replies and greetings before BYE are not ours to read.
+        deadline=$(deadline_in 10)
+        connect "$AGENT_SOCK"
+        printf 'STOP %s\n' "stop.$$" >&"$CONN_OUT"
+        while read_line "$deadline"; do [[ "$LINE" == BYE* ]] && break; done
+        disconnect
+    fi
+    if [ -n "${LAB_STOP_HARD:-}" ] || ! wait_gone "$pid" "$t"; then
+        how="QMP quit"
+        LAB_QMP_TIMEOUT=5 cmd_qmp "$RUN" quit >/dev/null 2>&1
+        if ! wait_gone "$pid" 5; then
+            how="SIGKILL"
+            kill -TERM "$pid" 2>/dev/null
+            wait_gone "$pid" 3 || kill -KILL "$pid" 2>/dev/null
+            wait_gone "$pid" 5 || die "QEMU pid $pid survives SIGKILL" "look at it with ps" 1
+        fi
+    fi
+    rm -f "$PIDFILE"
+    echo "lab: L1 stopped ($how)" >&2
+}
+
+cmd_status() {
+    run_dir "${1:-}"
+    local pid
+    if pid=$(qemu_pid); then echo "running pid $pid"; else echo "stopped"; exit 1; fi
+}
+
+case "${1:-}" in
+boot | exec | qmp | stop | status)
+    c=$1
+    shift
+    "cmd_$c" "$@"
+    ;;
+*) usage ;;
+esac
