@@ -55,7 +55,7 @@ public static class UsbDescriptors
         while (rest.Length >= ConfigurationLength && rest[1] == ConfigurationType && rest[0] >= ConfigurationLength)
         {
             // wTotalLength covers the configuration and everything in it; never trust it past the blob.
-            int total = Math.Clamp((int)ReadLe16(rest[2..]), rest[0], rest.Length);
+            int total = Math.Min(Math.Max((int)ReadLe16(rest[2..]), rest[0]), rest.Length);
             ReadOnlySpan<byte> configuration = rest[..total];
             if (chosen.IsEmpty || configuration[5] == activeConfiguration)
             {
@@ -75,7 +75,7 @@ public static class UsbDescriptors
         }
 
         var found = new List<UsbInterface>(chosen[4]);
-        ReadOnlySpan<byte> walk = chosen[chosen[0]..];
+        ReadOnlySpan<byte> walk = chosen[Math.Min((int)chosen[0], chosen.Length)..];
         while (walk.Length >= 2 && walk[0] >= 2 && walk[0] <= walk.Length)
         {
             if (walk[1] == InterfaceType && walk[0] >= InterfaceLength && walk[3] == 0)
