@@ -17,10 +17,14 @@ namespace UsbPassd.Protocol;
 [JsonSerializable(typeof(UsbDeviceInfo[]))]
 public sealed partial class ProtocolJson : JsonSerializerContext
 {
+    private static JsonSerializerOptions? s_indented;
+
     /// <summary>Options for output meant for people as well as programs (pretty, non-ASCII kept readable).</summary>
-    public static JsonSerializerOptions Indented { get; } = new()
+    /// <remarks>Built on first use: a static initializer could run before the generated <see cref="Default"/> exists.</remarks>
+    public static JsonSerializerOptions Indented => s_indented ??= new()
     {
         TypeInfoResolver = Default,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };

@@ -104,6 +104,11 @@ setup() {
     mount -t tmpfs -o mode=755,nosuid,nodev tmpfs /run || fail "mount /run"
     mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp || fail "mount /tmp"
     mkdir -p /run/lock /dev/pts /dev/shm
+    # devtmpfs lacks the links that systemd would make (virsh define /dev/stdin, bash <(...)).
+    ln -sfn /proc/self/fd /dev/fd
+    ln -sf /proc/self/fd/0 /dev/stdin
+    ln -sf /proc/self/fd/1 /dev/stdout
+    ln -sf /proc/self/fd/2 /dev/stderr
     mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm
     mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts || fail "mount devpts"
     # libvirt puts each guest's QEMU in a cgroup; it needs a writable cgroup2 hierarchy.

@@ -1,0 +1,85 @@
+using System.Security.Cryptography;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using UsbPassd.Registry;
+using static UsbPassd.Tests.Integration.Registry.RegistryFixture;
+
+namespace UsbPassd.Tests.Integration.Registry;
+
+/// <summary>Old, newer and damaged registry files: upgraded with a backup, or refused and left byte for byte as they were.</summary>
+public sealed class RegistryFileTests : IDisposable
+{
+    private readonly RegistryFixture _fx = new();
+
+    public void Dispose() => _fx.Dispose();
+
+    [Fact]
+    public void A_seed_era_v1_database_is_upgraded_with_its_rows_and_a_backup()
+    {
+        using (var c = new SqliteConnection($"Data Source={_fx.Path}"))
+        {
+            c.Open();
+            c.Execute(Migrations.Steps[0]);
+            c.Execute("PRAGMA user_version = 1");
+            c.Execute("""
+                INSERT INTO usb_devices (created_at, deleted, compute_node_id, address, product_id, vendor_id, bus_id, device_id, port_id, dev_id, status, instance_uuid)
+                VALUES ('2014-04-02T00:00:00Z', 0, 1, 'usb_2_3', '1520', '8086', 2, 3, 4, '8086:1520:OLD', 'attached', 'vm-old'),
+                       ('2014-04-02T00:00:00Z', 0, 1, 'usb_2_4', '1520', '8086', 2, 4, 5, '8086:1520:OLD', 'available', NULL)
+                """);
+        }
+
+        SqliteConnection.ClearAllPools();
+        DeviceRepository repo = _fx.Open();
+
+        Assert.Equal(2, RegistryDatabase.Open(_fx.Path, "labhost").SchemaVersion);
+        Assert.True(File.Exists(_fx.Path + ".v1.bak"));
+        DeviceRow kept = Assert.Single(repo.ListLive()); // two live rows with one dev_id: the newer one stays live
+        Assert.Equal(("usb_2_4", "5"), (kept.Address, kept.PortId));
+        Assert.Equal(2, repo.ListAll().Count);
+
+        // The next scan matches the old identity and carries on from its row.
+        repo.ApplyScan(Scan(Device("2-5", 6, "OLD", vendor: 0x8086, product: 0x1520)));
+        Assert.Equal(kept.Id, Assert.Single(repo.ListLive()).PreviousId);
+    }
+
+    [Fact]
+    public void A_database_from_a_newer_usbpassd_is_refused_untouched()
+    {
+        _fx.Open();
+        SqliteConnection.ClearAllPools();
+        using (var c = new SqliteConnection($"Data Source={_fx.Path}"))
+        {
+            c.Open();
+            c.Execute("PRAGMA user_version = 99");
+        }
+
+        SqliteConnection.ClearAllPools();
+        string before = Hash(_fx.Path);
+
+        var e = Assert.Throws<RegistryException>(() => RegistryDatabase.Open(_fx.Path, "labhost"));
+
+        Assert.Contains("schema v99, written by a newer UsbPassd", e.Message);
+        Assert.Contains("not modified", e.Message);
+        SqliteConnection.ClearAllPools();
+        Assert.Equal(before, Hash(_fx.Path));
+    }
+
+    [Theory]
+    [InlineData("this is a text file, not a database")]
+    [InlineData("SQLite format 3\0 then garbage instead of pages ...........................................................")]
+    public void A_damaged_file_is_refused_untouched(string content)
+    {
+        File.WriteAllText(_fx.Path, content.PadRight(8192, 'x'));
+        string before = Hash(_fx.Path);
+
+        var e = Assert.Throws<RegistryException>(() => RegistryDatabase.Open(_fx.Path, "labhost"));
+
+        Assert.Contains("not modified", e.Message);
+        Assert.Contains(_fx.Path, e.Message);
+        SqliteConnection.ClearAllPools();
+        Assert.Equal(before, Hash(_fx.Path));
+        Assert.False(File.Exists(_fx.Path + "-wal") && new FileInfo(_fx.Path + "-wal").Length > 0);
+    }
+
+    private static string Hash(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
+}
