@@ -191,39 +191,34 @@ cmd_exec() {
     [ $# -gt 0 ] || usage
     qemu_pid >/dev/null || die "L1 is not running in $RUN" "lab.sh boot $RUN" 2
 
-    local id cmd input deadline
-    id=$$.$RANDOM.$(date +%s%N)
+    local id cmd input wait reply rc
+    id=$$-$RANDOM-$(date +%s%N)
     # printf %q keeps every argument as one word through bash in L1.
     cmd=$(printf '%q ' "$@" | base64 -w0)
     if [ "$send_stdin" = 1 ]; then input=$(base64 -w0); else input=; fi
     [ -n "$input" ] || input=-
-    if [ "$timeout" = 0 ]; then
-        deadline=$(deadline_in $((10 * 365 * 86400)))
-    else
-        # The agent kills the command after $timeout s; allow for a queue and a slow reply.
-        deadline=$(deadline_in $((timeout + 60)))
-    fi
+    # The agent kills the command after $timeout s; allow for queueing and a slow reply.
+    wait=0
+    [ "$timeout" = 0 ] || wait=$((timeout + 60))
 
     connect "$AGENT_SOCK"
     printf 'X %s %s %s %s\n' "$id" "$timeout" "$cmd" "$input" >&"$CONN_OUT"
-    local rc=255 f
-    while :; do
-        read_line "$deadline"
-        case $? in
-        0) ;;
-        1) disconnect; die "the agent connection closed before the reply (did L1 power off?)" \
-            "check $CONSOLE" 255 ;;
-        *) disconnect; die "no reply from the agent for $id" "check $CONSOLE; L1 may be stuck" 255 ;;
-        esac
-        # Greetings and replies to earlier, abandoned requests are not ours.
-        read -r -a f <<<"$LINE"
-        [ "${f[0]}" = R ] && [ "${f[1]}" = "$id" ] || continue
-        rc=${f[2]}
-        [ "${f[3]}" = - ] || base64 -d <<<"${f[3]}"
-        [ "${f[4]}" = - ] || base64 -d <<<"${f[4]}" >&2
-        break
-    done
+    # sed, not bash's read: read takes a pipe one byte per syscall, which made a 1 MB reply take
+    # 10 s. Greetings and replies to earlier, abandoned requests are skipped.
+    reply=$(timeout "$wait" sed -n "/^R $id /{p;q}" <&"$CONN_IN")
+    rc=$?
     disconnect
+    if [ -z "$reply" ]; then
+        [ $rc = 124 ] && die "no reply from the agent within ${wait}s for: $*" \
+            "check $CONSOLE; L1 may be stuck" 255
+        die "the agent connection closed before the reply (did L1 power off?)" "check $CONSOLE" 255
+    fi
+    # R <id> <exit> <stdout-b64|-> <stderr-b64|->
+    reply=${reply#R "$id" }
+    rc=${reply%% *}
+    reply=${reply#* }
+    [ "${reply%% *}" = - ] || base64 -d <<<"${reply%% *}"
+    [ "${reply#* }" = - ] || base64 -d <<<"${reply#* }" >&2
     exit "$rc"
 }
 

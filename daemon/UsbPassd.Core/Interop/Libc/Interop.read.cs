@@ -9,7 +9,11 @@ internal static partial class Interop
         [LibraryImport(Libraries.Libc, EntryPoint = "read", SetLastError = true)]
         private static unsafe partial nint ReadRaw(SafeFdHandle fd, byte* buffer, nuint count);
 
-        /// <summary>Reads until end of file or until <paramref name="buffer"/> is full; returns the byte count or -errno.</summary>
+        /// <summary>Reads a whole small file into <paramref name="buffer"/> (at most its size); returns the byte count or -errno.</summary>
+        /// <remarks>
+        /// A short read ends the loop: regular files and sysfs attributes return less than asked only at end of
+        /// file, so the usual extra read that returns 0 would cost a syscall for nothing (a quarter of a scan).
+        /// </remarks>
         internal static unsafe int ReadToEnd(SafeFdHandle fd, Span<byte> buffer)
         {
             int total = 0;
@@ -17,7 +21,8 @@ internal static partial class Interop
             {
                 while (total < buffer.Length)
                 {
-                    nint n = ReadRaw(fd, p + total, (nuint)(buffer.Length - total));
+                    int requested = buffer.Length - total;
+                    nint n = ReadRaw(fd, p + total, (nuint)requested);
                     if (n == 0)
                     {
                         break;
@@ -26,7 +31,7 @@ internal static partial class Interop
                     if (n < 0)
                     {
                         int errno = Marshal.GetLastPInvokeError();
-                        if (errno == Errno.EINTR || errno == Errno.EAGAIN)
+                        if (errno == Errno.EINTR)
                         {
                             continue;
                         }
@@ -35,6 +40,10 @@ internal static partial class Interop
                     }
 
                     total += (int)n;
+                    if (n < requested)
+                    {
+                        break;
+                    }
                 }
             }
 

@@ -1,0 +1,50 @@
+# UsbPassd: the two commands that matter are `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+DOTNET ?= dotnet
+CONFIG ?= Debug
+BUILD := build
+BIN := $(BUILD)/artifacts/bin
+CONFIG_DIR := $(shell echo $(CONFIG) | tr A-Z a-z)
+USBPASSCTL := $(DOTNET) $(BIN)/UsbPassd.Cli/$(CONFIG_DIR)/usbpassctl.dll
+TESTING := $(DOTNET) $(BIN)/UsbPassd.Testing/$(CONFIG_DIR)/UsbPassd.Testing.dll
+
+# Debian packages the build, the tests and the demo use (installed by `make deps`, which CI runs).
+DEB_PACKAGES := usb.ids xz-utils
+
+.PHONY: all build test test-unit test-integration demo bench deps clean
+
+all: build
+
+build:
+	$(DOTNET) build UsbPassd.sln -c $(CONFIG) -v quiet -nologo
+
+## Tests, pure -> real (tests/run-tests prints one closing "N passed, N failed" line).
+test: build
+	tests/run-tests $(CONFIG) tests/UsbPassd.Tests.Unit tests/UsbPassd.Tests.Integration
+
+test-unit: build
+	tests/run-tests $(CONFIG) tests/UsbPassd.Tests.Unit
+
+test-integration: build
+	tests/run-tests $(CONFIG) tests/UsbPassd.Tests.Integration
+
+## Until the lab lands: discovery over the corpus's real recordings, on screen.
+demo: build
+	tests/demo/corpus-demo "$(USBPASSCTL)" "$(TESTING)"
+
+## Benchmarks (BenchmarkDotNet, Release); readable results in build/benchmarks/results/*.md.
+bench:
+	$(DOTNET) build tests/UsbPassd.Benchmarks -c Release -v quiet -nologo
+	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll --filter '*'
+	@cat $(BUILD)/benchmarks/results/*-report-github.md
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+clean:
+	rm -rf $(BUILD)
