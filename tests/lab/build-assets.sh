@@ -112,9 +112,10 @@ else
 fi
 
 KVER=$(ls "$KDIR/lib/modules" 2>/dev/null | head -n1)
-[ -n "$KVER" ] && [ -d "$KDIR/lib/modules/$KVER/kernel" ] ||
+if [ -z "$KVER" ] || [ ! -d "$KDIR/lib/modules/$KVER/kernel" ]; then
     die "no module tree in $KDIR/lib/modules (package $KPKG has an unexpected layout)" \
         "look at 'dpkg -c' of the package and adapt $0"
+fi
 VMLINUZ=$KDIR/boot/vmlinuz-$KVER
 [ -f "$VMLINUZ" ] || die "no $VMLINUZ in package $KPKG" "look at 'dpkg -c' of the package and adapt $0"
 

@@ -99,6 +99,9 @@ agent() {
 }
 
 setup() {
+    say "l1.sh started at $(uptime_s)s"
+    local ok
+
     # --- filesystems
     # /run and /tmp must not be the 9p view of L0's own /run and /tmp.
     mount -t tmpfs -o mode=755,nosuid,nodev tmpfs /run || fail "mount /run"

@@ -5,8 +5,9 @@
 #   lab.sh exec RUN_DIR [-i] [-t SECS] -- CMD [ARGS...]
 #                                          run CMD in L1; its stdout, stderr and exit code
 #                                          become ours (-i: send our stdin to it)
-#   lab.sh qmp RUN_DIR JSON [EVENT [SECS]] one QMP command to L1's QEMU, reply on stdout;
-#                                          with EVENT, also wait for that QMP event
+#   lab.sh qmp RUN_DIR JSON [EVENT[:ID] [SECS]]
+#                                          one QMP command to L1's QEMU, reply on stdout; with
+#                                          EVENT, also wait for that QMP event (about device ID)
 #   lab.sh stop RUN_DIR                    power L1 off, kill its QEMU if it does not exit
 #   lab.sh status RUN_DIR                  exit 0 if L1's QEMU is running
 #
@@ -15,7 +16,8 @@
 #
 # Environment: LAB_BUILD_DIR (default <repo>/build/lab, made by build-assets.sh),
 # LAB_MEM (MiB, 3072), LAB_SMP (2), LAB_CPU (max), LAB_BOOT_TIMEOUT (300),
-# LAB_EXEC_TIMEOUT (600, 0 = none), LAB_QMP_TIMEOUT (30), LAB_STOP_TIMEOUT (15).
+# LAB_EXEC_TIMEOUT (600, 0 = none), LAB_QMP_TIMEOUT (30), LAB_STOP_TIMEOUT (15),
+# LAB_XHCI_OPTS (appended to the xhci device, e.g. ",p2=8,p3=8" for 8 ports instead of 4).
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -26,15 +28,16 @@ die() {
     [ $# -lt 2 ] || echo "lab: what to do: $2" >&2
     exit "${3:-2}"
 }
-usage() { sed -n '2,14s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 now() { date +%s.%N; }
 elapsed() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'; }
 
 run_dir() {
     [ -n "${1:-}" ] || usage
     RUN=$1
-    mkdir -p "$RUN" || die "cannot create run directory $RUN"
-    RUN=$(cd "$RUN" && pwd)
+    [ "${2:-}" != create ] || mkdir -p "$RUN" || die "cannot create run directory $RUN"
+    # Absolute and in one spelling: QEMU and L1 get this path, and qemu_pid looks for it.
+    [ ! -d "$RUN" ] || RUN=$(cd "$RUN" && pwd)
     QMP_SOCK=$RUN/qmp.sock
     AGENT_SOCK=$RUN/agent.sock
     CONSOLE=$RUN/console.log
@@ -100,13 +103,13 @@ boot_failed() {
         echo "lab: --- qemu.log ---" >&2
         tail -n 20 "$RUN/qemu.log" >&2
     fi
-    echo "lab: what to do: read the console above; 'lab.sh exec' does not work until LAB_READY." >&2
-    LAB_STOP_HARD=1 cmd_stop "$RUN" >/dev/null 2>&1
+    echo "lab: what to do: read console.log and qemu.log above (kept in $RUN)." >&2
+    (LAB_STOP_HARD=1 cmd_stop "$RUN") >/dev/null 2>&1
     exit 1
 }
 
 cmd_boot() {
-    run_dir "${1:-}"
+    run_dir "${1:-}" create
     shift
     local pid start timeout=${LAB_BOOT_TIMEOUT:-300}
     if pid=$(qemu_pid); then die "L1 already runs in $RUN (pid $pid)" "lab.sh stop $RUN"; fi
@@ -139,7 +142,7 @@ cmd_boot() {
         -device virtio-serial-pci,id=vser \
         -chardev "socket,id=agent,path=$AGENT_SOCK,server=on,wait=off" \
         -device virtserialport,bus=vser.0,chardev=agent,name=lab.agent \
-        -device qemu-xhci,id=xhci \
+        -device "qemu-xhci,id=xhci${LAB_XHCI_OPTS:-}" \
         -device usb-ehci,id=ehci \
         "$@" \
         </dev/null >"$RUN/qemu.log" 2>&1 &
@@ -189,7 +192,8 @@ cmd_exec() {
         esac
     done
     [ $# -gt 0 ] || usage
-    qemu_pid >/dev/null || die "L1 is not running in $RUN" "lab.sh boot $RUN" 2
+    # 255 for every failure of the lab itself, so that it reads like "ssh could not connect".
+    qemu_pid >/dev/null || die "L1 is not running in $RUN" "lab.sh boot $RUN" 255
 
     local id cmd input wait reply rc
     id=$$-$RANDOM-$(date +%s%N)
@@ -213,12 +217,12 @@ cmd_exec() {
             "check $CONSOLE; L1 may be stuck" 255
         die "the agent connection closed before the reply (did L1 power off?)" "check $CONSOLE" 255
     fi
-    # R <id> <exit> <stdout-b64|-> <stderr-b64|->
-    reply=${reply#R "$id" }
-    rc=${reply%% *}
-    reply=${reply#* }
-    [ "${reply%% *}" = - ] || base64 -d <<<"${reply%% *}"
-    [ "${reply#* }" = - ] || base64 -d <<<"${reply#* }" >&2
+    # R <id> <exit> <stdout-b64|-> <stderr-b64|->. (Not ${reply#...}: bash's pattern removal is
+    # quadratic and took minutes on a 1 MB reply.)
+    local out err
+    read -r _ _ rc out err <<<"$reply"
+    [ "$out" = - ] || base64 -d <<<"$out"
+    [ "$err" = - ] || base64 -d <<<"$err" >&2
     exit "$rc"
 }
 
@@ -229,9 +233,9 @@ cmd_qmp() {
     [ -n "$json" ] || usage
     # A bare command name is shorthand for {"execute":"NAME"}.
     [[ "$json" == "{"* ]] || json="{\"execute\":\"$json\"}"
-    qemu_pid >/dev/null || die "L1 is not running in $RUN" "lab.sh boot $RUN" 2
+    qemu_pid >/dev/null || die "L1 is not running in $RUN" "lab.sh boot $RUN" 1
 
-    local deadline reply= seen=0 rc
+    local deadline reply='' seen=0 rc
     deadline=$(deadline_in "$wait")
     connect "$QMP_SOCK"
     # QMP: greeting, then qmp_capabilities, then commands. Replies and events are one JSON
@@ -240,26 +244,38 @@ cmd_qmp() {
     while :; do
         read_line "$deadline"
         rc=$?
-        [ $rc = 0 ] || { disconnect; die "QMP: no ${reply:+event }reply in time ($step)" \
-            "is another client holding $QMP_SOCK? QMP serves one at a time" 1; }
+        if [ $rc != 0 ] && [ -n "$reply" ]; then
+            disconnect
+            die "QMP: no $event event within ${wait}s" "the command succeeded; check the event name" 1
+        elif [ $rc != 0 ]; then
+            disconnect
+            die "QMP: no reply within ${wait}s (at $step)" \
+                "is another client holding $QMP_SOCK? QMP serves one client at a time" 1
+        fi
         case "$step:$LINE" in
         'greeting:{"QMP"'*)
             printf '%s\n' '{"execute":"qmp_capabilities"}' >&"$CONN_OUT"
-            step=capabilities ;;
+            step='capabilities' ;;
         'capabilities:{"return"'*)
             printf '%s\n' "$json" >&"$CONN_OUT"
-            step=command ;;
+            step='command' ;;
         'capabilities:{"error"'*)
             disconnect; die "QMP refused qmp_capabilities: $LINE" "" 1 ;;
         'command:{"return"'* | 'command:{"error"'*)
             reply=$LINE
             echo "$reply"
             step=event ;;
-        *'"event": "'"$event"'"'*)
-            if [ -n "$event" ]; then echo "$LINE"; seen=1; fi ;;
+        *'"event": "'"${event%%:*}"'"'*)
+            # NAME:ID waits for the event about device ID only (usb-storage also reports the
+            # removal of its inner SCSI disk, which has no id).
+            if [ -n "$event" ] && { [ "$event" = "${event%%:*}" ] ||
+                [[ "$LINE" == *'"device": "'"${event#*:}"'"'* ]]; }; then
+                echo "$LINE"
+                seen=1
+            fi ;;
         esac
         # USB unplug is synchronous in QEMU, so DEVICE_DELETED may come before the reply.
-        [ -n "$reply" ] && { [ -z "$event" ] || [ $seen = 1 ]; } && break
+        [ -n "$reply" ] && { [ -z "$event" ] || [ $seen = 1 ] || [[ "$reply" == '{"error"'* ]]; } && break
     done
     disconnect
     [[ "$reply" == '{"return"'* ]] || exit 1
@@ -284,17 +300,19 @@ cmd_stop() {
         return 0
     fi
     how="agent STOP"
+    local bye=0
     if [ -z "${LAB_STOP_HARD:-}" ]; then
         # L1 powers itself off; replies and greetings before BYE are not ours to read.
         deadline=$(deadline_in 10)
         connect "$AGENT_SOCK"
-        printf 'STOP %s\n' "stop.$$" >&"$CONN_OUT"
-        while read_line "$deadline"; do [[ "$LINE" == BYE* ]] && break; done
+        printf 'STOP %s\n' "stop-$$" >&"$CONN_OUT"
+        while read_line "$deadline"; do [[ "$LINE" == BYE* ]] && { bye=1; break; }; done
         disconnect
     fi
-    if [ -n "${LAB_STOP_HARD:-}" ] || ! wait_gone "$pid" "$t"; then
+    if [ $bye = 0 ] || ! wait_gone "$pid" "$t"; then
         how="QMP quit"
-        LAB_QMP_TIMEOUT=5 cmd_qmp "$RUN" quit >/dev/null 2>&1
+        # A subshell: cmd_qmp exits on errors, and QEMU may close before it replies to quit.
+        (LAB_QMP_TIMEOUT=5 cmd_qmp "$RUN" quit) >/dev/null 2>&1
         if ! wait_gone "$pid" 5; then
             how="SIGKILL"
             kill -TERM "$pid" 2>/dev/null

@@ -1,0 +1,67 @@
+using System.Text.Json;
+using UsbPassd.Testing.Lab;
+using Xunit.Abstractions;
+
+namespace UsbPassd.Tests.Lab;
+
+/// <summary>
+/// One lab host for the whole lab tier (each takes 3 GiB and both cores), booted with the devices
+/// of <see cref="AtBoot"/>. Tests that plug more devices unplug them again.
+/// </summary>
+public sealed class LabFixture : IAsyncLifetime
+{
+    public static readonly UsbStorage Key = new("key", "1", Serial: "KEY-0001");
+    public static readonly UsbCcid Reader = new("reader", "2");
+    public static readonly UsbHub Hub = new("hub", "3");
+    public static readonly UsbKeyboard BehindHub = new("kbd-hub", "3.1");
+    public static readonly UsbSerialAdapter SerialBehindHub = new("serial-hub", "3.2");
+    public static readonly UsbKeyboard EhciKeyboard = new("kbd-ehci", "1", LabController.Ehci);
+
+    public static IReadOnlyList<LabDevice> AtBoot { get; } = [Key, Reader, Hub, BehindHub, SerialBehindHub, EhciKeyboard];
+
+    private LabHost? _lab;
+
+    public LabHost Lab => _lab ?? throw new InvalidOperationException("the lab host did not boot");
+
+    /// <summary>Where the tests' progress goes (the test output of whoever uses the fixture).</summary>
+    public ITestOutputHelper? Output { get; set; }
+
+    public async Task InitializeAsync() =>
+        _lab = await LabHost.BootAsync(AtBoot, new LabProgress(Report));
+
+    // Boot and shutdown happen outside any test: their lines go to stderr, which the runner shows.
+    private void Report(string message)
+    {
+        try
+        {
+            Output?.WriteLine(message);
+        }
+        catch (InvalidOperationException)
+        {
+            Console.Error.WriteLine(message);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_lab is not null)
+        {
+            await _lab.DisposeAsync();
+        }
+    }
+
+    /// <summary>usbpassctl scan --json, run inside the lab host on its real /sys.</summary>
+    public async Task<List<JsonElement>> ScanAsync()
+    {
+        string usbpassctl = Path.Combine(AppContext.BaseDirectory, "usbpassctl.dll");
+        string json = await Lab.RunAsync($"dotnet {usbpassctl} scan --json");
+        using JsonDocument doc = JsonDocument.Parse(json);
+        return [.. doc.RootElement.EnumerateArray().Select(e => e.Clone())];
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class LabGroup : ICollectionFixture<LabFixture>
+{
+    public const string Name = "lab";
+}
