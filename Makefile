@@ -9,19 +9,24 @@ CONFIG_DIR := $(shell echo $(CONFIG) | tr A-Z a-z)
 USBPASSCTL := $(DOTNET) $(BIN)/UsbPassd.Cli/$(CONFIG_DIR)/usbpassctl.dll
 TESTING := $(DOTNET) $(BIN)/UsbPassd.Testing/$(CONFIG_DIR)/UsbPassd.Testing.dll
 
-# Debian packages the build, the tests and the demo use (installed by `make deps`, which CI runs).
-DEB_PACKAGES := usb.ids xz-utils
+# Debian packages the build, the tests and the demo use (installed by `make deps`, which CI runs;
+# tests/lab/build-assets.sh installs the lab's own if they are missing).
+DEB_PACKAGES := usb.ids xz-utils qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients busybox-static cpio kmod socat
 
-.PHONY: all build test test-unit test-integration demo bench deps clean
+.PHONY: all build lab test test-unit test-integration test-lab lab-smoke demo corpus-demo bench deps clean
 
 all: build
 
 build:
 	$(DOTNET) build UsbPassd.sln -c $(CONFIG) -v quiet -nologo
 
-## Tests, pure -> real (tests/run-tests prints one closing "N passed, N failed" line).
-test: build
-	tests/run-tests $(CONFIG) tests/UsbPassd.Tests.Unit tests/UsbPassd.Tests.Integration
+## The lab host's kernel and initramfs (cached under build/lab; a second run takes a second).
+lab:
+	tests/lab/build-assets.sh
+
+## Tests, pure -> real -> lab (tests/run-tests prints one closing "N passed, N failed" line).
+test: build lab
+	tests/run-tests $(CONFIG) tests/UsbPassd.Tests.Unit tests/UsbPassd.Tests.Integration tests/UsbPassd.Tests.Lab
 
 test-unit: build
 	tests/run-tests $(CONFIG) tests/UsbPassd.Tests.Unit
@@ -29,8 +34,19 @@ test-unit: build
 test-integration: build
 	tests/run-tests $(CONFIG) tests/UsbPassd.Tests.Integration
 
-## Until the lab lands: discovery over the corpus's real recordings, on screen.
-demo: build
+test-lab: build lab
+	tests/run-tests $(CONFIG) tests/UsbPassd.Tests.Lab
+
+## The lab's raw timings (boot, hotplug, udev, libvirt attach), measured by tests/lab/smoke.sh.
+lab-smoke: lab
+	tests/lab/smoke.sh
+
+## Boots the lab and shows UsbPassd on real USB devices.
+demo: build lab
+	$(TESTING) lab-demo $(BIN)/UsbPassd.Cli/$(CONFIG_DIR)/usbpassctl.dll
+
+## Discovery over the corpus's recorded hosts (no lab needed).
+corpus-demo: build
 	tests/demo/corpus-demo "$(USBPASSCTL)" "$(TESTING)"
 
 ## Benchmarks (BenchmarkDotNet, Release); readable results in build/benchmarks/results/*.md.

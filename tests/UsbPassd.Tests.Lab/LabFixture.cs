@@ -32,9 +32,15 @@ public sealed class LabFixture : IAsyncLifetime
     // Boot and shutdown happen outside any test: their lines go to stderr, which the runner shows.
     private void Report(string message)
     {
+        if (Output is null)
+        {
+            Console.Error.WriteLine(message);
+            return;
+        }
+
         try
         {
-            Output?.WriteLine(message);
+            Output.WriteLine(message);
         }
         catch (InvalidOperationException)
         {

@@ -103,9 +103,10 @@ setup() {
     local ok
 
     # --- filesystems
-    # /run and /tmp must not be the 9p view of L0's own /run and /tmp.
+    # /run must not be the 9p view of L0's own /run (L0's daemons' pid files and sockets).
+    # /tmp stays the overlay's: writes land in its tmpfs upper layer, and a checkout or test
+    # output that L0 keeps under /tmp (CI clones anywhere) is still visible in L1.
     mount -t tmpfs -o mode=755,nosuid,nodev tmpfs /run || fail "mount /run"
-    mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp || fail "mount /tmp"
     mkdir -p /run/lock /dev/pts /dev/shm
     # devtmpfs lacks the links that systemd would make (virsh define /dev/stdin, bash <(...)).
     ln -sfn /proc/self/fd /dev/fd
