@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using static UsbPassd.Interop.Interop;
 
 namespace UsbPassd.Devices;
@@ -5,7 +6,7 @@ namespace UsbPassd.Devices;
 /// <summary>
 /// Discovery: reads every USB device under <c>&lt;sysfs-root&gt;/bus/usb/devices</c>. Interfaces are
 /// not devices and are skipped; an entry that cannot be read becomes a <see cref="ScanProblem"/>
-/// and the rest of the bus is still listed.
+/// and the rest of the bus is still listed. Not thread-safe: it reuses its read buffers.
 /// </summary>
 public sealed class SysfsScanner
 {
@@ -13,8 +14,13 @@ public sealed class SysfsScanner
     private const int DescriptorBufferSize = 65536; // wTotalLength is 16 bits
 
     private readonly string _root;
+    private readonly DeviceReader _reader;
 
-    public SysfsScanner(string sysfsRoot) => _root = sysfsRoot;
+    public SysfsScanner(string sysfsRoot)
+    {
+        _root = sysfsRoot;
+        _reader = new DeviceReader();
+    }
 
     public string DevicesDirectory => Path.Combine(_root, "bus", "usb", "devices");
 
@@ -48,7 +54,6 @@ public sealed class SysfsScanner
             }
         }
 
-        var reader = new DeviceReader(directory);
         foreach (string name in names)
         {
             if (name.Contains(':'))
@@ -65,7 +70,8 @@ public sealed class SysfsScanner
             interfacesOf.TryGetValue(name, out List<string>? interfaceNames);
             try
             {
-                devices.Add(reader.Read(port.Value, interfaceNames));
+                string path = Path.Combine(directory, name);
+                devices.Add(_reader.Read(port.Value, path, ResolveSysfsPath(path), interfaceNames));
             }
             catch (ScanSkipException e)
             {
@@ -80,17 +86,53 @@ public sealed class SysfsScanner
         return new DeviceScan(_root, BusPresent: true, devices, skipped);
     }
 
+    /// <summary>Reads one device by its uevent DEVPATH (<c>/devices/.../1-2</c>), e.g. on an add event.</summary>
+    public bool TryReadDevice(string devPath, [NotNullWhen(true)] out UsbDevice? device, [NotNullWhen(false)] out string? problem)
+    {
+        device = null;
+        string name = devPath[(devPath.LastIndexOf('/') + 1)..];
+        if (!UsbPortPath.TryParse(name, out UsbPortPath? port))
+        {
+            problem = $"{name}: not a USB device name";
+            return false;
+        }
+
+        try
+        {
+            device = _reader.Read(port.Value, _root + devPath, devPath, interfaceNames: null);
+            problem = null;
+            return true;
+        }
+        catch (Exception e) when (e is ScanSkipException or SysfsException)
+        {
+            problem = $"{name}: {e.Message}";
+            return false;
+        }
+    }
+
+    // The link target is ../../../devices/...; the part from /devices on is the kernel's DEVPATH.
+    private static string? ResolveSysfsPath(string entry)
+    {
+        string? target = new FileInfo(entry).LinkTarget;
+        if (target is null)
+        {
+            return null;
+        }
+
+        int at = target.IndexOf("/devices/", StringComparison.Ordinal);
+        return at < 0 ? null : target[at..].TrimEnd('/');
+    }
+
     private sealed class ScanSkipException(string message) : Exception(message);
 
     /// <summary>Reads one device; holds the buffers so a scan allocates them once.</summary>
-    private sealed class DeviceReader(string devicesDirectory)
+    private sealed class DeviceReader
     {
         private readonly byte[] _text = new byte[TextBufferSize];
         private readonly byte[] _descriptors = new byte[DescriptorBufferSize];
 
-        public UsbDevice Read(UsbPortPath port, List<string>? interfaceNames)
+        public UsbDevice Read(UsbPortPath port, string path, string? sysfsPath, List<string>? interfaceNames)
         {
-            string path = Path.Combine(devicesDirectory, port.Name);
             using SysfsDirectory dir = SysfsDirectory.TryOpen(path, out int errno)
                 ?? throw new ScanSkipException(errno switch
                 {
@@ -113,7 +155,7 @@ public sealed class SysfsScanner
                 Bus = bus,
                 DeviceNumber = devnum,
                 DevPath = Text(dir, SysfsAttributes.DevPath),
-                SysfsPath = ResolveSysfsPath(path),
+                SysfsPath = sysfsPath,
                 VendorId = vendor,
                 ProductId = product,
                 BcdDevice = SysfsValues.TryHex16(Text(dir, SysfsAttributes.BcdDevice), out ushort bcd) ? bcd : null,
@@ -127,11 +169,11 @@ public sealed class SysfsScanner
                 Removable = Text(dir, SysfsAttributes.Removable),
                 Authorized = authorized switch { "1" => true, "0" => false, _ => null },
                 MaxChild = SysfsValues.TryDecimal(maxChild, out int children) ? children : null,
-                Interfaces = ReadInterfaces(dir, interfaceNames),
+                Interfaces = ReadInterfaces(dir, path, interfaceNames),
             };
         }
 
-        private UsbInterface[] ReadInterfaces(SysfsDirectory dir, List<string>? interfaceNames)
+        private UsbInterface[] ReadInterfaces(SysfsDirectory dir, string path, List<string>? interfaceNames)
         {
             int n = dir.Read(SysfsAttributes.Descriptors, _descriptors);
             int? active = SysfsValues.TryDecimal(Text(dir, SysfsAttributes.ConfigurationValue), out int value) ? value : null;
@@ -145,7 +187,8 @@ public sealed class SysfsScanner
             foreach (string name in interfaceNames ?? [])
             {
                 int dot = name.LastIndexOf('.');
-                using SysfsDirectory? iface = SysfsDirectory.TryOpen(Path.Combine(devicesDirectory, name), out _);
+                // Interface directories are children of the device directory, and bus/usb/devices links them too.
+                using SysfsDirectory? iface = SysfsDirectory.TryOpen(Path.Combine(path, name), out _);
                 if (iface is null || !int.TryParse(name.AsSpan(dot + 1), out int number)
                     || !SysfsValues.TryHex8(Text(iface, SysfsAttributes.InterfaceClass), out byte cls))
                 {
@@ -184,19 +227,6 @@ public sealed class SysfsScanner
             string text = RequireText(dir, nameZ);
             return SysfsValues.TryDecimal(text, out int v) ? v
                 : throw new ScanSkipException($"{SysfsAttributes.Name(nameZ)} is '{Printable(text)}', expected a decimal number; skipped");
-        }
-
-        // The link target is ../../../devices/...; the part from /devices on is the kernel's DEVPATH.
-        private static string? ResolveSysfsPath(string entry)
-        {
-            string? target = new FileInfo(entry).LinkTarget;
-            if (target is null)
-            {
-                return null;
-            }
-
-            int at = target.IndexOf("/devices/", StringComparison.Ordinal);
-            return at < 0 ? null : target[at..].TrimEnd('/');
         }
 
         private static string Printable(string text) =>

@@ -13,5 +13,7 @@ internal static partial class Interop
         internal const int ENODEV = 19;
         internal const int ENOTDIR = 20;
         internal const int ELOOP = 40;
+        internal const int EPERM = 1;
+        internal const int ENOBUFS = 105;
     }
 }

@@ -71,6 +71,10 @@ public sealed class DeviceRepository(RegistryDatabase database, UsbIds names, Ti
                     summary.Count(a.PreviousId is null ? HistoryKind.Added : HistoryKind.Returned);
                     break;
 
+                case DeviceChange.Refreshed r when IsUnchanged(r):
+                    summary.Count("unchanged");
+                    break;
+
                 case DeviceChange.Refreshed r:
                     Refresh(c, tx, r.Row.Id, r.Device, r.Status, now);
                     if (r.Row.Status != r.Status)
@@ -182,6 +186,10 @@ public sealed class DeviceRepository(RegistryDatabase database, UsbIds names, Ti
         c.Execute(
             "INSERT INTO usb_device_history (at, row_id, dev_id, kind, detail) VALUES (@now, @rowId, @devId, @kind, @detail)",
             new { now, rowId, devId, kind, detail = JsonSerializer.Serialize(detail, HistoryJson.Options) }, tx);
+
+    // Most events change one device: the others' rows are left alone (no write, no WAL growth).
+    private bool IsUnchanged(DeviceChange.Refreshed r) =>
+        r.Row.Present != 0 && r.Row.Status == r.Status && r.Row.ExtraInfo == ExtraInfo(r.Device);
 
     // The full wire record, so devices.list can show every fact without re-reading sysfs.
     private string ExtraInfo(DiscoveredDevice d) => JsonSerializer.Serialize(d.ToInfo(names), ProtocolJson.Default.UsbDeviceInfo);

@@ -1,0 +1,105 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using UsbPassd.Daemon.Pipeline;
+using UsbPassd.Devices;
+using UsbPassd.Pipeline;
+using UsbPassd.Registry;
+using UsbPassd.Uevents;
+
+namespace UsbPassd.Daemon.Hosting;
+
+/// <summary>Builds the host from the options and runs it until SIGTERM.</summary>
+internal static class Daemon
+{
+    public static async Task<int> RunAsync(DaemonOptions options)
+    {
+        // Under systemd, stderr goes to the journal: "<N>" priority prefixes instead of colours.
+        bool journal = Environment.GetEnvironmentVariable("JOURNAL_STREAM") is not null;
+        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Logging.AddConfiguration(builder.Configuration);
+        builder.Logging.SetMinimumLevel(Environment.GetEnvironmentVariable("USBPASSD_DEBUG") == "1" ? LogLevel.Debug : LogLevel.Information);
+        if (journal)
+        {
+            builder.Logging.AddSystemdConsole(o => o.UseUtcTimestamp = true);
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            });
+        }
+
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        using ILoggerFactory early = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true));
+
+        RegistryDatabase registry;
+        IUeventSource? source;
+        try
+        {
+            registry = RegistryDatabase.Open(options.RegistryPath, Environment.MachineName);
+            source = OpenSource(options);
+        }
+        catch (RegistryException e)
+        {
+            Console.Error.WriteLine($"usbpassd: {e.Message}");
+            return 1;
+        }
+        catch (SocketException e)
+        {
+            Console.Error.WriteLine($"usbpassd: cannot listen for uevents ({e.Message}); run as root, or use --uevents none");
+            return 1;
+        }
+
+        UsbIds names = LoadNames(options.UsbIds);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(registry);
+        builder.Services.AddSingleton(names);
+        builder.Services.AddSingleton(sp => new DeviceRepository(registry, names));
+        builder.Services.AddSingleton(_ => new SysfsScanner(options.SysfsRoot));
+        builder.Services.AddSingleton<DevicePipeline>();
+        builder.Services.AddSingleton<PipelineStats>();
+        builder.Services.AddSingleton(SystemdNotifier.FromEnvironment());
+        builder.Services.AddSingleton(sp => new UeventService(source, sp.GetRequiredService<DevicePipeline>(), sp.GetRequiredService<PipelineStats>(), sp.GetRequiredService<ILogger<UeventService>>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<UeventService>());
+        builder.Services.AddHostedService<SystemdService>();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+
+        using IHost host = builder.Build();
+        await host.RunAsync();
+        return 0;
+    }
+
+    private static IUeventSource? OpenSource(DaemonOptions options)
+    {
+        if (options.Uevents == "none")
+        {
+            return null;
+        }
+
+        if (options.Uevents.StartsWith("replay:", StringComparison.Ordinal))
+        {
+            return new ReplayUeventSource(options.Uevents["replay:".Length..]);
+        }
+
+        // udev's group when udevd runs (devices are initialised, /dev nodes exist); else the kernel's.
+        bool udevd = File.Exists("/run/udev/control") || Directory.Exists("/run/udev/data");
+        return NetlinkUeventSource.Open(udevd ? UeventGroup.Udev : UeventGroup.Kernel);
+    }
+
+    private static UsbIds LoadNames(string path)
+    {
+        try
+        {
+            return UsbIds.Load(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"usbpassd: no names from {path} ({e.Message}); using the devices' own strings (install the usb.ids package)");
+            return UsbIds.Empty;
+        }
+    }
+}

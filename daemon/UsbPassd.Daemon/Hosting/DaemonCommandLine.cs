@@ -1,0 +1,84 @@
+using System.CommandLine;
+
+namespace UsbPassd.Daemon.Hosting;
+
+/// <summary>usbpassd's command line: options override the config file, which overrides the defaults.</summary>
+internal static class DaemonCommandLine
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var config = new Option<string?>("--config") { Description = $"Config file (JSON; keys sysfs_root, state_dir, socket, usb_ids, libvirt_uri, uevents). Default: {DaemonOptions.DefaultConfig} if it exists.", HelpName = "FILE" };
+        var sysfs = new Option<string?>("--sysfs-root") { Description = "The folder that plays /sys. Default: /sys.", HelpName = "DIR" };
+        var state = new Option<string?>("--state-dir") { Description = "Where the registry (registry.db) lives. Default: /var/lib/usbpassd.", HelpName = "DIR" };
+        var socket = new Option<string?>("--socket") { Description = "The JSON-RPC socket. Default: /run/usbpassd/usbpassd.sock.", HelpName = "PATH" };
+        var usbIds = new Option<string?>("--usb-ids") { Description = "usb.ids for names. Default: /usr/share/misc/usb.ids.", HelpName = "FILE" };
+        var libvirt = new Option<string?>("--libvirt-uri") { Description = "libvirt connection URI, or 'none' to run without libvirt (discovery and registry only). Default: qemu:///system.", HelpName = "URI" };
+        var uevents = new Option<string?>("--uevents") { Description = "netlink: follow the kernel/udev live (default); none: scan at start-up only; replay:FILE: replay recorded uevents (tests).", HelpName = "SOURCE" };
+        var root = new RootCommand(
+            """
+            usbpassd - the UsbPassd daemon: keeps a registry of this host's USB devices under
+            identities that survive replug and reboot, and passes them to libvirt domains.
+
+            It runs as a systemd service (Type=notify; READY=1 once the registry is migrated, the
+            uevent socket is bound and the start-up scan is reconciled). It listens to udev's
+            netlink group (the kernel's when no udevd runs) and accepts messages only from root's
+            udevd or the kernel. Logs go to stderr, in journald's priority format under systemd.
+
+            Exit status: 0 stopped cleanly, 1 could not start (the message says why), 2 usage.
+            """)
+        {
+            config, sysfs, state, socket, usbIds, libvirt, uevents,
+        };
+
+        DaemonOptions? options = null;
+        string? problem = null;
+        root.SetAction(parse =>
+        {
+            string? file = parse.GetValue(config);
+            try
+            {
+                DaemonOptions loaded = DaemonOptions.Load(file ?? DaemonOptions.DefaultConfig, mustExist: file is not null);
+                options = loaded with
+                {
+                    SysfsRoot = parse.GetValue(sysfs) ?? loaded.SysfsRoot,
+                    StateDirectory = parse.GetValue(state) ?? loaded.StateDirectory,
+                    Socket = parse.GetValue(socket) ?? loaded.Socket,
+                    UsbIds = parse.GetValue(usbIds) ?? loaded.UsbIds,
+                    LibvirtUri = parse.GetValue(libvirt) ?? loaded.LibvirtUri,
+                    Uevents = parse.GetValue(uevents) ?? loaded.Uevents,
+                };
+                problem = options.Problem();
+            }
+            catch (InvalidOperationException e)
+            {
+                problem = e.Message;
+            }
+        });
+
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var e in parsed.Errors)
+            {
+                Console.Error.WriteLine($"usbpassd: {e.Message}");
+            }
+
+            Console.Error.WriteLine("Try 'usbpassd --help'.");
+            return 2;
+        }
+
+        int code = await parsed.InvokeAsync();
+        if (options is null)
+        {
+            return problem is null ? code : Fail(problem); // --help, --version
+        }
+
+        return problem is not null ? Fail(problem) : await Daemon.RunAsync(options);
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine($"usbpassd: {message}");
+        return 1;
+    }
+}

@@ -1,0 +1,241 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using UsbPassd.Devices;
+using UsbPassd.Pipeline;
+using UsbPassd.Registry;
+using UsbPassd.Uevents;
+
+namespace UsbPassd.Daemon.Pipeline;
+
+/// <summary>
+/// Runs the pipeline: source → channel → batches → <see cref="DevicePipeline"/>. StartAsync binds
+/// the source and reconciles the registry with a full scan (so READY=1 means both are done); the
+/// loop then consumes until shutdown. A bad event is logged and skipped; nothing in an event
+/// stops the loop.
+/// </summary>
+public sealed partial class UeventService(
+    IUeventSource? source,
+    DevicePipeline pipeline,
+    PipelineStats stats,
+    ILogger<UeventService> log) : IHostedService, IDisposable
+{
+    private const int MaxBatch = 1024;
+
+    private readonly Channel<SourceMessage> _channel = Channel.CreateBounded<SourceMessage>(
+        new BoundedChannelOptions(65536) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly CancellationTokenSource _stop = new();
+    private readonly HashSet<string> _loggedRejections = [];
+    private Task _sourceTask = Task.CompletedTask;
+    private Task _consumerTask = Task.CompletedTask;
+    private long _lastBatchAt = Stopwatch.GetTimestamp();
+    private bool _resyncPending;
+
+    /// <summary>Sent by the watchdog: the consumer answers by moving <see cref="LastAlive"/>.</summary>
+    public bool TryPing() => _channel.Writer.TryWrite(new SourceMessage.Ping());
+
+    /// <summary>When the consumer last finished a batch (Stopwatch ticks).</summary>
+    public long LastAlive => Interlocked.Read(ref _lastBatchAt);
+
+    /// <summary>Whether the loops still run (a finished replay or a 'none' source is fine).</summary>
+    public bool LoopsRunning => !_consumerTask.IsCompleted && !_sourceTask.IsFaulted;
+
+    public string Status => $"{pipeline.PresentCount} USB devices present; {stats.Events} events, {stats.Rejected} rejected, {stats.Resyncs} rescans";
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var (summary, skipped) = pipeline.Resync();
+        foreach (ScanProblem p in skipped)
+        {
+            LogSkipped(p.Entry, p.Reason);
+        }
+
+        LogStartupScan(pipeline.PresentCount, summary);
+        _consumerTask = Task.Run(() => ConsumeAsync(_stop.Token), CancellationToken.None);
+        if (source is not null)
+        {
+            LogSource(source.Description);
+            _sourceTask = Task.Run(() => ProduceAsync(source, _stop.Token), CancellationToken.None);
+        }
+        else
+        {
+            LogNoSource();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stop.CancelAsync();
+        _channel.Writer.TryComplete();
+        await Task.WhenAll(_sourceTask, _consumerTask).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    private async Task ProduceAsync(IUeventSource s, CancellationToken ct)
+    {
+        try
+        {
+            await s.RunAsync(_channel.Writer, ct);
+            LogSourceEnded(s.Description);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            // The socket itself failed (not an event): the registry can no longer follow the host.
+            LogSourceFailed(e, s.Description);
+            throw;
+        }
+    }
+
+    private async Task ConsumeAsync(CancellationToken ct)
+    {
+        var batch = new List<SourceMessage.Received>(MaxBatch);
+        ChannelReader<SourceMessage> reader = _channel.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(ct))
+            {
+                bool resync = _resyncPending;
+                batch.Clear();
+                while (batch.Count < MaxBatch && reader.TryRead(out SourceMessage? message))
+                {
+                    switch (message)
+                    {
+                        case SourceMessage.Received r:
+                            batch.Add(r);
+                            break;
+                        case SourceMessage.Ping:
+                            break;
+                        case SourceMessage.Lost l:
+                            stats.CountLost();
+                            LogLost(l.Why);
+                            resync = true;
+                            break;
+                        case SourceMessage.Rejected x:
+                            stats.CountRejected();
+                            Rejected(x);
+                            break;
+                    }
+                }
+
+                Process(batch, resync);
+                Interlocked.Exchange(ref _lastBatchAt, Stopwatch.GetTimestamp());
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void Process(List<SourceMessage.Received> batch, bool resync)
+    {
+        try
+        {
+            ScanSummary? summary;
+            _resyncPending = false;
+            if (resync)
+            {
+                stats.CountResync();
+                (summary, IReadOnlyList<ScanProblem> skipped) = pipeline.Resync();
+                LogResynced(skipped.Count, summary);
+            }
+            else
+            {
+                (summary, IReadOnlyList<string> problems) = pipeline.Apply(batch.Select(r => r.Uevent));
+                if (batch.Count == 0)
+                {
+                    return; // only pings
+                }
+
+                foreach (string p in problems)
+                {
+                    LogUnusable(p);
+                }
+            }
+
+            long now = Stopwatch.GetTimestamp();
+            foreach (SourceMessage.Received r in batch)
+            {
+                stats.Committed(r.ReceivedAt, now);
+            }
+
+            if (summary is not null)
+            {
+                stats.CountCommit();
+                LogCommitted(batch.Count, summary);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The registry refused (disk full, locked...): keep going; the next batch retries from sysfs.
+            LogBatchFailed(e, batch.Count);
+            _resyncPending = true;
+            return;
+        }
+    }
+
+    private void Rejected(SourceMessage.Rejected x)
+    {
+        // Each distinct reason is logged once at warning level; the bytes only at debug.
+        string kind = x.Why.Split(':')[0] + ":" + (x.Why.Length > 40 ? x.Why[..40] : x.Why);
+        if (_loggedRejections.Count < 256 && _loggedRejections.Add(kind))
+        {
+            LogRejected(x.Why);
+        }
+
+        if (log.IsEnabled(LogLevel.Debug))
+        {
+            string base64 = Convert.ToBase64String(x.Bytes);
+            LogRejectedBytes(x.Why, base64);
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Dispose();
+        source?.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "startup scan: {Count} USB devices present; registry: {Summary}")]
+    private partial void LogStartupScan(int count, ScanSummary summary);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "sysfs entry {Entry} skipped: {Reason}")]
+    private partial void LogSkipped(string entry, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "listening for uevents: {Source}")]
+    private partial void LogSource(string source);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "no uevent source (--uevents none): the registry is updated at start-up only")]
+    private partial void LogNoSource();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "uevent source ended: {Source}")]
+    private partial void LogSourceEnded(string source);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "uevent source failed: {Source}; the registry no longer follows the host, restart usbpassd")]
+    private partial void LogSourceFailed(Exception e, string source);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "uevents were lost ({Why}); rescanning sysfs")]
+    private partial void LogLost(string why);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "rescan done ({Skipped} entries skipped); registry: {Summary}")]
+    private partial void LogResynced(int skipped, ScanSummary summary);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "uevent ignored: {Problem}")]
+    private partial void LogUnusable(string problem);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Events} uevents committed: {Summary}")]
+    private partial void LogCommitted(int events, ScanSummary summary);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "a batch of {Events} uevents could not be committed; will rescan with the next event")]
+    private partial void LogBatchFailed(Exception e, int events);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "uevent dropped, {Why} (further ones like it are counted, not logged)")]
+    private partial void LogRejected(string why);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "uevent dropped, {Why}: {Base64}")]
+    private partial void LogRejectedBytes(string why, string base64);
+}

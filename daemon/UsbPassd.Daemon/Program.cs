@@ -1,0 +1,3 @@
+using UsbPassd.Daemon.Hosting;
+
+return await DaemonCommandLine.RunAsync(args);
