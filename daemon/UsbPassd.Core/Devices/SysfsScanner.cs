@@ -136,7 +136,7 @@ public sealed class SysfsScanner
             using SysfsDirectory dir = SysfsDirectory.TryOpen(path, out int errno)
                 ?? throw new ScanSkipException(errno switch
                 {
-                    Errno.ENOENT => "dangling link (the device directory it points to does not exist); skipped",
+                    Errno.ENOENT => "its directory does not exist (a dangling link, or the device is already gone); skipped",
                     Errno.ENOTDIR => "not a directory; skipped",
                     _ => $"cannot open: {Libc.StrError(errno)}; skipped",
                 });

@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+using UsbPassd.Devices;
+using UsbPassd.Registry;
+using UsbPassd.Testing;
+using UsbPassd.Testing.Recordings;
+using UsbPassd.Uevents;
+
+namespace UsbPassd.Tests.Integration.Daemon;
+
+/// <summary>
+/// usbpassd as a real process: a recorded host as sysfs, a replayed uevent, and a datagram
+/// socket standing in for systemd's notify socket.
+/// </summary>
+public sealed class DaemonProcessTests : IDisposable
+{
+    private const string Camera = "/devices/pci0000:00/0000:00:1a.0/usb1/1-1/1-1.5/1-1.5.2/1-1.5.2.3";
+    private readonly SysfsTree _tree = CorpusRecording.Materialize(
+        Path.Combine(Corpus.Raw, "martinpitt__umockdev/devices__cameras__canon-powershot-sx200.umockdev"), "umockdev");
+    private readonly string _dir = Directory.CreateTempSubdirectory("usbpassd-daemon-").FullName;
+
+    public void Dispose()
+    {
+        _tree.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private Process Start(string uevents, out Socket notify)
+    {
+        notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        notify.Bind(new UnixDomainSocketEndPoint(Path.Combine(_dir, "notify.sock")));
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList =
+            {
+                Path.Combine(AppContext.BaseDirectory, "usbpassd.dll"), "--sysfs-root", _tree.Root, "--state-dir", Path.Combine(_dir, "state"),
+                "--uevents", uevents, "--libvirt-uri", "none", "--usb-ids", "/nonexistent/usb.ids",
+            },
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        psi.Environment["NOTIFY_SOCKET"] = Path.Combine(_dir, "notify.sock");
+        psi.Environment["WATCHDOG_USEC"] = "400000";
+        return Process.Start(psi)!;
+    }
+
+    private static string Receive(Socket notify, Func<string, bool> until)
+    {
+        byte[] buffer = new byte[4096];
+        notify.ReceiveTimeout = 30_000;
+        while (true)
+        {
+            string message = Encoding.UTF8.GetString(buffer, 0, notify.Receive(buffer));
+            if (until(message))
+            {
+                return message;
+            }
+        }
+    }
+
+    [Fact]
+    public void Ready_after_the_startup_scan_then_follows_events_pings_the_watchdog_and_stops_on_sigterm()
+    {
+        string recording = Path.Combine(_dir, "events.uevents");
+        File.WriteAllText(recording, RecordedUevents.Line(UeventGroup.Kernel, RecordedUevents.KernelDatagram("remove", Camera, ("SUBSYSTEM", "usb"), ("DEVTYPE", "usb_device"))) + "\n");
+        using Process daemon = Start($"replay:{recording}", out Socket notify);
+        using (notify)
+        {
+            string ready = Receive(notify, m => m.Contains("READY=1", StringComparison.Ordinal));
+            Assert.Contains($"MAINPID={daemon.Id}", ready);
+            Assert.Contains("STATUS=5 USB devices present", ready);
+
+            string status = Receive(notify, m => m.Contains("WATCHDOG=1", StringComparison.Ordinal) && m.Contains("1 events", StringComparison.Ordinal));
+            Assert.Contains("STATUS=4 USB devices present", status);
+
+            using (Process.Start("kill", ["-TERM", daemon.Id.ToString()])!) { }
+            Receive(notify, m => m.Contains("STOPPING=1", StringComparison.Ordinal));
+            Assert.True(daemon.WaitForExit(20_000), "usbpassd did not stop within 20 s of SIGTERM");
+            Assert.Equal(0, daemon.ExitCode);
+        }
+
+        var repo = new DeviceRepository(RegistryDatabase.Open(Path.Combine(_dir, "state", "registry.db"), "test"), UsbIds.Empty);
+        Assert.Equal(DeviceStatus.Deleted, repo.ListAll().Single(r => r.PortId == "1-1.5.2.3").Status);
+        Assert.Equal(4, repo.ListLive().Count);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--uevents", "carrier-pigeon" }, 1, "--uevents must be netlink, none or replay:FILE")]
+    [InlineData(new[] { "--config", "/nonexistent/usbpassd.json" }, 1, "config file /nonexistent/usbpassd.json does not exist")]
+    [InlineData(new[] { "--bogus" }, 2, "Try 'usbpassd --help'")]
+    public void Bad_options_fail_with_a_message(string[] args, int code, string message)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "usbpassd.dll"));
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using Process p = Process.Start(psi)!;
+        string error = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+
+        Assert.Equal(code, p.ExitCode);
+        Assert.Contains(message, error);
+    }
+
+    [Fact]
+    public void A_registry_from_a_newer_usbpassd_stops_the_start_with_advice()
+    {
+        string state = Path.Combine(_dir, "state");
+        RegistryDatabase.Open(Path.Combine(state, "registry.db"), "test");
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(state, "registry.db")}"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "PRAGMA user_version = 42";
+            cmd.ExecuteNonQuery();
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        using Process daemon = Start("none", out Socket notify);
+        notify.Dispose();
+        string error = daemon.StandardError.ReadToEnd();
+        daemon.WaitForExit();
+
+        Assert.Equal(1, daemon.ExitCode);
+        Assert.Contains("schema v42, written by a newer UsbPassd", error);
+    }
+}
