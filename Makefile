@@ -11,7 +11,7 @@ TESTING := $(DOTNET) $(BIN)/UsbPassd.Testing/$(CONFIG_DIR)/UsbPassd.Testing.dll
 
 # Debian packages the build, the tests and the demo use (installed by `make deps`, which CI runs;
 # tests/lab/build-assets.sh installs the lab's own if they are missing).
-DEB_PACKAGES := usb.ids xz-utils qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients busybox-static cpio kmod socat
+DEB_PACKAGES := usb.ids xz-utils sqlite3 inotify-tools python3 qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients busybox-static cpio kmod socat
 
 .PHONY: all build lab test test-unit test-integration test-lab lab-smoke demo corpus-demo bench deps clean
 

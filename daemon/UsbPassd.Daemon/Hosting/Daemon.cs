@@ -86,8 +86,7 @@ internal static class Daemon
         }
 
         // udev's group when udevd runs (devices are initialised, /dev nodes exist); else the kernel's.
-        bool udevd = File.Exists("/run/udev/control") || Directory.Exists("/run/udev/data");
-        return NetlinkUeventSource.Open(udevd ? UeventGroup.Udev : UeventGroup.Kernel);
+        return NetlinkUeventSource.Open(UdevdProcess.Running() ? UeventGroup.Udev : UeventGroup.Kernel);
     }
 
     private static UsbIds LoadNames(string path)

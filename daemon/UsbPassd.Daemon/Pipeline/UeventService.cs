@@ -163,10 +163,11 @@ public sealed partial class UeventService(
                 stats.Committed(r.ReceivedAt, now);
             }
 
-            if (summary is not null)
+            if (summary is not null && batch.Count > 0)
             {
                 stats.CountCommit();
-                LogCommitted(batch.Count, summary);
+                double latency = Stopwatch.GetElapsedTime(batch[0].ReceivedAt, now).TotalMilliseconds;
+                LogCommitted(batch.Count, latency, summary);
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -227,8 +228,8 @@ public sealed partial class UeventService(
     [LoggerMessage(Level = LogLevel.Information, Message = "uevent ignored: {Problem}")]
     private partial void LogUnusable(string problem);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "{Events} uevents committed: {Summary}")]
-    private partial void LogCommitted(int events, ScanSummary summary);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Events} uevents committed, {LatencyMs:0.00} ms after the first was received: {Summary}")]
+    private partial void LogCommitted(int events, double latencyMs, ScanSummary summary);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "a batch of {Events} uevents could not be committed; will rescan with the next event")]
     private partial void LogBatchFailed(Exception e, int events);
