@@ -97,8 +97,11 @@ public sealed class LabHost : IAsyncDisposable
         return r.Succeeded ? r.Stdout : throw new LabException($"in the lab host: `{script}` failed: {r}\n{Tail(ConsoleLogPath)}");
     }
 
-    /// <summary>Hot-plugs a device and returns once L1's udev has processed it.</summary>
-    public async Task PlugAsync(LabDevice device, CancellationToken ct = default)
+    /// <summary>
+    /// Hot-plugs a device and, unless <paramref name="waitForUdev"/> is false (bursts, or no udevd),
+    /// returns once L1's udev has processed it.
+    /// </summary>
+    public async Task PlugAsync(LabDevice device, bool waitForUdev = true, CancellationToken ct = default)
     {
         foreach ((string command, object arguments) in device.Backends(RunDirectory))
         {
@@ -107,7 +110,11 @@ public sealed class LabHost : IAsyncDisposable
 
         await _qmp.ExecuteAsync("device_add", device.Properties(RunDirectory), ct);
         _plugged.Add(device);
-        await RunAsync($"udevadm wait --initialized=yes -t 30 /sys/bus/usb/devices/{device.PortId}", ct: ct);
+        if (waitForUdev)
+        {
+            await RunAsync($"udevadm wait --initialized=yes -t 30 /sys/bus/usb/devices/{device.PortId}", ct: ct);
+        }
+
         _progress.Report($"plugged {device.Driver} '{device.Id}' at {device.PortId}");
     }
 
@@ -124,6 +131,15 @@ public sealed class LabHost : IAsyncDisposable
         _plugged.Remove(device);
         await RunAsync($"udevadm wait --removed -t 30 /sys/bus/usb/devices/{device.PortId}", ct: ct);
         _progress.Report($"unplugged {device.Driver} '{device.Id}' from {device.PortId}");
+    }
+
+    /// <summary>Unplugs the hot-plugged devices <paramref name="which"/> selects (test clean-up after a failure).</summary>
+    public async Task UnplugAllAsync(Func<LabDevice, bool> which, CancellationToken ct = default)
+    {
+        foreach (LabDevice device in _plugged.Where(which).ToList())
+        {
+            await UnplugAsync(device, ct);
+        }
     }
 
     /// <summary>One QMP command to L1's QEMU.</summary>

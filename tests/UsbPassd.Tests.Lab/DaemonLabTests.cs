@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.Text.Json;
+using UsbPassd.Testing.Lab;
+using Xunit.Abstractions;
+
+namespace UsbPassd.Tests.Lab;
+
+/// <summary>usbpassd inside the lab host, following real hotplug over netlink into its registry.</summary>
+[Collection(LabGroup.Name)]
+public sealed class DaemonLabTests(LabFixture fx, ITestOutputHelper output)
+{
+    private LabHost Lab => fx.Lab;
+
+    private static string Live(string devId) => $"deleted = 0 AND dev_id = '{devId}'";
+
+    [Fact]
+    public async Task Follows_plug_unplug_and_replug_into_another_port()
+    {
+        fx.Output = output;
+        LabDaemon daemon = await LabDaemon.StartAsync(Lab, "follow");
+        try
+        {
+            // The boot devices are registered by the start-up scan.
+            List<JsonElement> atStart = await daemon.LiveRowsAsync();
+            Assert.Contains(atStart, r => r.GetProperty("dev_id").GetString() == "46f4:0001:KEY-0001");
+
+            var stick = new UsbStorage("daemon-stick", "4", Serial: "DAEMON-0001");
+            await Lab.PlugAsync(stick);
+            JsonElement added = Assert.Single(await daemon.WaitForRowsAsync(Live("46f4:0001:DAEMON-0001"), 1));
+            Assert.Equal((stick.PortId, "available"), (added.GetProperty("port_id").GetString(), added.GetProperty("status").GetString()));
+
+            await Lab.UnplugAsync(stick);
+            await daemon.WaitForRowsAsync(Live("46f4:0001:DAEMON-0001"), 0);
+
+            var moved = stick with { Port = "3", Controller = LabController.Ehci };
+            await Lab.PlugAsync(moved);
+            JsonElement back = Assert.Single(await daemon.WaitForRowsAsync(Live("46f4:0001:DAEMON-0001"), 1));
+            Assert.Equal(moved.PortId, back.GetProperty("port_id").GetString());
+            Assert.Equal(added.GetProperty("id").GetInt64(), back.GetProperty("previous_id").GetInt64());
+            Assert.NotEqual(added.GetProperty("address").GetString(), back.GetProperty("address").GetString());
+            await Lab.UnplugAsync(moved);
+            await daemon.WaitForRowsAsync(Live("46f4:0001:DAEMON-0001"), 0);
+
+            Report(daemon);
+        }
+        finally
+        {
+            await daemon.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_burst_of_hotplugs_loses_nothing()
+    {
+        fx.Output = output;
+        LabDaemon daemon = await LabDaemon.StartAsync(Lab, "burst");
+        try
+        {
+            // Sticks on free xHCI ports, keyboards on free EHCI ports (EHCI has 6, port 1 is taken at boot).
+            LabDevice[] devices = [.. Enumerable.Range(0, 6).Select(i => (LabDevice)(i % 2 == 0
+                ? new UsbStorage($"burst-{i}", $"{5 + (i / 2)}", Serial: $"BURST-{i}")
+                : new UsbKeyboard($"burst-{i}", $"{4 + (i / 2)}", LabController.Ehci, Serial: $"BURSTKBD-{i}")))];
+            foreach (LabDevice d in devices)
+            {
+                await Lab.PlugAsync(d, waitForUdev: false); // back to back: the daemon sees a burst
+            }
+
+            await daemon.WaitForRowsAsync("deleted = 0 AND dev_id LIKE '%:BURST%'", devices.Length);
+            foreach (LabDevice d in devices.Take(3))
+            {
+                await Lab.UnplugAsync(d);
+            }
+
+            List<JsonElement> left = await daemon.WaitForRowsAsync("deleted = 0 AND dev_id LIKE '%:BURST%'", 3);
+            Assert.Equal(devices.Skip(3).Select(d => d.PortId).Order(), left.Select(r => r.GetProperty("port_id").GetString()).Order());
+            foreach (LabDevice d in devices.Skip(3))
+            {
+                await Lab.UnplugAsync(d);
+            }
+
+            await daemon.WaitForRowsAsync("deleted = 0 AND dev_id LIKE '%:BURST%'", 0);
+            Assert.DoesNotContain("uevents were lost", daemon.Log);
+            Report(daemon);
+        }
+        finally
+        {
+            await daemon.StopAsync();
+            await Lab.UnplugAllAsync(d => d.Id.StartsWith("burst-", StringComparison.Ordinal));
+        }
+
+    }
+
+    [Fact]
+    public async Task A_forged_uevent_from_another_process_is_refused()
+    {
+        fx.Output = output;
+        LabDaemon daemon = await LabDaemon.StartAsync(Lab, "forged");
+        try
+        {
+            string port = daemon.Log.Split("netlink udev group, port ")[1].Split(['\n', '\r', ' '])[0];
+            string devPath = (await Lab.RunAsync($"readlink -f /sys/bus/usb/devices/{LabFixture.Key.PortId}")).Trim()["/sys".Length..];
+            string send =
+                $"import socket; s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 15); s.bind((0, 0)); " +
+                $"s.sendto(b'remove@{devPath}\\0ACTION=remove\\0DEVPATH={devPath}\\0SUBSYSTEM=usb\\0DEVTYPE=usb_device\\0SEQNUM=999999\\0', ({port}, 0))";
+
+            // An unprivileged user cannot even send on this netlink family: the kernel says EPERM.
+            ExecResult nobody = await Lab.ExecAsync($"setpriv --reuid=65534 --regid=65534 --clear-groups python3 -c \"{send}\"");
+            Assert.NotEqual(0, nobody.ExitCode);
+            Assert.Contains("Operation not permitted", nobody.Stderr);
+
+            // Root, but not udevd: the message arrives, and usbpassd drops it before parsing.
+            await Lab.RunAsync($"python3 -c \"{send}\"");
+            await daemon.WaitForLogAsync("is not udevd");
+
+            Assert.Single(await daemon.LiveRowsAsync(), r => r.GetProperty("dev_id").GetString() == "46f4:0001:KEY-0001");
+        }
+        finally
+        {
+            await daemon.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Without_udevd_the_kernel_group_is_followed()
+    {
+        fx.Output = output;
+        await Lab.RunAsync("udevadm control --exit; for i in $(seq 100); do pgrep -x systemd-udevd >/dev/null || exit 0; sleep 0.1; done; exit 1");
+        LabDaemon? daemon = null;
+        try
+        {
+            daemon = await LabDaemon.StartAsync(Lab, "kernel");
+            Assert.Contains("netlink kernel group", daemon.Log);
+
+            var kbd = new UsbKeyboard("kernel-kbd", "8", Serial: "NOUDEV-1");
+            await Lab.PlugAsync(kbd, waitForUdev: false);
+            await daemon.WaitForRowsAsync(Live("0627:0001:NOUDEV-1"), 1);
+            await Lab.QmpAsync("device_del", new Dictionary<string, object> { ["id"] = kbd.Id });
+            await daemon.WaitForRowsAsync(Live("0627:0001:NOUDEV-1"), 0);
+        }
+        finally
+        {
+            if (daemon is not null)
+            {
+                await daemon.StopAsync();
+            }
+
+            await Lab.RunAsync("/lib/systemd/systemd-udevd --daemon && udevadm settle -t 30");
+        }
+    }
+
+    private void Report(LabDaemon daemon)
+    {
+        IReadOnlyList<double> ms = daemon.CommitLatenciesMs();
+        if (ms.Count > 0)
+        {
+            double[] sorted = [.. ms.Order()];
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"lab (TCG): udev event received → registry committed, {ms.Count} batches: p50 {sorted[sorted.Length / 2]:0.0} ms, max {sorted[^1]:0.0} ms"));
+        }
+    }
+}
