@@ -13,7 +13,7 @@ TESTING := $(DOTNET) $(BIN)/UsbPassd.Testing/$(CONFIG_DIR)/UsbPassd.Testing.dll
 # tests/lab/build-assets.sh installs the lab's own if they are missing).
 DEB_PACKAGES := usb.ids xz-utils sqlite3 inotify-tools python3 qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients busybox-static cpio kmod socat
 
-.PHONY: all build lab test test-unit test-integration test-lab lab-smoke demo corpus-demo bench deps clean
+.PHONY: all build publish bench-daemon lab test test-unit test-integration test-lab lab-smoke demo corpus-demo bench deps clean
 
 all: build
 
@@ -49,11 +49,22 @@ demo: build lab
 corpus-demo: build
 	tests/demo/corpus-demo "$(USBPASSCTL)" "$(TESTING)"
 
-## Benchmarks (BenchmarkDotNet, Release); readable results in build/benchmarks/results/*.md.
-bench:
+## Benchmarks (BenchmarkDotNet, Release); readable results in build/benchmarks/results/*.md,
+## then the daemon's figures (event -> commit latency, burst, RSS, start -> READY) on the shipped build.
+bench: publish
 	$(DOTNET) build tests/UsbPassd.Benchmarks -c Release -v quiet -nologo
 	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll --filter '*'
 	@cat $(BUILD)/benchmarks/results/*-report-github.md
+	USBPASSD_BIN=$(BUILD)/publish/usbpassd/usbpassd $(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll daemon | tee $(BUILD)/benchmarks/daemon-figures.txt
+
+bench-daemon: publish
+	$(DOTNET) build tests/UsbPassd.Benchmarks -c Release -v quiet -nologo
+	USBPASSD_BIN=$(BUILD)/publish/usbpassd/usbpassd $(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll daemon | tee $(BUILD)/benchmarks/daemon-figures.txt
+
+## usbpassd and usbpassctl as shipped: self-contained, ReadyToRun (no JIT at start-up).
+publish:
+	$(DOTNET) publish daemon/UsbPassd.Daemon -c Release -r linux-x64 --self-contained -p:PublishReadyToRun=true -o $(BUILD)/publish/usbpassd -v quiet -nologo
+	$(DOTNET) publish cli/UsbPassd.Cli -c Release -r linux-x64 --self-contained -p:PublishReadyToRun=true -o $(BUILD)/publish/usbpassctl -v quiet -nologo
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \

@@ -3,9 +3,16 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
+// `daemon`: the event pipeline and usbpassd's process figures (a readable report, not BenchmarkDotNet).
+if (args is ["daemon", ..])
+{
+    return await UsbPassd.Benchmarks.DaemonFigures.RunAsync();
+}
+
 // In-process: the mirror serves the packages this project restored, and nothing more is built.
 var config = ManualConfig.Create(DefaultConfig.Instance)
     .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(15))
     .WithArtifactsPath(Path.Combine(UsbPassd.Testing.Corpus.RepositoryRoot, "build", "benchmarks"))
     .WithOptions(ConfigOptions.DisableOptimizationsValidator);
 BenchmarkSwitcher.FromAssembly(typeof(UsbPassd.Benchmarks.ScanBenchmarks).Assembly).Run(args, config);
+return 0;

@@ -86,6 +86,25 @@ public sealed class DaemonProcessTests : IDisposable
         Assert.Equal(4, repo.ListLive().Count);
     }
 
+    [Fact]
+    public void Under_systemd_the_log_uses_journald_priorities()
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "usbpassd.dll"), "--sysfs-root", _tree.Root, "--state-dir", Path.Combine(_dir, "state"), "--uevents", "none", "--libvirt-uri", "none" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.Environment["JOURNAL_STREAM"] = "8:12345";
+        using Process daemon = Process.Start(psi)!;
+        string first = daemon.StandardOutput.ReadLine() ?? "";
+        daemon.Kill();
+        daemon.WaitForExit();
+
+        Assert.StartsWith("<6>", first); // LOG_INFO
+        Assert.Contains("startup scan: 5 USB devices present", first);
+    }
+
     [Theory]
     [InlineData(new[] { "--uevents", "carrier-pigeon" }, 1, "--uevents must be netlink, none or replay:FILE")]
     [InlineData(new[] { "--config", "/nonexistent/usbpassd.json" }, 1, "config file /nonexistent/usbpassd.json does not exist")]
