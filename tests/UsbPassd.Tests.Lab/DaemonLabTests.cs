@@ -91,6 +91,38 @@ public sealed class DaemonLabTests(LabFixture fx, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Lost_events_are_answered_with_a_full_rescan()
+    {
+        fx.Output = output;
+        LabDaemon daemon = await LabDaemon.StartAsync(Lab, "overflow", "--uevent-buffer 8192");
+        try
+        {
+            // Frozen, the daemon cannot read: udev's re-broadcast of every device overflows its 8 KiB buffer.
+            await daemon.SignalAsync("STOP");
+            await Lab.RunAsync("udevadm trigger --action=change && udevadm settle -t 60");
+            await daemon.SignalAsync("CONT");
+
+            try
+            {
+                await daemon.WaitForLogAsync("uevents were lost");
+                await daemon.WaitForLogAsync("rescan done");
+            }
+            catch (LabException)
+            {
+                output.WriteLine(daemon.Log);
+                throw;
+            }
+
+            Assert.Single(await daemon.LiveRowsAsync(), r => r.GetProperty("dev_id").GetString() == "46f4:0001:KEY-0001");
+        }
+        finally
+        {
+            await daemon.SignalAsync("CONT");
+            await daemon.StopAsync();
+        }
+    }
+
+    [Fact]
     public async Task A_forged_uevent_from_another_process_is_refused()
     {
         fx.Output = output;

@@ -25,12 +25,12 @@ public sealed class LabDaemon
     private static string Tools => LabHost.ScriptDirectory;
 
     /// <summary>Starts usbpassd (debug logging, no libvirt) and returns once it logged that it is ready.</summary>
-    public static async Task<LabDaemon> StartAsync(LabHost lab, string name)
+    public static async Task<LabDaemon> StartAsync(LabHost lab, string name, string extraArguments = "")
     {
         var daemon = new LabDaemon(lab, name);
         string dll = Path.Combine(AppContext.BaseDirectory, "usbpassd.dll");
         await lab.RunAsync(
-            $"rm -rf {daemon.StateDirectory}; USBPASSD_DEBUG=1 setsid -f dotnet {dll} --state-dir {daemon.StateDirectory} --libvirt-uri none " +
+            $"rm -rf {daemon.StateDirectory}; USBPASSD_DEBUG=1 setsid -f dotnet {dll} --state-dir {daemon.StateDirectory} --libvirt-uri none {extraArguments} " +
             $"> {daemon.LogPath} 2>&1 < /dev/null");
         await daemon.WaitForLogAsync("ready:");
         return daemon;
@@ -50,6 +50,9 @@ public sealed class LabDaemon
         await _lab.RunAsync($"{Tools}/wait-until.sh {seconds} {StateDirectory} -- bash -c '{check.Replace("'", "'\\''", StringComparison.Ordinal)}'", TimeSpan.FromSeconds(seconds + 10));
         return Parse(await _lab.RunAsync(Query(where)));
     }
+
+    /// <summary>Sends a signal (STOP, CONT, TERM...) to the daemon process.</summary>
+    public Task SignalAsync(string signal) => _lab.RunAsync($"pkill -{signal} -f -- '--state-dir {StateDirectory}'");
 
     public Task StopAsync() =>
         _lab.RunAsync($"pkill -TERM -f -- '--state-dir {StateDirectory}'; for i in $(seq 100); do pgrep -f -- '--state-dir {StateDirectory}' >/dev/null || exit 0; sleep 0.1; done; exit 1");

@@ -36,7 +36,7 @@ public sealed class NetlinkUeventSource : IUeventSource
     public string Description => $"netlink {Group.ToString().ToLowerInvariant()} group, port {PortId}";
 
     /// <summary>Opens and binds the socket; throws <see cref="SocketException"/> with the errno's text on failure.</summary>
-    public static NetlinkUeventSource Open(UeventGroup group, Func<int, bool>? isUdevd = null)
+    public static NetlinkUeventSource Open(UeventGroup group, int receiveBuffer = ReceiveBufferBytes, Func<int, bool>? isUdevd = null)
     {
         SafeSocketHandle handle = Libc.Socket(Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_NONBLOCK, Libc.NETLINK_KOBJECT_UEVENT);
         try
@@ -47,9 +47,9 @@ public sealed class NetlinkUeventSource : IUeventSource
             }
 
             // Not fatal: a smaller buffer only makes ENOBUFS (and so a rescan) likelier.
-            if (Libc.SetSockOpt(handle, Libc.SOL_SOCKET, Libc.SO_RCVBUFFORCE, ReceiveBufferBytes) != 0)
+            if (Libc.SetSockOpt(handle, Libc.SOL_SOCKET, Libc.SO_RCVBUFFORCE, receiveBuffer) != 0)
             {
-                Libc.SetSockOpt(handle, Libc.SOL_SOCKET, Libc.SO_RCVBUF, ReceiveBufferBytes);
+                Libc.SetSockOpt(handle, Libc.SOL_SOCKET, Libc.SO_RCVBUF, receiveBuffer);
             }
 
             uint port = Libc.BindNetlink(handle, (uint)group);
@@ -67,8 +67,18 @@ public sealed class NetlinkUeventSource : IUeventSource
         byte[] buffer = new byte[UeventParser.MaxDatagram + 1];
         while (!ct.IsCancellationRequested)
         {
-            // Readiness only: MSG_PEEK with no buffer leaves the datagram for recvmsg.
-            await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.Peek, ct);
+            // Readiness only: MSG_PEEK with no buffer leaves the datagram for recvmsg. The kernel reports
+            // an overrun on whichever call comes first, so the peek may be the one that sees ENOBUFS.
+            try
+            {
+                await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.Peek, ct);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.NoBufferSpaceAvailable)
+            {
+                await output.WriteAsync(new SourceMessage.Lost("the kernel dropped uevents (receive buffer full)"), ct);
+                continue;
+            }
+
             int errno;
             while (true)
             {

@@ -86,7 +86,7 @@ internal static class Daemon
         }
 
         // udev's group when udevd runs (devices are initialised, /dev nodes exist); else the kernel's.
-        return NetlinkUeventSource.Open(UdevdProcess.Running() ? UeventGroup.Udev : UeventGroup.Kernel);
+        return NetlinkUeventSource.Open(UdevdProcess.Running() ? UeventGroup.Udev : UeventGroup.Kernel, options.UeventBuffer);
     }
 
     private static UsbIds LoadNames(string path)

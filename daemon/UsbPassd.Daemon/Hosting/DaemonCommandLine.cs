@@ -14,6 +14,7 @@ internal static class DaemonCommandLine
         var usbIds = new Option<string?>("--usb-ids") { Description = "usb.ids for names. Default: /usr/share/misc/usb.ids.", HelpName = "FILE" };
         var libvirt = new Option<string?>("--libvirt-uri") { Description = "libvirt connection URI, or 'none' to run without libvirt (discovery and registry only). Default: qemu:///system.", HelpName = "URI" };
         var uevents = new Option<string?>("--uevents") { Description = "netlink: follow the kernel/udev live (default); none: scan at start-up only; replay:FILE: replay recorded uevents (tests).", HelpName = "SOURCE" };
+        var buffer = new Option<int?>("--uevent-buffer") { Description = "Netlink receive buffer in bytes (default 128 MiB). Events beyond it are lost and answered with a full rescan.", HelpName = "BYTES" };
         var root = new RootCommand(
             """
             usbpassd - the UsbPassd daemon: keeps a registry of this host's USB devices under
@@ -27,7 +28,7 @@ internal static class DaemonCommandLine
             Exit status: 0 stopped cleanly, 1 could not start (the message says why), 2 usage.
             """)
         {
-            config, sysfs, state, socket, usbIds, libvirt, uevents,
+            config, sysfs, state, socket, usbIds, libvirt, uevents, buffer,
         };
 
         DaemonOptions? options = null;
@@ -46,6 +47,7 @@ internal static class DaemonCommandLine
                     UsbIds = parse.GetValue(usbIds) ?? loaded.UsbIds,
                     LibvirtUri = parse.GetValue(libvirt) ?? loaded.LibvirtUri,
                     Uevents = parse.GetValue(uevents) ?? loaded.Uevents,
+                    UeventBuffer = parse.GetValue(buffer) ?? loaded.UeventBuffer,
                 };
                 problem = options.Problem();
             }

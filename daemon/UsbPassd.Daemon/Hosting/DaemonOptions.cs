@@ -28,6 +28,9 @@ public sealed record DaemonOptions
     /// <summary><c>netlink</c> (live), <c>none</c> (start-up scan only) or <c>replay:FILE</c> (a recording).</summary>
     [JsonPropertyName("uevents")] public string Uevents { get; init; } = "netlink";
 
+    /// <summary>The netlink receive buffer; a burst larger than this is lost and answered with a full rescan.</summary>
+    [JsonPropertyName("uevent_buffer")] public int UeventBuffer { get; init; } = UsbPassd.Uevents.NetlinkUeventSource.ReceiveBufferBytes;
+
     public string RegistryPath => Path.Combine(StateDirectory, "registry.db");
 
     public bool LibvirtEnabled => LibvirtUri != "none";
@@ -54,9 +57,10 @@ public sealed record DaemonOptions
 
     /// <summary>Null when usable, else what is wrong.</summary>
     public string? Problem() =>
-        Uevents is "netlink" or "none" || (Uevents.StartsWith("replay:", StringComparison.Ordinal) && Uevents.Length > 7)
-            ? null
-            : $"--uevents must be netlink, none or replay:FILE, not '{Uevents}'";
+        !(Uevents is "netlink" or "none" || (Uevents.StartsWith("replay:", StringComparison.Ordinal) && Uevents.Length > 7))
+            ? $"--uevents must be netlink, none or replay:FILE, not '{Uevents}'"
+            : UeventBuffer < 4096 ? $"--uevent-buffer must be at least 4096 bytes, not {UeventBuffer}"
+            : null;
 }
 
 [JsonSourceGenerationOptions(UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true)]
