@@ -15,6 +15,15 @@ namespace UsbPassd.Protocol;
 [JsonSerializable(typeof(UsbDeviceInfo))]
 [JsonSerializable(typeof(IReadOnlyList<UsbDeviceInfo>))]
 [JsonSerializable(typeof(UsbDeviceInfo[]))]
+[JsonSerializable(typeof(DeviceRecord))]
+[JsonSerializable(typeof(DeviceRecord[]))]
+[JsonSerializable(typeof(HostInfo))]
+[JsonSerializable(typeof(DevicesListParams))]
+[JsonSerializable(typeof(DevicesGetParams))]
+[JsonSerializable(typeof(DeviceEvent))]
+[JsonSerializable(typeof(SubscribeResult))]
+[JsonSerializable(typeof(NoParams))]
+[JsonSerializable(typeof(UsbPassd.Protocol.JsonRpc.JsonRpcError))]
 public sealed partial class ProtocolJson : JsonSerializerContext
 {
     private static JsonSerializerOptions? s_indented;

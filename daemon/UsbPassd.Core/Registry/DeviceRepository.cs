@@ -37,6 +37,47 @@ public sealed class DeviceRepository(RegistryDatabase database, UsbIds names, Ti
         return c.QuerySingleOrDefault<DeviceRow>($"SELECT {Columns} FROM usb_devices WHERE id = @id", new { id });
     }
 
+    /// <summary><c>devices.list</c>: rows of this host matching every filter given.</summary>
+    public IReadOnlyList<DeviceRow> List(string? status = null, string? vendorId = null, string? productId = null, string? serial = null, string? instanceUuid = null, bool includeDeleted = false)
+    {
+        using SqliteConnection c = database.Connect();
+        return [.. c.Query<DeviceRow>(
+            $"""
+            SELECT {Columns} FROM usb_devices
+            WHERE compute_node_id = @node AND (@includeDeleted OR deleted = 0)
+              AND (@status IS NULL OR status = @status) AND (@vendorId IS NULL OR vendor_id = lower(@vendorId))
+              AND (@productId IS NULL OR product_id = lower(@productId)) AND (@serial IS NULL OR serial = @serial)
+              AND (@instanceUuid IS NULL OR instance_uuid = @instanceUuid)
+            ORDER BY id
+            """,
+            new { node = RegistryDatabase.LocalComputeNodeId, includeDeleted, status, vendorId, productId, serial, instanceUuid })];
+    }
+
+    /// <summary>Live rows (deleted ones too for <paramref name="id"/>) by one selector: id, dev_id, port_id or address.</summary>
+    public IReadOnlyList<DeviceRow> Find(long? id, string? devId, string? portId, string? address)
+    {
+        using SqliteConnection c = database.Connect();
+        return [.. c.Query<DeviceRow>(
+            $"""
+            SELECT {Columns} FROM usb_devices
+            WHERE (@id IS NOT NULL AND id = @id)
+               OR (deleted = 0 AND ((@devId IS NOT NULL AND dev_id = @devId) OR (@portId IS NOT NULL AND port_id = @portId)
+                   OR (@address IS NOT NULL AND address = @address)))
+            ORDER BY id
+            """,
+            new { id, devId, portId, address })];
+    }
+
+    /// <summary>Live rows by status, for host.info and STATUS=.</summary>
+    public IReadOnlyDictionary<string, int> CountByStatus()
+    {
+        using SqliteConnection c = database.Connect();
+        return c.Query<(string Status, int Count)>(
+                "SELECT status, count(*) FROM usb_devices WHERE deleted = 0 AND compute_node_id = @node GROUP BY status ORDER BY status",
+                new { node = RegistryDatabase.LocalComputeNodeId })
+            .ToDictionary(r => r.Status, r => r.Count, StringComparer.Ordinal);
+    }
+
     public IReadOnlyList<HistoryEntry> History(string? devId = null)
     {
         using SqliteConnection c = database.Connect();
@@ -69,6 +110,7 @@ public sealed class DeviceRepository(RegistryDatabase database, UsbIds names, Ti
                     Record(c, tx, now, id, a.Device.DevId, a.PreviousId is null ? HistoryKind.Added : HistoryKind.Returned,
                         new { a.Device.Device.PortId, a.Device.Device.Address, previous_id = a.PreviousId, a.Status });
                     summary.Count(a.PreviousId is null ? HistoryKind.Added : HistoryKind.Returned);
+                    summary.Change(RowChangeKind.Added, id, a.PreviousId);
                     break;
 
                 case DeviceChange.Refreshed r when IsUnchanged(r):
@@ -83,6 +125,7 @@ public sealed class DeviceRepository(RegistryDatabase database, UsbIds names, Ti
                     }
 
                     summary.Count("refreshed");
+                    summary.Change(RowChangeKind.Changed, r.Row.Id);
                     break;
 
                 case DeviceChange.Replaced p:
@@ -97,6 +140,8 @@ public sealed class DeviceRepository(RegistryDatabase database, UsbIds names, Ti
                         p.Status,
                     });
                     summary.Count(p.Kind);
+                    summary.Change(RowChangeKind.Removed, p.Old.Id);
+                    summary.Change(RowChangeKind.Added, newId, p.Old.Id);
                     break;
 
                 case DeviceChange.Gone g when g.Row.IsOwned:
@@ -105,12 +150,14 @@ public sealed class DeviceRepository(RegistryDatabase database, UsbIds names, Ti
                         new { status = DeviceStatus.Missing, now, id = g.Row.Id }, tx);
                     Record(c, tx, now, g.Row.Id, g.Row.DevId ?? "", HistoryKind.Missing, new { g.Row.PortId, g.Row.Address, instance_uuid = g.Row.InstanceUuid, was = g.Row.Status });
                     summary.Count(HistoryKind.Missing);
+                    summary.Change(RowChangeKind.Changed, g.Row.Id);
                     break;
 
                 case DeviceChange.Gone g:
                     Delete(c, tx, g.Row.Id, now);
                     Record(c, tx, now, g.Row.Id, g.Row.DevId ?? "", HistoryKind.Unplugged, new { g.Row.PortId, g.Row.Address });
                     summary.Count(HistoryKind.Unplugged);
+                    summary.Change(RowChangeKind.Removed, g.Row.Id);
                     break;
             }
         }

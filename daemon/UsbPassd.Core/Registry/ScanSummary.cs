@@ -4,12 +4,28 @@ namespace UsbPassd.Registry;
 public sealed class ScanSummary
 {
     private readonly SortedDictionary<string, int> _counts = new(StringComparer.Ordinal);
+    private readonly List<RowChange> _changes = [];
 
     public IReadOnlyDictionary<string, int> Counts => _counts;
 
     public int this[string kind] => _counts.GetValueOrDefault(kind);
 
+    /// <summary>Each row this commit added, removed or changed, in order: what subscribers are told.</summary>
+    public IReadOnlyList<RowChange> Changes => _changes;
+
     internal void Count(string kind) => _counts[kind] = _counts.GetValueOrDefault(kind) + 1;
+
+    internal void Change(RowChangeKind kind, long rowId, long? replacesId = null) => _changes.Add(new RowChange(kind, rowId, replacesId));
 
     public override string ToString() => string.Join(", ", _counts.Select(kv => $"{kv.Value} {kv.Key}"));
 }
+
+public enum RowChangeKind
+{
+    Added,
+    Removed,
+    Changed,
+}
+
+/// <summary>One row's change in a commit; <paramref name="ReplacesId"/> is the row a new one takes over from.</summary>
+public sealed record RowChange(RowChangeKind Kind, long RowId, long? ReplacesId);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using UsbPassd.Daemon.Pipeline;
+using UsbPassd.Daemon.Rpc;
 using UsbPassd.Devices;
 using UsbPassd.Pipeline;
 using UsbPassd.Registry;
@@ -65,11 +66,23 @@ internal static class Daemon
         builder.Services.AddSingleton(SystemdNotifier.FromEnvironment());
         builder.Services.AddSingleton(sp => new UeventService(source, sp.GetRequiredService<DevicePipeline>(), sp.GetRequiredService<PipelineStats>(), sp.GetRequiredService<ILogger<UeventService>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<UeventService>());
+        builder.Services.AddSingleton<DeviceMethods>();
+        builder.Services.AddHostedService<RpcService>();
         builder.Services.AddHostedService<SystemdService>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
         using IHost host = builder.Build();
-        await host.RunAsync();
+        try
+        {
+            await host.RunAsync();
+        }
+        catch (IOException e)
+        {
+            // A service could not bind its resources (the socket is taken, a folder is not writable).
+            Console.Error.WriteLine($"usbpassd: {e.Message}");
+            return 1;
+        }
+
         return 0;
     }
 

@@ -20,6 +20,12 @@ public sealed record DaemonOptions
     /// <summary>The JSON-RPC socket.</summary>
     [JsonPropertyName("socket")] public string Socket { get; init; } = "/run/usbpassd/usbpassd.sock";
 
+    /// <summary>The group that may read through the socket (0660 root:GROUP); absent group = root only.</summary>
+    [JsonPropertyName("socket_group")] public string? SocketGroup { get; init; } = "usbpassd";
+
+    /// <summary>A group whose members may also change ownership (reserve, attach); none = root only.</summary>
+    [JsonPropertyName("admin_group")] public string? AdminGroup { get; init; }
+
     [JsonPropertyName("usb_ids")] public string UsbIds { get; init; } = Devices.UsbIds.DefaultPath;
 
     /// <summary>libvirt connection URI, or "none" to run without libvirt (discovery and registry only).</summary>

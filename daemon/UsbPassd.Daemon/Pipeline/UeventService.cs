@@ -34,6 +34,9 @@ public sealed partial class UeventService(
     private long _lastBatchAt = Stopwatch.GetTimestamp();
     private bool _resyncPending;
 
+    /// <summary>Raised on the pipeline thread after each commit that changed rows (subscribers are told).</summary>
+    public event Action<ScanSummary>? Committed;
+
     /// <summary>Sent by the watchdog: the consumer answers by moving <see cref="LastAlive"/>.</summary>
     public bool TryPing() => _channel.Writer.TryWrite(new SourceMessage.Ping());
 
@@ -42,6 +45,8 @@ public sealed partial class UeventService(
 
     /// <summary>Whether the loops still run (a finished replay or a 'none' source is fine).</summary>
     public bool LoopsRunning => !_consumerTask.IsCompleted && !_sourceTask.IsFaulted;
+
+    public string SourceDescription => source?.Description ?? "none (start-up scan only)";
 
     public string Status => $"{pipeline.PresentCount} USB devices present; {stats.Events} events, {stats.Rejected} rejected, {stats.Resyncs} rescans";
 
@@ -165,6 +170,11 @@ public sealed partial class UeventService(
             foreach (SourceMessage.Received r in batch)
             {
                 stats.Committed(r.ReceivedAt, now);
+            }
+
+            if (summary is { Changes.Count: > 0 })
+            {
+                Committed?.Invoke(summary);
             }
 
             if (summary is not null && batch.Count > 0)

@@ -1,0 +1,113 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using UsbPassd.Protocol;
+using UsbPassd.Protocol.JsonRpc;
+
+namespace UsbPassd.Rpc;
+
+/// <summary>Formatting: bytes of one line ⇄ JSON-RPC 2.0 messages (System.Text.Json, no reflection).</summary>
+public static class RpcFormatter
+{
+    // Relaxed escaping: these lines go to programs and to people reading socat, never into HTML.
+    private static readonly JsonWriterOptions WriterOptions = new()
+    {
+        Indented = false,
+        SkipValidation = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>Parses a line; null with the parser's message when it is not JSON.</summary>
+    public static JsonDocument? Parse(ReadOnlyMemory<byte> line, out string? error)
+    {
+        try
+        {
+            error = null;
+            return JsonDocument.Parse(line, new JsonDocumentOptions { MaxDepth = 32 });
+        }
+        catch (JsonException e)
+        {
+            error = e.Message;
+            return null;
+        }
+    }
+
+    public static byte[] Result(JsonElement? id, object? result, JsonTypeInfo? info) => Write(w =>
+    {
+        w.WriteString("jsonrpc", "2.0");
+        WriteId(w, id);
+        w.WritePropertyName("result");
+        if (result is null || info is null)
+        {
+            w.WriteNullValue();
+        }
+        else
+        {
+            JsonSerializer.Serialize(w, result, info);
+        }
+    });
+
+    public static byte[] Error(JsonElement? id, JsonRpcError error) => Write(w =>
+    {
+        w.WriteString("jsonrpc", "2.0");
+        WriteId(w, id);
+        w.WritePropertyName("error");
+        JsonSerializer.Serialize(w, error, ProtocolJson.Default.JsonRpcError);
+    });
+
+    public static byte[] Error(JsonElement? id, int code, string message) => Error(id, new JsonRpcError { Code = code, Message = message });
+
+    public static byte[] Notification(string method, object payload, JsonTypeInfo info) => Write(w =>
+    {
+        w.WriteString("jsonrpc", "2.0");
+        w.WriteString("method", method);
+        w.WritePropertyName("params");
+        JsonSerializer.Serialize(w, payload, info);
+    });
+
+    /// <summary>A batch response: the members' responses joined into one array line.</summary>
+    public static byte[] Batch(IReadOnlyList<byte[]> responses)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        buffer.Write("["u8);
+        for (int i = 0; i < responses.Count; i++)
+        {
+            if (i > 0)
+            {
+                buffer.Write(","u8);
+            }
+
+            buffer.Write(responses[i].AsSpan(0, responses[i].Length - 1)); // without its newline
+        }
+
+        buffer.Write("]\n"u8);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void WriteId(Utf8JsonWriter w, JsonElement? id)
+    {
+        w.WritePropertyName("id");
+        if (id is JsonElement e)
+        {
+            e.WriteTo(w);
+        }
+        else
+        {
+            w.WriteNullValue();
+        }
+    }
+
+    private static byte[] Write(Action<Utf8JsonWriter> body)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            w.WriteStartObject();
+            body(w);
+            w.WriteEndObject();
+        }
+
+        buffer.Write("\n"u8);
+        return buffer.WrittenSpan.ToArray();
+    }
+}

@@ -1,0 +1,228 @@
+using System.Net.Sockets;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.Extensions.Logging;
+using UsbPassd.Protocol;
+using static UsbPassd.Interop.Interop;
+
+namespace UsbPassd.Rpc;
+
+/// <summary>
+/// The Unix socket: created 0660 root:&lt;group&gt; (a stale file from a crashed daemon is replaced,
+/// a live one is not), an accept loop with a connection limit, and notification broadcast to
+/// subscribers. Binding happens in <see cref="Start"/>, so the daemon reports ready only once it listens.
+/// </summary>
+public sealed partial class RpcServer(string path, string? group, RpcDispatcher dispatcher, RpcLimits limits, ILogger<RpcServer> log) : IAsyncDisposable
+{
+    private readonly List<RpcConnection> _connections = [];
+    private readonly CancellationTokenSource _stop = new();
+    private Socket? _listener;
+    private Task _accepting = Task.CompletedTask;
+
+    public string Path { get; } = path;
+
+    public int ConnectionCount
+    {
+        get
+        {
+            lock (_connections)
+            {
+                return _connections.Count;
+            }
+        }
+    }
+
+    /// <exception cref="IOException">The socket cannot be created; the message says why.</exception>
+    public void Start()
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        RemoveStale();
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            listener.Bind(new UnixDomainSocketEndPoint(Path));
+            File.SetUnixFileMode(Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+            if (group is not null)
+            {
+                if (Libc.GroupId(group) is uint gid)
+                {
+                    Libc.Chown(Path, uint.MaxValue, gid);
+                }
+                else
+                {
+                    LogNoGroup(group, Path);
+                }
+            }
+
+            listener.Listen(128);
+        }
+        catch (SocketException e)
+        {
+            listener.Dispose();
+            throw new IOException($"cannot listen on {Path}: {e.Message}", e);
+        }
+
+        _listener = listener;
+        _accepting = Task.Run(AcceptLoopAsync);
+        LogListening(Path, group ?? "(root only)");
+    }
+
+    /// <summary>Sends a notification to every subscribed connection; one that cannot keep up is dropped, the rest go on.</summary>
+    public void Broadcast<T>(string method, T payload, JsonTypeInfo<T> info)
+        where T : notnull
+    {
+        byte[]? line = null;
+        lock (_connections)
+        {
+            foreach (RpcConnection c in _connections.Where(c => c.Subscribed))
+            {
+                line ??= RpcFormatter.Notification(method, payload, info);
+                c.TrySend(line);
+            }
+        }
+    }
+
+    private void RemoveStale()
+    {
+        if (!System.IO.Path.Exists(Path) && !IsDanglingSocket())
+        {
+            return;
+        }
+
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new UnixDomainSocketEndPoint(Path));
+        }
+        catch (SocketException)
+        {
+            File.Delete(Path); // nobody answers: a leftover of a daemon that did not stop cleanly
+            return;
+        }
+
+        throw new IOException($"another process is listening on {Path} (is usbpassd already running? systemctl status usbpassd)");
+    }
+
+    private bool IsDanglingSocket() => new FileInfo(Path).Exists;
+
+    private async Task AcceptLoopAsync()
+    {
+        CancellationToken ct = _stop.Token;
+        while (!ct.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await _listener!.AcceptAsync(ct);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await ServeAsync(client, ct);
+                }
+                catch (Exception e)
+                {
+                    // A bug in serving one client must not take the socket down for the others.
+                    LogServeFailed(e);
+                }
+            }, CancellationToken.None);
+        }
+    }
+
+    private async Task ServeAsync(Socket client, CancellationToken ct)
+    {
+        PeerIdentity peer;
+        try
+        {
+            peer = PeerIdentity.Of(client);
+        }
+        catch (SocketException)
+        {
+            client.Dispose();
+            return;
+        }
+
+        RpcConnection connection = new(client, peer, dispatcher, limits, ct);
+        bool admitted;
+        lock (_connections)
+        {
+            admitted = _connections.Count < limits.MaxConnections;
+            if (admitted)
+            {
+                _connections.Add(connection);
+            }
+        }
+
+        if (!admitted)
+        {
+            // Told why, then closed: the connections already open are not affected.
+            LogTooMany(peer, limits.MaxConnections);
+            try
+            {
+                await client.SendAsync(RpcFormatter.Error(null, ErrorCodes.LimitExceeded, $"more than {limits.MaxConnections} connections: try again later"), ct);
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException)
+            {
+            }
+
+            await connection.DisposeAsync();
+            return;
+        }
+
+        LogConnected(peer);
+        try
+        {
+            await connection.RunAsync();
+        }
+        finally
+        {
+            lock (_connections)
+            {
+                _connections.Remove(connection);
+            }
+
+            if (connection.AbortReason is string why)
+            {
+                LogAborted(why);
+            }
+
+            await connection.DisposeAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener?.Dispose();
+        await _accepting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (_listener is not null)
+        {
+            File.Delete(Path);
+        }
+
+        _stop.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "JSON-RPC on {Path} (group {Group})")]
+    private partial void LogListening(string path, string group);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "group {Group} does not exist: only root can use {Path} (create it: groupadd --system {Group})")]
+    private partial void LogNoGroup(string group, string path);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "serving a client failed")]
+    private partial void LogServeFailed(Exception e);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "client connected: {Peer}")]
+    private partial void LogConnected(PeerIdentity peer);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "client refused, {Peer}: already {Max} connections")]
+    private partial void LogTooMany(PeerIdentity peer, int max);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "client disconnected: {Reason}")]
+    private partial void LogAborted(string reason);
+}

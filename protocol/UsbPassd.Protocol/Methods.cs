@@ -1,0 +1,21 @@
+namespace UsbPassd.Protocol;
+
+/// <summary>The JSON-RPC method and notification names of usbpassd (design.md); the names are the contract.</summary>
+public static class Methods
+{
+    public const string HostInfo = "host.info";
+    public const string DevicesList = "devices.list";
+    public const string DevicesGet = "devices.get";
+    public const string EventsSubscribe = "events.subscribe";
+
+    /// <summary>StreamJsonRpc's cancellation notification: <c>{"id": ...}</c> of a request in flight.</summary>
+    public const string CancelRequest = "$/cancelRequest";
+
+    /// <summary>Notifications sent to subscribers.</summary>
+    public static class Notifications
+    {
+        public const string DeviceAdded = "device.added";
+        public const string DeviceRemoved = "device.removed";
+        public const string DeviceChanged = "device.changed";
+    }
+}
