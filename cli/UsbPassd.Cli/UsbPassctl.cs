@@ -21,6 +21,10 @@ internal static class UsbPassctl
             what it sees and asks it to act. Every command takes --json for scripts.
             """);
         root.Subcommands.Add(ScanCommand.Create());
+        root.Subcommands.Add(ListCommand.Create());
+        root.Subcommands.Add(ShowCommand.Create());
+        root.Subcommands.Add(HostCommand.Create());
+        root.Subcommands.Add(WatchCommand.Create());
         return root;
     }
 

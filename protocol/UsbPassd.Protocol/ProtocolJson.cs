@@ -23,6 +23,7 @@ namespace UsbPassd.Protocol;
 [JsonSerializable(typeof(DeviceEvent))]
 [JsonSerializable(typeof(SubscribeResult))]
 [JsonSerializable(typeof(NoParams))]
+[JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(UsbPassd.Protocol.JsonRpc.JsonRpcError))]
 public sealed partial class ProtocolJson : JsonSerializerContext
 {
