@@ -9,6 +9,12 @@ if (args is ["daemon", ..])
     return await UsbPassd.Benchmarks.DaemonFigures.RunAsync();
 }
 
+// `rpc BINARY`: request latency and throughput on the socket, against an echo-server floor.
+if (args is ["rpc", string binary])
+{
+    return await UsbPassd.Benchmarks.RpcFigures.RunAsync(binary);
+}
+
 // In-process: the mirror serves the packages this project restored, and nothing more is built.
 var config = ManualConfig.Create(DefaultConfig.Instance)
     .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(15))

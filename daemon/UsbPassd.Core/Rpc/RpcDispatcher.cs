@@ -33,6 +33,21 @@ public sealed class RpcDispatcher(AccessPolicy policy)
         }));
     }
 
+    /// <summary>A method whose handler returns its result already serialized (a read model's ready bytes).</summary>
+    public void AddPreserialized<TParams>(
+        string method,
+        Privilege privilege,
+        JsonTypeInfo<TParams> parameters,
+        Func<RpcCallContext, TParams, CancellationToken, ValueTask<byte[]>> handler)
+        where TParams : new()
+    {
+        _methods.Add(method, (privilege, async (context, raw, ct) =>
+        {
+            TParams bound = Bind(raw, parameters);
+            return (new Preserialized(await handler(context, bound, ct)), null);
+        }));
+    }
+
     /// <summary>Handles one message; the response line, or null for a notification.</summary>
     public async ValueTask<byte[]?> HandleAsync(JsonElement message, RpcCallContext context, CancellationToken ct)
     {
@@ -63,7 +78,9 @@ public sealed class RpcDispatcher(AccessPolicy policy)
             }
 
             var (result, info) = await entry.Handler(context, parameters, ct);
-            return notification ? null : RpcFormatter.Result(id, result, info);
+            return notification ? null
+                : result is Preserialized raw ? RpcFormatter.RawResult(id, raw.Json)
+                : RpcFormatter.Result(id, result, info);
         }
         catch (RpcException e)
         {
@@ -74,6 +91,8 @@ public sealed class RpcDispatcher(AccessPolicy policy)
             return notification ? null : RpcFormatter.Error(id, ErrorCodes.RequestCancelled, "the request was cancelled");
         }
     }
+
+    private sealed record Preserialized(byte[] Json);
 
     private static string? Validate(JsonElement message, out string? method, out JsonElement? parameters)
     {

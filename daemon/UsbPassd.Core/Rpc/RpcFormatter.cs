@@ -47,6 +47,15 @@ public static class RpcFormatter
         }
     });
 
+    /// <summary>A result whose JSON is already made (trusted: produced by our own serializer).</summary>
+    public static byte[] RawResult(JsonElement? id, byte[] json) => Write(w =>
+    {
+        w.WriteString("jsonrpc", "2.0");
+        WriteId(w, id);
+        w.WritePropertyName("result");
+        w.WriteRawValue(json, skipInputValidation: true);
+    }, json.Length + 128);
+
     public static byte[] Error(JsonElement? id, JsonRpcError error) => Write(w =>
     {
         w.WriteString("jsonrpc", "2.0");
@@ -97,9 +106,9 @@ public static class RpcFormatter
         }
     }
 
-    private static byte[] Write(Action<Utf8JsonWriter> body)
+    private static byte[] Write(Action<Utf8JsonWriter> body, int sizeHint = 256)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
+        var buffer = new ArrayBufferWriter<byte>(sizeHint);
         using (var w = new Utf8JsonWriter(buffer, WriterOptions))
         {
             w.WriteStartObject();

@@ -66,6 +66,7 @@ internal static class Daemon
         builder.Services.AddSingleton(SystemdNotifier.FromEnvironment());
         builder.Services.AddSingleton(sp => new UeventService(source, sp.GetRequiredService<DevicePipeline>(), sp.GetRequiredService<PipelineStats>(), sp.GetRequiredService<ILogger<UeventService>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<UeventService>());
+        builder.Services.AddSingleton<DeviceView>();
         builder.Services.AddSingleton<DeviceMethods>();
         builder.Services.AddHostedService<RpcService>();
         builder.Services.AddHostedService<SystemdService>();

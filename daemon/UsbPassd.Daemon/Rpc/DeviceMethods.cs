@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.Json;
 using UsbPassd.Daemon.Hosting;
 using UsbPassd.Daemon.Pipeline;
 using UsbPassd.Pipeline;
@@ -11,7 +12,7 @@ using UsbPassd.Rpc;
 namespace UsbPassd.Daemon.Rpc;
 
 /// <summary>The read methods: host.info, devices.list, devices.get, events.subscribe.</summary>
-public sealed class DeviceMethods(DeviceRepository registry, PipelineStats stats, DaemonOptions options, UeventService uevents)
+public sealed class DeviceMethods(DeviceRepository registry, DeviceView view, PipelineStats stats, DaemonOptions options, UeventService uevents)
 {
     private static readonly string Version = typeof(DeviceMethods).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
     private readonly string _startedAt = Timestamps.Format(DateTimeOffset.UtcNow);
@@ -19,8 +20,8 @@ public sealed class DeviceMethods(DeviceRepository registry, PipelineStats stats
     public void Register(RpcDispatcher dispatcher)
     {
         dispatcher.Add(Methods.HostInfo, Privilege.Read, ProtocolJson.Default.NoParams, ProtocolJson.Default.HostInfo, (_, _, _) => ValueTask.FromResult(HostInfo()));
-        dispatcher.Add(Methods.DevicesList, Privilege.Read, ProtocolJson.Default.DevicesListParams, ProtocolJson.Default.DeviceRecordArray, (_, p, _) => ValueTask.FromResult(List(p)));
-        dispatcher.Add(Methods.DevicesGet, Privilege.Read, ProtocolJson.Default.DevicesGetParams, ProtocolJson.Default.DeviceRecord, (_, p, _) => ValueTask.FromResult(Get(p)));
+        dispatcher.AddPreserialized(Methods.DevicesList, Privilege.Read, ProtocolJson.Default.DevicesListParams, (_, p, _) => ValueTask.FromResult(List(p)));
+        dispatcher.AddPreserialized(Methods.DevicesGet, Privilege.Read, ProtocolJson.Default.DevicesGetParams, (_, p, _) => ValueTask.FromResult(Get(p)));
         dispatcher.Add(Methods.EventsSubscribe, Privilege.Read, ProtocolJson.Default.NoParams, ProtocolJson.Default.SubscribeResult, (context, _, _) =>
         {
             if (context.Connection is not null)
@@ -48,10 +49,15 @@ public sealed class DeviceMethods(DeviceRepository registry, PipelineStats stats
         UeventsRejected = stats.Rejected,
     };
 
-    private DeviceRecord[] List(DevicesListParams p) =>
-        [.. registry.List(p.Status, p.VendorId, p.ProductId, p.Serial, p.InstanceUuid, p.IncludeDeleted).Select(r => r.ToRecord())];
+    // Live rows come from the read model; the history (deleted rows) from the registry itself.
+    private byte[] List(DevicesListParams p) =>
+        p.IncludeDeleted
+            ? JsonSerializer.SerializeToUtf8Bytes(
+                [.. registry.List(p.Status, p.VendorId, p.ProductId, p.Serial, p.InstanceUuid, includeDeleted: true).Select(r => r.ToRecord())],
+                ProtocolJson.Default.DeviceRecordArray)
+            : DeviceView.ToJsonArray(view.List(p));
 
-    private DeviceRecord Get(DevicesGetParams p)
+    private byte[] Get(DevicesGetParams p)
     {
         (string name, string? value)[] given = [.. new (string, string?)[] { ("id", p.Id?.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("dev_id", p.DevId), ("port_id", p.PortId), ("address", p.Address) }.Where(s => s.Item2 is not null)];
         if (given.Length != 1)
@@ -59,12 +65,18 @@ public sealed class DeviceMethods(DeviceRepository registry, PipelineStats stats
             throw new RpcException(ErrorCodes.InvalidParams, "give exactly one of id, dev_id, port_id, address");
         }
 
-        IReadOnlyList<DeviceRow> rows = registry.Find(p.Id, p.DevId, p.PortId, p.Address);
-        return rows.Count switch
+        IReadOnlyList<DeviceView.Entry> live = view.Find(p.Id, p.DevId, p.PortId, p.Address);
+        if (live.Count == 1)
         {
-            1 => rows[0].ToRecord(),
+            return live[0].Json;
+        }
+
+        IReadOnlyList<DeviceRow> rows = live.Count == 0 && p.Id is not null ? registry.Find(p.Id, null, null, null) : [];
+        return (live.Count + rows.Count) switch
+        {
+            1 => JsonSerializer.SerializeToUtf8Bytes(rows[0].ToRecord(), ProtocolJson.Default.DeviceRecord),
             0 => throw new RpcException(ErrorCodes.DeviceNotFound, $"no device with {given[0].name} {given[0].value} ('usbpassctl list' shows the devices)"),
-            _ => throw new RpcException(ErrorCodes.DeviceAmbiguous, $"{rows.Count} devices match {given[0].name} {given[0].value}; use port_id or id"),
+            _ => throw new RpcException(ErrorCodes.DeviceAmbiguous, $"{live.Count} devices match {given[0].name} {given[0].value}; use port_id or id"),
         };
     }
 }

@@ -15,6 +15,7 @@ public sealed class RpcService(
     DeviceMethods methods,
     UeventService uevents,
     DeviceRepository registry,
+    DeviceView view,
     ILoggerFactory logs) : IHostedService, IAsyncDisposable
 {
     private RpcServer? _server;
@@ -25,6 +26,7 @@ public sealed class RpcService(
         uint? admin = options.AdminGroup is string a ? UnixGroups.IdOf(a) : null;
         var dispatcher = new RpcDispatcher(new AccessPolicy(read, admin, options.SocketGroup ?? "usbpassd", options.AdminGroup));
         methods.Register(dispatcher);
+        view.Refresh(); // after the start-up scan (UeventService starts first)
         _server = new RpcServer(options.Socket, options.SocketGroup, dispatcher, new RpcLimits(), logs.CreateLogger<RpcServer>());
         _server.Start();
         uevents.Committed += Notify;
@@ -43,6 +45,7 @@ public sealed class RpcService(
 
     private void Notify(ScanSummary summary)
     {
+        view.Refresh();
         foreach (RowChange change in summary.Changes)
         {
             if (registry.Get(change.RowId) is not DeviceRow row)

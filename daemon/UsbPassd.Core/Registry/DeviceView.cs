@@ -1,0 +1,91 @@
+using System.Buffers;
+using System.Text.Json;
+using UsbPassd.Protocol;
+using UsbPassd.Protocol.Messages;
+
+namespace UsbPassd.Registry;
+
+/// <summary>
+/// The read model behind devices.list and devices.get: the live rows of the registry, each with
+/// its record already serialized, swapped whole after every commit. Reads never touch SQLite and
+/// never serialize; a list is a concatenation of ready bytes.
+/// </summary>
+public sealed class DeviceView(DeviceRepository registry)
+{
+    private Snapshot _current = Snapshot.Empty;
+
+    public sealed record Entry(DeviceRecord Record, byte[] Json);
+
+    private sealed record Snapshot(
+        IReadOnlyList<Entry> All,
+        IReadOnlyDictionary<long, Entry> ById,
+        IReadOnlyDictionary<string, Entry[]> ByDevId,
+        IReadOnlyDictionary<string, Entry[]> ByPortId,
+        IReadOnlyDictionary<string, Entry[]> ByAddress)
+    {
+        public static Snapshot Empty { get; } = new([], new Dictionary<long, Entry>(), new Dictionary<string, Entry[]>(), new Dictionary<string, Entry[]>(), new Dictionary<string, Entry[]>());
+    }
+
+    public int Count => Volatile.Read(ref _current).All.Count;
+
+    /// <summary>Reloads the live rows; called after each commit (one writer: the pipeline).</summary>
+    public void Refresh()
+    {
+        List<Entry> entries = [.. registry.ListLive().Select(r =>
+        {
+            DeviceRecord record = r.ToRecord();
+            return new Entry(record, JsonSerializer.SerializeToUtf8Bytes(record, ProtocolJson.Default.DeviceRecord));
+        })];
+        Volatile.Write(ref _current, new Snapshot(
+            entries,
+            entries.ToDictionary(e => e.Record.Id),
+            Index(entries, e => e.Record.DevId),
+            Index(entries, e => e.Record.PortId),
+            Index(entries, e => e.Record.Address)));
+    }
+
+    /// <summary>Live devices matching every filter given.</summary>
+    public IEnumerable<Entry> List(DevicesListParams p) =>
+        Volatile.Read(ref _current).All.Where(e =>
+            (p.Status is null || e.Record.Status == p.Status)
+            && (p.VendorId is null || string.Equals(e.Record.VendorId, p.VendorId, StringComparison.OrdinalIgnoreCase))
+            && (p.ProductId is null || string.Equals(e.Record.ProductId, p.ProductId, StringComparison.OrdinalIgnoreCase))
+            && (p.Serial is null || e.Record.Serial == p.Serial)
+            && (p.InstanceUuid is null || e.Record.InstanceUuid == p.InstanceUuid));
+
+    /// <summary>Live devices by one selector (a registry id also finds nothing when the row is deleted: ask the registry).</summary>
+    public IReadOnlyList<Entry> Find(long? id, string? devId, string? portId, string? address)
+    {
+        Snapshot s = Volatile.Read(ref _current);
+        return id is long i ? (s.ById.TryGetValue(i, out Entry? e) ? [e] : [])
+            : devId is not null ? s.ByDevId.GetValueOrDefault(devId, [])
+            : portId is not null ? s.ByPortId.GetValueOrDefault(portId, [])
+            : address is not null ? s.ByAddress.GetValueOrDefault(address, [])
+            : [];
+    }
+
+    /// <summary>A JSON array of the entries' ready bytes.</summary>
+    public static byte[] ToJsonArray(IEnumerable<Entry> entries)
+    {
+        List<Entry> list = [.. entries];
+        var buffer = new ArrayBufferWriter<byte>(list.Sum(e => e.Json.Length + 1) + 2);
+        buffer.Write("["u8);
+        bool first = true;
+        foreach (Entry e in list)
+        {
+            if (!first)
+            {
+                buffer.Write(","u8);
+            }
+
+            buffer.Write(e.Json);
+            first = false;
+        }
+
+        buffer.Write("]"u8);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static Dictionary<string, Entry[]> Index(List<Entry> entries, Func<Entry, string?> key) =>
+        entries.Where(e => key(e) is not null).GroupBy(e => key(e)!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+}
