@@ -36,7 +36,7 @@ public sealed class DaemonProcessTests : IDisposable
             ArgumentList =
             {
                 Path.Combine(AppContext.BaseDirectory, "usbpassd.dll"), "--sysfs-root", _tree.Root, "--state-dir", Path.Combine(_dir, "state"),
-                "--uevents", uevents, "--libvirt-uri", "none", "--usb-ids", "/nonexistent/usb.ids",
+                "--uevents", uevents, "--libvirt-uri", "none", "--usb-ids", "/nonexistent/usb.ids", "--socket", Path.Combine(_dir, "usbpassd.sock"),
             },
             RedirectStandardError = true,
             RedirectStandardOutput = true,
@@ -90,7 +90,7 @@ public sealed class DaemonProcessTests : IDisposable
     public void Under_systemd_the_log_uses_journald_priorities()
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "usbpassd.dll"), "--sysfs-root", _tree.Root, "--state-dir", Path.Combine(_dir, "state"), "--uevents", "none", "--libvirt-uri", "none" })
+        foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "usbpassd.dll"), "--sysfs-root", _tree.Root, "--state-dir", Path.Combine(_dir, "state"), "--uevents", "none", "--libvirt-uri", "none", "--socket", Path.Combine(_dir, "usbpassd.sock") })
         {
             psi.ArgumentList.Add(a);
         }
