@@ -27,12 +27,10 @@ internal static class WatchCommand
         command.SetAction((parse, ct) => DaemonCommand.RunAsync(parse, socket, async (client, output, token) =>
         {
             await client.CallAsync(Methods.EventsSubscribe, new NoParams(), ProtocolJson.Default.NoParams, ProtocolJson.Default.SubscribeResult, token);
-            if (!parse.GetValue(json))
-            {
-                output.WriteLine("watching device events (Ctrl+C to stop)");
-            }
-
-            output.Flush();
+            // On stderr with --json, so stdout stays one JSON object per line for scripts.
+            TextWriter notice = parse.GetValue(json) ? parse.InvocationConfiguration.Error : output;
+            notice.WriteLine("watching device events (Ctrl+C to stop)");
+            notice.Flush();
             await foreach (Notification n in client.Notifications.ReadAllAsync(token))
             {
                 if (parse.GetValue(json))
