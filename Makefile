@@ -43,7 +43,7 @@ lab-smoke: lab
 
 ## Boots the lab and shows UsbPassd on real USB devices.
 demo: build lab
-	$(TESTING) lab-demo $(BIN)/UsbPassd.Cli/$(CONFIG_DIR)/usbpassctl.dll
+	$(TESTING) lab-demo $(BIN)/UsbPassd.Cli/$(CONFIG_DIR)/usbpassctl.dll $(BIN)/UsbPassd.Daemon/$(CONFIG_DIR)/usbpassd.dll
 
 ## Discovery over the corpus's recorded hosts (no lab needed).
 corpus-demo: build

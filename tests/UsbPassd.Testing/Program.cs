@@ -4,11 +4,11 @@ using UsbPassd.Testing.Recordings;
 // A small tool over the corpus for `make demo` and the benchmarks:
 //   corpus-trees OUT        every USB recording of the corpus as a sysfs tree OUT/<name>
 //   big-tree OUT COUNT      one sysfs tree with COUNT devices cloned from the corpus
-//   lab-demo USBPASSCTL_DLL the lab demo (`make demo`)
+//   lab-demo USBPASSCTL_DLL USBPASSD_DLL   the lab demo (`make demo`)
 switch (args)
 {
-    case ["lab-demo", string usbpassctl]:
-        return await UsbPassd.Testing.Lab.LabDemo.RunAsync(Path.GetFullPath(usbpassctl));
+    case ["lab-demo", string usbpassctl, string usbpassd]:
+        return await UsbPassd.Testing.Lab.LabDemo.RunAsync(Path.GetFullPath(usbpassctl), Path.GetFullPath(usbpassd));
     case ["corpus-trees", string output]:
         foreach ((string file, string format) in CorpusFacts.Files())
         {
@@ -23,7 +23,7 @@ switch (args)
         BigTree.Write(output, int.Parse(count));
         return 0;
     default:
-        Console.Error.WriteLine("usage: UsbPassd.Testing corpus-trees OUT | big-tree OUT COUNT | lab-demo USBPASSCTL_DLL");
+        Console.Error.WriteLine("usage: UsbPassd.Testing corpus-trees OUT | big-tree OUT COUNT | lab-demo USBPASSCTL_DLL USBPASSD_DLL");
         return 2;
 }
 

@@ -8,7 +8,7 @@ namespace UsbPassd.Testing.Lab;
 /// </summary>
 public static class LabDemo
 {
-    public static async Task<int> RunAsync(string usbpassctlDll)
+    public static async Task<int> RunAsync(string usbpassctlDll, string usbpassdDll)
     {
         var key = new UsbStorage("key", "1", Serial: "LICENCE-0042");
         var reader = new UsbCcid("reader", "2");
@@ -23,7 +23,17 @@ public static class LabDemo
         Step("1. Discovery: every USB device of the host, where it is plugged, and whether it may go to a VM.");
         Console.Write(await lab.RunAsync(scan));
 
-        Step("2. A licence dongle is pulled and plugged into another port (another controller even).");
+        Step("2. usbpassd, the daemon, registers them and follows the host live (netlink, from udev).");
+        string socket = "/run/usbpassd-demo/usbpassd.sock";
+        string ctl = $"dotnet {usbpassctlDll}";
+        string watchLog = Path.Combine(lab.ShareDirectory, "watch.log");
+        await lab.RunAsync($"setsid -f dotnet {usbpassdDll} --state-dir /run/usbpassd-demo --socket {socket} --libvirt-uri none > {lab.ShareDirectory}/usbpassd.log 2>&1 < /dev/null");
+        await lab.RunAsync($"{LabHost.ScriptDirectory}/wait-until.sh 60 {lab.ShareDirectory} -- grep -q ready: {lab.ShareDirectory}/usbpassd.log");
+        Console.Write(await lab.RunAsync($"{ctl} host --socket {socket}"));
+        await lab.RunAsync($"setsid -f {ctl} watch --socket {socket} > {watchLog} 2>&1 < /dev/null");
+        await lab.RunAsync($"{LabHost.ScriptDirectory}/wait-until.sh 60 {lab.ShareDirectory} -- test -s {watchLog}");
+
+        Step("3. A licence dongle is pulled and plugged into another port (another controller even).");
         string before = await DevIdLine(lab, scan, key.PortId);
         await lab.UnplugAsync(key);
         var moved = key with { Port = "2", Controller = LabController.Ehci };
@@ -32,8 +42,13 @@ public static class LabDemo
         Console.WriteLine($"  before: {before}");
         Console.WriteLine($"  after:  {after}");
         Console.WriteLine("  Port, bus and device number changed; dev_id did not: it is the same dongle to UsbPassd.");
+        await lab.RunAsync($"{LabHost.ScriptDirectory}/wait-until.sh 60 {lab.ShareDirectory} -- grep -q 'added.*{moved.PortId}' {watchLog}");
+        Console.WriteLine("  what 'usbpassctl watch' printed meanwhile:");
+        Console.Write(Indent(File.ReadAllText(watchLog)));
+        Console.WriteLine("  the registry ('usbpassctl list --all': the old row is kept, the new one points to it):");
+        Console.Write(Indent(await lab.RunAsync($"{ctl} list --all --vendor-id 46f4 --socket {socket}")));
 
-        Step("3. Two identical sticks without serial numbers: only their ports tell them apart.");
+        Step("4. Two identical sticks without serial numbers: only their ports tell them apart.");
         var twinA = new UsbStorage("twin-a", "5", Serial: "");
         var twinB = new UsbStorage("twin-b", "6", Serial: "");
         await lab.PlugAsync(twinA);
@@ -45,12 +60,13 @@ public static class LabDemo
 
         Console.WriteLine("  Both are 'ambiguous': UsbPassd lists them but never guesses; they can be given to a VM only by port.");
 
-        Step("4. The lab's libvirt passes the smartcard reader to a VM (what UsbPassd drives from the libvirt issue on).");
+        Step("5. The lab's libvirt passes the smartcard reader to a VM (what UsbPassd drives from the libvirt issue on).");
         await lab.StartDomainAsync("erp-vm");
         await lab.RunAsync("echo \"<hostdev mode='subsystem' type='usb'><source><vendor id='0x08e6'/><product id='0x4433'/></source></hostdev>\" > /tmp/r.xml && virsh -q attach-device erp-vm /tmp/r.xml --live");
         Console.WriteLine("  inside the VM's QEMU ('info usb'):");
         Console.Write(Indent(await lab.GuestUsbAsync("erp-vm")));
         await lab.StopDomainAsync("erp-vm");
+        await lab.ExecAsync("pkill -f 'usbpassctl.dll watch'; pkill -TERM -f usbpassd.dll");
 
         Step("Done: the lab host is shut down; nothing is left running.");
         return 0;
