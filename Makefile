@@ -13,7 +13,7 @@ TESTING := $(DOTNET) $(BIN)/UsbPassd.Testing/$(CONFIG_DIR)/UsbPassd.Testing.dll
 # tests/lab/build-assets.sh installs the lab's own if they are missing).
 DEB_PACKAGES := usb.ids xz-utils sqlite3 inotify-tools python3 qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients busybox-static cpio kmod socat
 
-.PHONY: all build publish bench-daemon lab test test-unit test-integration test-lab lab-smoke demo corpus-demo bench deps clean
+.PHONY: all build publish bench-daemon bench-rpc lab test test-unit test-integration test-lab lab-smoke demo corpus-demo bench deps clean
 
 all: build
 
@@ -56,6 +56,11 @@ bench: publish
 	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll --filter '*'
 	@cat $(BUILD)/benchmarks/results/*-report-github.md
 	USBPASSD_BIN=$(BUILD)/publish/usbpassd/usbpassd $(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll daemon | tee $(BUILD)/benchmarks/daemon-figures.txt
+	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll rpc $(BUILD)/publish/usbpassd/usbpassd | tee $(BUILD)/benchmarks/rpc-figures.txt
+
+bench-rpc: publish
+	$(DOTNET) build tests/UsbPassd.Benchmarks -c Release -v quiet -nologo
+	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll rpc $(BUILD)/publish/usbpassd/usbpassd | tee $(BUILD)/benchmarks/rpc-figures.txt
 
 bench-daemon: publish
 	$(DOTNET) build tests/UsbPassd.Benchmarks -c Release -v quiet -nologo
