@@ -27,4 +27,16 @@ public static class ErrorCodes
 
     /// <summary>The selector matches more than one device (ambiguous twins: use port_id).</summary>
     public const int DeviceAmbiguous = 1005;
+
+    /// <summary>No libvirt domain with that UUID or name.</summary>
+    public const int InstanceNotFound = 1006;
+
+    /// <summary>libvirt refused; the message is libvirt's, prefixed with what was asked.</summary>
+    public const int LibvirtFailed = 1007;
+
+    /// <summary>Another instance owns the device (reserved or attached); data names it.</summary>
+    public const int DeviceOwned = 1008;
+
+    /// <summary>The device cannot be passed now or ever (a hub, not present, libvirt disabled, a stale token...).</summary>
+    public const int NotPossible = 1009;
 }

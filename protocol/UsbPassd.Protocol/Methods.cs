@@ -7,6 +7,11 @@ public static class Methods
     public const string DevicesList = "devices.list";
     public const string DevicesGet = "devices.get";
     public const string EventsSubscribe = "events.subscribe";
+    public const string DevicesReserve = "devices.reserve";
+    public const string DevicesRelease = "devices.release";
+    public const string DevicesAttach = "devices.attach";
+    public const string DevicesDetach = "devices.detach";
+    public const string InstancesDevices = "instances.devices";
 
     /// <summary>StreamJsonRpc's cancellation notification: <c>{"id": ...}</c> of a request in flight.</summary>
     public const string CancelRequest = "$/cancelRequest";

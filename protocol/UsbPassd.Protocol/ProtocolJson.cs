@@ -23,6 +23,12 @@ namespace UsbPassd.Protocol;
 [JsonSerializable(typeof(DeviceEvent))]
 [JsonSerializable(typeof(SubscribeResult))]
 [JsonSerializable(typeof(NoParams))]
+[JsonSerializable(typeof(ReserveParams))]
+[JsonSerializable(typeof(ReleaseParams))]
+[JsonSerializable(typeof(AttachParams))]
+[JsonSerializable(typeof(DetachParams))]
+[JsonSerializable(typeof(InstanceParams))]
+[JsonSerializable(typeof(AssignmentResult))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(UsbPassd.Protocol.JsonRpc.JsonRpcError))]
 public sealed partial class ProtocolJson : JsonSerializerContext

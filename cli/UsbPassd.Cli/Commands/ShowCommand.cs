@@ -30,7 +30,7 @@ internal static class ShowCommand
         };
         command.SetAction((parse, ct) => DaemonCommand.RunAsync(parse, socket, async (client, output, token) =>
         {
-            DeviceRecord d = await client.CallAsync(Methods.DevicesGet, Selector(parse.GetValue(device)!), ProtocolJson.Default.DevicesGetParams, ProtocolJson.Default.DeviceRecord, token);
+            DeviceRecord d = await client.CallAsync(Methods.DevicesGet, DeviceSelector.Parse(parse.GetValue(device)!), ProtocolJson.Default.DevicesGetParams, ProtocolJson.Default.DeviceRecord, token);
             if (parse.GetValue(json))
             {
                 output.WriteLine(JsonSerializer.Serialize(d, ProtocolJson.Indented.GetTypeInfo(typeof(DeviceRecord))));
@@ -60,11 +60,4 @@ internal static class ShowCommand
         }, ct));
         return command;
     }
-
-    /// <summary>Which selector a word is: digits = id, usb_B_D = address, has ':' = dev_id, else a port.</summary>
-    internal static DevicesGetParams Selector(string word) =>
-        long.TryParse(word, NumberStyles.None, CultureInfo.InvariantCulture, out long id) ? new DevicesGetParams { Id = id }
-        : word.StartsWith("usb_", StringComparison.Ordinal) ? new DevicesGetParams { Address = word }
-        : word.Contains(':') ? new DevicesGetParams { DevId = word }
-        : new DevicesGetParams { PortId = word };
 }

@@ -7,6 +7,7 @@ namespace UsbPassd.Registry;
 /// <item>v1: the seed's <c>usb_devices</c> table, as in the OpenStack spec.</item>
 /// <item>v2: identity and history: text <c>port_id</c>, <c>previous_id</c>, presence, ambiguity and
 /// eligibility columns; <c>compute_nodes</c>; the append-only <c>usb_device_history</c>.</item>
+/// <item>v3: <c>assignments</c>, the ownership ledger (one row per owned dev_id) and the fencing counter.</item>
 /// </list>
 /// </summary>
 internal static class Migrations
@@ -115,6 +116,27 @@ internal static class Migrations
         BEGIN SELECT RAISE(ABORT, 'usb_device_history is append-only'); END;
         CREATE TRIGGER usb_device_history_no_delete BEFORE DELETE ON usb_device_history
         BEGIN SELECT RAISE(ABORT, 'usb_device_history is append-only'); END;
+        """,
+
+        // v3
+        """
+        CREATE TABLE assignments (
+            dev_id          TEXT PRIMARY KEY,
+            instance_uuid   TEXT NOT NULL,
+            token           INTEGER NOT NULL,
+            state           TEXT NOT NULL CHECK (state IN ('reserved', 'attaching', 'attached', 'detaching')),
+            expires_at      TEXT,
+            alias           TEXT NOT NULL,
+            startup_policy  TEXT NOT NULL DEFAULT 'optional',
+            persistent      INTEGER NOT NULL DEFAULT 1,
+            created_at      TEXT NOT NULL,
+            updated_at      TEXT NOT NULL
+        );
+        CREATE INDEX ix_assignments_instance ON assignments (instance_uuid);
+
+        -- Fencing tokens only grow: a caller holding an older token has lost the device.
+        CREATE TABLE fencing (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL);
+        INSERT INTO fencing (id, last) VALUES (1, 0);
         """,
     ];
 }

@@ -3,6 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using UsbPassd.Daemon.Pipeline;
+using UsbPassd.Assignment;
+using UsbPassd.Daemon.Libvirt;
 using UsbPassd.Daemon.Rpc;
 using UsbPassd.Devices;
 using UsbPassd.Pipeline;
@@ -68,6 +70,17 @@ internal static class Daemon
         builder.Services.AddHostedService(sp => sp.GetRequiredService<UeventService>());
         builder.Services.AddSingleton<DeviceView>();
         builder.Services.AddSingleton<DeviceMethods>();
+        builder.Services.AddSingleton(sp => new AssignmentRepository(registry));
+        builder.Services.AddSingleton<LibvirtService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LibvirtService>());
+        builder.Services.AddSingleton(sp =>
+        {
+            LibvirtService libvirt = sp.GetRequiredService<LibvirtService>();
+            var service = new AssignmentService(sp.GetRequiredService<DeviceRepository>(), sp.GetRequiredService<AssignmentRepository>(), sp.GetRequiredService<DeviceView>(), libvirt.Current);
+            libvirt.Assignments = service;
+            return service;
+        });
+        builder.Services.AddSingleton<AssignmentMethods>();
         builder.Services.AddHostedService<RpcService>();
         builder.Services.AddHostedService<SystemdService>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));

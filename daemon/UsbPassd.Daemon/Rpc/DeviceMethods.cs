@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Text.Json;
-using UsbPassd.Daemon.Hosting;
 using UsbPassd.Daemon.Pipeline;
 using UsbPassd.Pipeline;
 using UsbPassd.Protocol;
@@ -12,7 +11,7 @@ using UsbPassd.Rpc;
 namespace UsbPassd.Daemon.Rpc;
 
 /// <summary>The read methods: host.info, devices.list, devices.get, events.subscribe.</summary>
-public sealed class DeviceMethods(DeviceRepository registry, DeviceView view, PipelineStats stats, DaemonOptions options, UeventService uevents)
+public sealed class DeviceMethods(DeviceRepository registry, DeviceView view, PipelineStats stats, UeventService uevents, Libvirt.LibvirtService libvirt)
 {
     private static readonly string Version = typeof(DeviceMethods).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
     private readonly string _startedAt = Timestamps.Format(DateTimeOffset.UtcNow);
@@ -42,7 +41,7 @@ public sealed class DeviceMethods(DeviceRepository registry, DeviceView view, Pi
         Version = Version,
         Pid = Environment.ProcessId,
         StartedAt = _startedAt,
-        Libvirt = options.LibvirtEnabled ? "disconnected" : "disabled",
+        Libvirt = libvirt.State,
         Uevents = uevents.SourceDescription,
         DevicesByStatus = registry.CountByStatus(),
         UeventsProcessed = stats.Events,

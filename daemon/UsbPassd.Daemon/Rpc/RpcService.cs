@@ -13,6 +13,7 @@ namespace UsbPassd.Daemon.Rpc;
 public sealed class RpcService(
     DaemonOptions options,
     DeviceMethods methods,
+    AssignmentMethods assignments,
     UeventService uevents,
     DeviceRepository registry,
     DeviceView view,
@@ -26,6 +27,7 @@ public sealed class RpcService(
         uint? admin = options.AdminGroup is string a ? UnixGroups.IdOf(a) : null;
         var dispatcher = new RpcDispatcher(new AccessPolicy(read, admin, options.SocketGroup ?? "usbpassd", options.AdminGroup));
         methods.Register(dispatcher);
+        assignments.Register(dispatcher);
         view.Refresh(); // after the start-up scan (UeventService starts first)
         _server = new RpcServer(options.Socket, options.SocketGroup, dispatcher, new RpcLimits(), logs.CreateLogger<RpcServer>());
         _server.Start();

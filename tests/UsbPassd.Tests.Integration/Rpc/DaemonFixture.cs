@@ -7,8 +7,14 @@ using UsbPassd.Testing.Recordings;
 namespace UsbPassd.Tests.Integration.Rpc;
 
 /// <summary>One usbpassd process (a recorded host, no uevents, no libvirt) and its socket, for wire tests.</summary>
-public sealed class DaemonFixture : IAsyncLifetime
+public class DaemonFixture : IAsyncLifetime
 {
+    private readonly string _libvirtUri;
+
+    public DaemonFixture() : this("none") { }
+
+    protected DaemonFixture(string libvirtUri) => _libvirtUri = libvirtUri;
+
     private readonly SysfsTree _tree = CorpusRecording.Materialize(
         Path.Combine(Corpus.Raw, "martinpitt__umockdev/devices__cameras__canon-powershot-sx200.umockdev"), "umockdev");
     private readonly string _dir = Directory.CreateTempSubdirectory("usbpassd-rpc-").FullName;
@@ -18,13 +24,13 @@ public sealed class DaemonFixture : IAsyncLifetime
 
     public int Pid => _daemon!.Id;
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         string notifyPath = Path.Combine(_dir, "notify.sock");
         using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         notify.Bind(new UnixDomainSocketEndPoint(notifyPath));
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "usbpassd.dll"), "--sysfs-root", _tree.Root, "--state-dir", Path.Combine(_dir, "state"), "--socket", Socket, "--uevents", "none", "--libvirt-uri", "none" })
+        foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "usbpassd.dll"), "--sysfs-root", _tree.Root, "--state-dir", Path.Combine(_dir, "state"), "--socket", Socket, "--uevents", "none", "--libvirt-uri", _libvirtUri })
         {
             psi.ArgumentList.Add(a);
         }
@@ -40,7 +46,7 @@ public sealed class DaemonFixture : IAsyncLifetime
         }
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         _daemon?.Kill();
         if (_daemon is not null)

@@ -20,6 +20,7 @@ public class OpenRpcTests
     {
         var dispatcher = new RpcDispatcher(new AccessPolicy(null, null));
         new DeviceMethods(null!, null!, null!, null!, null!).Register(dispatcher); // registration only touches the dispatcher
+        new AssignmentMethods(null!).Register(dispatcher);
 
         Assert.Equal(dispatcher.MethodNames.Order(), DocMethods.Select(m => m.GetProperty("name").GetString()!).Order());
     }
@@ -29,6 +30,11 @@ public class OpenRpcTests
     [InlineData(Methods.DevicesGet, typeof(UsbPassd.Protocol.Messages.DevicesGetParams))]
     [InlineData(Methods.HostInfo, typeof(UsbPassd.Protocol.Messages.NoParams))]
     [InlineData(Methods.EventsSubscribe, typeof(UsbPassd.Protocol.Messages.NoParams))]
+    [InlineData(Methods.DevicesReserve, typeof(UsbPassd.Protocol.Messages.ReserveParams))]
+    [InlineData(Methods.DevicesRelease, typeof(UsbPassd.Protocol.Messages.ReleaseParams))]
+    [InlineData(Methods.DevicesAttach, typeof(UsbPassd.Protocol.Messages.AttachParams))]
+    [InlineData(Methods.DevicesDetach, typeof(UsbPassd.Protocol.Messages.DetachParams))]
+    [InlineData(Methods.InstancesDevices, typeof(UsbPassd.Protocol.Messages.InstanceParams))]
     public void Each_methods_params_are_the_records_properties(string method, Type parameters)
     {
         JsonElement m = DocMethods.Single(x => x.GetProperty("name").GetString() == method);
@@ -42,6 +48,7 @@ public class OpenRpcTests
     [InlineData("HostInfo", typeof(UsbPassd.Protocol.Messages.HostInfo))]
     [InlineData("DeviceEvent", typeof(UsbPassd.Protocol.Messages.DeviceEvent))]
     [InlineData("SubscribeResult", typeof(UsbPassd.Protocol.Messages.SubscribeResult))]
+    [InlineData("AssignmentResult", typeof(UsbPassd.Protocol.Messages.AssignmentResult))]
     public void Each_schema_has_the_records_properties(string schema, Type type)
     {
         JsonElement s = Doc.GetProperty("components").GetProperty("schemas").GetProperty(schema);

@@ -1,0 +1,123 @@
+using System.Text.Json;
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace UsbPassd.Registry;
+
+/// <summary>
+/// The ownership ledger. Every change is one IMMEDIATE transaction (SQLite serialises writers), so
+/// two callers racing for a device cannot both win: the loser reads the winner's row and is told.
+/// Each change takes a new fencing token; the device row's status and instance_uuid mirror the ledger.
+/// </summary>
+public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider? clock = null)
+{
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
+    private const string Columns = "dev_id, instance_uuid, token, state, expires_at, alias, startup_policy, persistent, created_at, updated_at";
+
+    public Assignment? Get(string devId)
+    {
+        using SqliteConnection c = database.Connect();
+        return c.QuerySingleOrDefault<Assignment>($"SELECT {Columns} FROM assignments WHERE dev_id = @devId", new { devId });
+    }
+
+    public IReadOnlyList<Assignment> OfInstance(string instanceUuid)
+    {
+        using SqliteConnection c = database.Connect();
+        return [.. c.Query<Assignment>($"SELECT {Columns} FROM assignments WHERE instance_uuid = @instanceUuid ORDER BY created_at", new { instanceUuid })];
+    }
+
+    public IReadOnlyList<Assignment> All()
+    {
+        using SqliteConnection c = database.Connect();
+        return [.. c.Query<Assignment>($"SELECT {Columns} FROM assignments ORDER BY created_at")];
+    }
+
+    /// <summary>
+    /// Takes the device for <paramref name="instanceUuid"/> (or renews its own claim) in state
+    /// <paramref name="state"/>. An expired reservation of another instance may be taken over; a
+    /// live claim of another instance is an <see cref="OwnershipConflictException"/>.
+    /// </summary>
+    public Assignment Claim(DeviceRow device, string instanceUuid, string state, TimeSpan? ttl, string alias, string startupPolicy, bool persistent, long? expectedToken = null)
+    {
+        DateTimeOffset now = _clock.GetUtcNow();
+        using SqliteConnection c = database.Connect();
+        using SqliteTransaction tx = c.BeginTransaction(deferred: false);
+        Assignment? current = c.QuerySingleOrDefault<Assignment>($"SELECT {Columns} FROM assignments WHERE dev_id = @devId", new { devId = device.DevId }, tx);
+        if (current is not null && current.InstanceUuid != instanceUuid && !Expired(current, now))
+        {
+            throw new OwnershipConflictException(
+                $"device {device.PortId} ({device.DevId}) is {current.State} by instance {current.InstanceUuid} since {current.CreatedAt}", current);
+        }
+
+        if (expectedToken is long token && current is not null && current.InstanceUuid == instanceUuid && current.Token != token)
+        {
+            throw new OwnershipConflictException($"fencing token {token} is stale: the reservation of {device.DevId} is now at token {current.Token}", current);
+        }
+
+        long next = c.ExecuteScalar<long>("UPDATE fencing SET last = last + 1 WHERE id = 1 RETURNING last", transaction: tx);
+        string stamp = Timestamps.Format(now);
+        var claim = new Assignment
+        {
+            DevId = device.DevId!,
+            InstanceUuid = instanceUuid,
+            Token = next,
+            State = state,
+            ExpiresAt = ttl is TimeSpan t ? Timestamps.Format(now + t) : null,
+            Alias = alias,
+            StartupPolicy = startupPolicy,
+            Persistent = persistent ? 1 : 0,
+            CreatedAt = current?.InstanceUuid == instanceUuid ? current.CreatedAt : stamp,
+            UpdatedAt = stamp,
+        };
+        c.Execute($"INSERT OR REPLACE INTO assignments ({Columns}) VALUES (@DevId, @InstanceUuid, @Token, @State, @ExpiresAt, @Alias, @StartupPolicy, @Persistent, @CreatedAt, @UpdatedAt)", claim, tx);
+        Mirror(c, tx, device.Id, instanceUuid, state, stamp);
+        Record(c, tx, stamp, device, $"claim_{state}", new { instance_uuid = instanceUuid, token = next, previous_owner = current?.InstanceUuid });
+        tx.Commit();
+        return claim;
+    }
+
+    /// <summary>Moves an existing claim to another state (attaching → attached, attached → detaching...).</summary>
+    public void SetState(DeviceRow device, string instanceUuid, string state)
+    {
+        string stamp = Timestamps.Format(_clock.GetUtcNow());
+        using SqliteConnection c = database.Connect();
+        using SqliteTransaction tx = c.BeginTransaction(deferred: false);
+        int n = c.Execute("UPDATE assignments SET state = @state, updated_at = @stamp WHERE dev_id = @devId AND instance_uuid = @instanceUuid",
+            new { state, stamp, devId = device.DevId, instanceUuid }, tx);
+        if (n == 1)
+        {
+            Mirror(c, tx, device.Id, instanceUuid, state, stamp);
+            Record(c, tx, stamp, device, state, new { instance_uuid = instanceUuid });
+        }
+
+        tx.Commit();
+    }
+
+    /// <summary>Gives the device back; the row returns to its unowned status.</summary>
+    public bool Release(DeviceRow device, string instanceUuid, string baseStatus)
+    {
+        string stamp = Timestamps.Format(_clock.GetUtcNow());
+        using SqliteConnection c = database.Connect();
+        using SqliteTransaction tx = c.BeginTransaction(deferred: false);
+        bool released = c.Execute("DELETE FROM assignments WHERE dev_id = @devId AND instance_uuid = @instanceUuid", new { devId = device.DevId, instanceUuid }, tx) == 1;
+        if (released)
+        {
+            c.Execute("UPDATE usb_devices SET instance_uuid = NULL, status = @baseStatus, updated_at = @stamp WHERE id = @id", new { baseStatus, stamp, id = device.Id }, tx);
+            Record(c, tx, stamp, device, "released", new { instance_uuid = instanceUuid });
+        }
+
+        tx.Commit();
+        return released;
+    }
+
+    private static bool Expired(Assignment a, DateTimeOffset now) =>
+        a.State == "reserved" && a.ExpiresAt is not null && string.CompareOrdinal(a.ExpiresAt, Timestamps.Format(now)) <= 0;
+
+    private static void Mirror(SqliteConnection c, SqliteTransaction tx, long rowId, string instanceUuid, string state, string stamp) =>
+        c.Execute("UPDATE usb_devices SET instance_uuid = @instanceUuid, status = @state, updated_at = @stamp WHERE id = @rowId", new { instanceUuid, state, stamp, rowId }, tx);
+
+    private static void Record(SqliteConnection c, SqliteTransaction tx, string stamp, DeviceRow device, string kind, object detail) =>
+        c.Execute("INSERT INTO usb_device_history (at, row_id, dev_id, kind, detail) VALUES (@stamp, @rowId, @devId, @kind, @detail)",
+            new { stamp, rowId = device.Id, devId = device.DevId, kind, detail = JsonSerializer.Serialize(detail, HistoryJson.Options) }, tx);
+}

@@ -1,0 +1,75 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using UsbPassd.Assignment;
+using UsbPassd.Daemon.Hosting;
+using UsbPassd.Libvirt;
+
+namespace UsbPassd.Daemon.Libvirt;
+
+/// <summary>
+/// Holds the libvirt connection: opened at start (a libvirtd that is down is not fatal: usbpassd
+/// keeps registering devices), reopened when libvirtd closes it (restart, keepalive timeout), with
+/// device-removed events routed to the assignment service.
+/// </summary>
+public sealed partial class LibvirtService(DaemonOptions options, ILogger<LibvirtService> log) : IHostedService, IDisposable
+{
+    private readonly Lock _lock = new();
+    private LibvirtConnection? _connection;
+
+    public AssignmentService? Assignments { get; set; }
+
+    /// <summary>disabled, connected or disconnected (for host.info).</summary>
+    public string State => !options.LibvirtEnabled ? "disabled" : Current() is { IsAlive: true } ? "connected" : "disconnected";
+
+    /// <summary>The connection, reopened if libvirtd closed it; null when libvirt is disabled or unreachable.</summary>
+    public LibvirtConnection? Current()
+    {
+        if (!options.LibvirtEnabled)
+        {
+            return null;
+        }
+
+        lock (_lock)
+        {
+            if (_connection is { IsAlive: true })
+            {
+                return _connection;
+            }
+
+            _connection?.Dispose();
+            _connection = null;
+            try
+            {
+                _connection = LibvirtConnection.Open(options.LibvirtUri);
+                _connection.DeviceRemoved += (uuid, alias) => Assignments?.OnDeviceRemoved(uuid, alias);
+                _connection.Closed += reason => LogClosed(reason);
+                LogConnected(options.LibvirtUri);
+            }
+            catch (LibvirtException e)
+            {
+                LogUnreachable(options.LibvirtUri, e.Message);
+            }
+
+            return _connection;
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        Current();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public void Dispose() => _connection?.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "connected to libvirt at {Uri}")]
+    private partial void LogConnected(string uri);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "libvirt at {Uri} is unreachable ({Why}); attach and detach wait for it, discovery goes on")]
+    private partial void LogUnreachable(string uri, string why);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "libvirtd closed the connection (reason {Reason}); reconnecting on the next call")]
+    private partial void LogClosed(int reason);
+}

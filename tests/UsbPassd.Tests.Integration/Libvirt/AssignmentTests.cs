@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Text.Json;
+using UsbPassd.Protocol;
+using UsbPassd.Tests.Integration.Rpc;
+
+namespace UsbPassd.Tests.Integration.Libvirt;
+
+/// <summary>usbpassd with the real libvirtd of this machine: a shut-off domain, its persistent definition.</summary>
+public sealed class LibvirtDaemonFixture : DaemonFixture
+{
+    public LibvirtDaemonFixture() : base("qemu:///system") { }
+
+    public string Domain { get; } = $"usbpassd-erp-{Environment.ProcessId}";
+
+    public override async Task InitializeAsync()
+    {
+        Shell("virsh -c qemu:///system uri >/dev/null 2>&1 || { virtlogd -d; libvirtd -d; for i in $(seq 100); do virsh -c qemu:///system uri >/dev/null 2>&1 && break; sleep 0.1; done; }");
+        string xml = Path.Combine(Path.GetTempPath(), Domain + ".xml");
+        await File.WriteAllTextAsync(xml, $"<domain type='qemu'><name>{Domain}</name><memory unit='MiB'>64</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><devices><controller type='usb' model='qemu-xhci'/></devices></domain>");
+        Shell($"virsh -q -c qemu:///system define {xml}");
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Shell($"virsh -q -c qemu:///system undefine {Domain}");
+    }
+
+    public static string Shell(string command)
+    {
+        using Process p = Process.Start(new ProcessStartInfo("bash", ["-c", command]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return output;
+    }
+}
+
+public sealed class AssignmentTests(LibvirtDaemonFixture daemon) : IClassFixture<LibvirtDaemonFixture>
+{
+    private const string Camera = "1-1.5.2.3";
+
+    private static JsonElement Json(string line) => JsonDocument.Parse(line).RootElement.Clone();
+
+    private static string Request(string method, string parameters) => $$"""{"jsonrpc":"2.0","id":1,"method":"{{method}}","params":{{parameters}}}""";
+
+    [Fact]
+    public async Task Attach_to_a_shut_off_domain_goes_into_its_definition_then_detach_frees_it()
+    {
+        using WireClient c = await daemon.ConnectAsync();
+        JsonElement attached = Json(await c.AskAsync(Request(Methods.DevicesAttach, $$"""{"device":"{{Camera}}","instance":"{{daemon.Domain}}"}""")));
+        JsonElement result = attached.GetProperty("result");
+        Assert.Equal("attached", result.GetProperty("state").GetString());
+        Assert.Equal("attached", result.GetProperty("device").GetProperty("status").GetString());
+        string alias = result.GetProperty("alias").GetString()!;
+
+        string definition = LibvirtDaemonFixture.Shell($"virsh -c qemu:///system dumpxml --inactive {daemon.Domain}");
+        Assert.Contains(alias, definition);
+        Assert.Contains("startupPolicy='optional'", definition);
+        Assert.Contains("<address bus='1' device='11'/>", definition);
+
+        JsonElement owned = Json(await c.AskAsync(Request(Methods.InstancesDevices, $$"""{"instance":"{{daemon.Domain}}"}""")));
+        Assert.Equal(Camera, owned.GetProperty("result")[0].GetProperty("port_id").GetString());
+
+        JsonElement other = Json(await c.AskAsync(Request(Methods.DevicesReserve, $$"""{"device":"{{Camera}}","instance_uuid":"00000000-0000-4000-8000-000000000002"}""")));
+        Assert.Equal(ErrorCodes.DeviceOwned, other.GetProperty("error").GetProperty("code").GetInt32());
+        Assert.Contains("is attached by instance", other.GetProperty("error").GetProperty("message").GetString());
+
+        JsonElement detached = Json(await c.AskAsync(Request(Methods.DevicesDetach, $$"""{"device":"{{Camera}}","instance":"{{daemon.Domain}}"}""")));
+        Assert.Equal("available", detached.GetProperty("result").GetProperty("device").GetProperty("status").GetString());
+        Assert.DoesNotContain(alias, LibvirtDaemonFixture.Shell($"virsh -c qemu:///system dumpxml --inactive {daemon.Domain}"));
+    }
+
+    [Fact]
+    public async Task Two_instances_racing_for_one_device_exactly_one_wins_and_the_other_is_told_who()
+    {
+        using WireClient a = await daemon.ConnectAsync();
+        using WireClient b = await daemon.ConnectAsync();
+        string[] replies = await Task.WhenAll(
+            a.AskAsync(Request(Methods.DevicesReserve, $$"""{"device":"{{Camera}}","instance_uuid":"00000000-0000-4000-8000-00000000000a"}""")),
+            b.AskAsync(Request(Methods.DevicesReserve, $$"""{"device":"{{Camera}}","instance_uuid":"00000000-0000-4000-8000-00000000000b"}""")));
+
+        JsonElement[] r = [.. replies.Select(Json)];
+        JsonElement winner = Assert.Single(r, x => x.TryGetProperty("result", out _));
+        JsonElement loser = Assert.Single(r, x => x.TryGetProperty("error", out _));
+        Assert.Equal(ErrorCodes.DeviceOwned, loser.GetProperty("error").GetProperty("code").GetInt32());
+        string owner = winner.GetProperty("result").GetProperty("instance_uuid").GetString()!;
+        Assert.Equal(owner, loser.GetProperty("error").GetProperty("data").GetProperty("instance_uuid").GetString());
+        Assert.True(winner.GetProperty("result").GetProperty("token").GetInt64() > 0);
+
+        JsonElement released = Json(await a.AskAsync(Request(Methods.DevicesRelease, $$"""{"device":"{{Camera}}","instance_uuid":"{{owner}}"}""")));
+        Assert.Equal("available", released.GetProperty("result").GetProperty("device").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Hubs_missing_domains_and_live_on_a_shut_off_domain_are_refused_with_reasons()
+    {
+        using WireClient c = await daemon.ConnectAsync();
+        JsonElement hub = Json(await c.AskAsync(Request(Methods.DevicesAttach, $$"""{"device":"1-1.5","instance":"{{daemon.Domain}}"}""")));
+        Assert.Equal(ErrorCodes.NotPossible, hub.GetProperty("error").GetProperty("code").GetInt32());
+        Assert.Contains("never passed to a VM", hub.GetProperty("error").GetProperty("message").GetString());
+
+        JsonElement nodomain = Json(await c.AskAsync(Request(Methods.DevicesAttach, $$"""{"device":"{{Camera}}","instance":"no-such-vm"}""")));
+        Assert.Equal(ErrorCodes.InstanceNotFound, nodomain.GetProperty("error").GetProperty("code").GetInt32());
+
+        JsonElement live = Json(await c.AskAsync(Request(Methods.DevicesAttach, $$"""{"device":"{{Camera}}","instance":"{{daemon.Domain}}","mode":"live"}""")));
+        Assert.Equal(ErrorCodes.NotPossible, live.GetProperty("error").GetProperty("code").GetInt32());
+        Assert.Contains("is not running", live.GetProperty("error").GetProperty("message").GetString());
+    }
+}
