@@ -32,7 +32,7 @@ public sealed class LabDaemon
         var daemon = new LabDaemon(lab, name);
         string dll = Path.Combine(AppContext.BaseDirectory, "usbpassd.dll");
         await lab.RunAsync(
-            $"rm -rf {daemon.StateDirectory}; USBPASSD_DEBUG=1 setsid -f dotnet {dll} --state-dir {daemon.StateDirectory} --socket {daemon.Socket} --libvirt-uri none {extraArguments} " +
+            $"rm -rf {daemon.StateDirectory}; USBPASSD_DEBUG=1 setsid -f dotnet {dll} --state-dir {daemon.StateDirectory} --socket {daemon.Socket} {(extraArguments.Contains("--libvirt-uri", StringComparison.Ordinal) ? "" : "--libvirt-uri none")} {extraArguments} " +
             $"> {daemon.LogPath} 2>&1 < /dev/null");
         await daemon.WaitForLogAsync("ready:");
         return daemon;
