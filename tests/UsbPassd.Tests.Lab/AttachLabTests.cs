@@ -61,4 +61,46 @@ public sealed class AttachLabTests(LabFixture fx, ITestOutputHelper output)
 
         string Ctl(string command) => $"{ctl.Replace(" --socket", $" {command} --socket", StringComparison.Ordinal)}";
     }
+
+    [Fact]
+    public async Task Unplugged_while_attached_the_vm_runs_on_and_the_replugged_device_comes_back_by_itself()
+    {
+        fx.Output = output;
+        LabDaemon daemon = await LabDaemon.StartAsync(Lab, "replug", "--libvirt-uri qemu:///system");
+        string ctl = $"dotnet {Path.Combine(AppContext.BaseDirectory, "usbpassctl.dll")}";
+        var stick = new UsbStorage("replug-stick", "5", Serial: "REPLUG-0042");
+        await Lab.PlugAsync(stick);
+        await Lab.StartDomainAsync("l2-replug");
+        try
+        {
+            await daemon.WaitForRowsAsync("deleted = 0 AND dev_id = '46f4:0001:REPLUG-0042'", 1);
+            await Lab.RunAsync($"{ctl} attach {stick.PortId} l2-replug --socket {daemon.Socket}");
+            Assert.Contains("QEMU USB HARDDRIVE", await Lab.GuestUsbAsync("l2-replug"));
+
+            await Lab.UnplugAsync(stick);
+            await daemon.WaitForRowsAsync("deleted = 0 AND dev_id = '46f4:0001:REPLUG-0042' AND status = 'missing'", 1);
+            await daemon.WaitForLogAsync("stale hostdev removed");
+            Assert.DoesNotContain("QEMU USB HARDDRIVE", await Lab.GuestUsbAsync("l2-replug"));
+            Assert.Contains("paused", await Lab.RunAsync("virsh domstate l2-replug")); // still up (started paused)
+
+            var back = stick with { Port = "6" }; // another port: new bus/devnum, same dev_id
+            await Lab.PlugAsync(back);
+            await daemon.WaitForRowsAsync("deleted = 0 AND dev_id = '46f4:0001:REPLUG-0042' AND status = 'attached'", 1);
+            Assert.Contains("QEMU USB HARDDRIVE", await Lab.GuestUsbAsync("l2-replug"));
+            output.WriteLine(string.Join('\n', daemon.Log.Split('\n').Where(l => l.Contains("re-attached", StringComparison.Ordinal) || l.Contains("stale hostdev", StringComparison.Ordinal))));
+            Report(daemon);
+        }
+        finally
+        {
+            await Lab.StopDomainAsync("l2-replug");
+            await daemon.StopAsync();
+            await Lab.UnplugAllAsync(d => d.Id.StartsWith("replug-", StringComparison.Ordinal));
+        }
+    }
+
+    private void Report(LabDaemon daemon)
+    {
+        IReadOnlyList<double> ms = daemon.CommitLatenciesMs();
+        output.WriteLine($"lab: received → committed per batch: {string.Join(", ", ms.Select(v => v.ToString("0", CultureInfo.InvariantCulture)))} ms");
+    }
 }

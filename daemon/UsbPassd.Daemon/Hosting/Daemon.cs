@@ -81,6 +81,7 @@ internal static class Daemon
             return service;
         });
         builder.Services.AddSingleton<AssignmentMethods>();
+        builder.Services.AddHostedService<ReplugService>();
         builder.Services.AddHostedService<RpcService>();
         builder.Services.AddHostedService<SystemdService>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
