@@ -188,7 +188,11 @@ public sealed class DaemonLabTests(LabFixture fx, ITestOutputHelper output)
     public async Task Without_udevd_the_kernel_group_is_followed()
     {
         fx.Output = output;
-        await Lab.RunAsync("udevadm control --exit; for i in $(seq 100); do pgrep -x systemd-udevd >/dev/null || exit 0; sleep 0.1; done; exit 1");
+        // Ask udevd to exit; a worker stuck on a disk that an earlier test gave to a guest can hold
+        // it up, so escalate to SIGKILL (this test is about udevd being absent, not how it stops).
+        await Lab.RunAsync(
+            "udevadm control --exit; for i in $(seq 50); do pgrep -x systemd-udevd >/dev/null || exit 0; sleep 0.1; done; " +
+            "pkill -KILL -x systemd-udevd; for i in $(seq 50); do pgrep -x systemd-udevd >/dev/null || exit 0; sleep 0.1; done; exit 1");
         LabDaemon? daemon = null;
         try
         {

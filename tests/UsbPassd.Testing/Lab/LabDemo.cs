@@ -27,7 +27,7 @@ public static class LabDemo
         string socket = "/run/usbpassd-demo/usbpassd.sock";
         string ctl = $"dotnet {usbpassctlDll}";
         string watchLog = Path.Combine(lab.ShareDirectory, "watch.log");
-        await lab.RunAsync($"setsid -f dotnet {usbpassdDll} --state-dir /run/usbpassd-demo --socket {socket} --libvirt-uri none > {lab.ShareDirectory}/usbpassd.log 2>&1 < /dev/null");
+        await lab.RunAsync($"setsid -f dotnet {usbpassdDll} --state-dir /run/usbpassd-demo --socket {socket} --libvirt-uri qemu:///system > {lab.ShareDirectory}/usbpassd.log 2>&1 < /dev/null");
         await lab.RunAsync($"{LabHost.ScriptDirectory}/wait-until.sh 60 {lab.ShareDirectory} -- grep -q ready: {lab.ShareDirectory}/usbpassd.log");
         Console.Write(await lab.RunAsync($"{ctl} host --socket {socket}"));
         await lab.RunAsync($"setsid -f {ctl} watch --socket {socket} > {watchLog} 2>&1 < /dev/null");
@@ -60,10 +60,23 @@ public static class LabDemo
 
         Console.WriteLine("  Both are 'ambiguous': UsbPassd lists them but never guesses; they can be given to a VM only by port.");
 
-        Step("5. The lab's libvirt passes the smartcard reader to a VM (what UsbPassd drives from the libvirt issue on).");
+        Step("5. The licence dongle goes to the ERP VM through usbpassd (a running libvirt guest).");
         await lab.StartDomainAsync("erp-vm");
-        await lab.RunAsync("echo \"<hostdev mode='subsystem' type='usb'><source><vendor id='0x08e6'/><product id='0x4433'/></source></hostdev>\" > /tmp/r.xml && virsh -q attach-device erp-vm /tmp/r.xml --live");
+        Console.WriteLine($"  $ usbpassctl attach {moved.PortId} erp-vm");
+        Console.Write(Indent(await lab.RunAsync($"{ctl} attach {moved.PortId} erp-vm --socket {socket}")));
         Console.WriteLine("  inside the VM's QEMU ('info usb'):");
+        Console.Write(Indent(await lab.GuestUsbAsync("erp-vm")));
+
+        Step("6. Someone pulls the dongle: the VM runs on; it is plugged back into another port and comes back by itself.");
+        await lab.UnplugAsync(moved);
+        await lab.RunAsync($"{LabHost.ScriptDirectory}/wait-until.sh 60 {lab.ShareDirectory} -- grep -q 'stale hostdev removed' {lab.ShareDirectory}/usbpassd.log");
+        Console.WriteLine($"  VM state: {(await lab.RunAsync("virsh domstate erp-vm")).Trim()}; the dongle: {(await lab.RunAsync($"{ctl} show 46f4:0001:LICENCE-0042 --json --socket {socket} | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"status\"])'")).Trim()}");
+        var back = moved with { Port = "7", Controller = LabController.Xhci }; // 5 and 6 hold the twins
+        await lab.PlugAsync(back);
+        await lab.RunAsync($"{LabHost.ScriptDirectory}/wait-until.sh 60 {lab.ShareDirectory} -- grep -q 're-attached' {lab.ShareDirectory}/usbpassd.log");
+        Console.WriteLine("  usbpassd's log:");
+        Console.Write(Indent(string.Join('\n', File.ReadLines(Path.Combine(lab.ShareDirectory, "usbpassd.log")).Where(l => l.Contains("re-attached", StringComparison.Ordinal) || l.Contains("stale hostdev", StringComparison.Ordinal)).Select(l => l[(l.IndexOf(']', StringComparison.Ordinal) + 2)..]))));
+        Console.WriteLine("  inside the VM's QEMU again, with no call from anyone:");
         Console.Write(Indent(await lab.GuestUsbAsync("erp-vm")));
         await lab.StopDomainAsync("erp-vm");
         await lab.ExecAsync("pkill -f 'usbpassctl.dll watch'; pkill -TERM -f usbpassd.dll");
