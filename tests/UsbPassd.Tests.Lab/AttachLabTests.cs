@@ -98,6 +98,72 @@ public sealed class AttachLabTests(LabFixture fx, ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task Attached_to_a_shut_off_vm_the_device_is_taken_when_it_starts()
+    {
+        fx.Output = output;
+        LabDaemon daemon = await LabDaemon.StartAsync(Lab, "cold", "--libvirt-uri qemu:///system");
+        string ctl = $"dotnet {Path.Combine(AppContext.BaseDirectory, "usbpassctl.dll")}";
+        var reader = new UsbCcid("cold-reader", "7", Serial: "COLD-0001");
+        await Lab.PlugAsync(reader);
+        await Lab.DefineDomainAsync("l2-cold");
+        try
+        {
+            await daemon.WaitForRowsAsync("deleted = 0 AND dev_id = '08e6:4433:COLD-0001'", 1);
+            Assert.Contains("attached", await Lab.RunAsync($"{ctl} attach {reader.PortId} l2-cold --socket {daemon.Socket}"));
+            Assert.Contains("ua-usbpassd-", await Lab.RunAsync("virsh dumpxml --inactive l2-cold"));
+
+            await Lab.RunAsync("virsh -q start --paused l2-cold");
+            Assert.Contains("QEMU USB CCID", await Lab.GuestUsbAsync("l2-cold"));
+        }
+        finally
+        {
+            await Lab.StopDomainAsync("l2-cold");
+            await daemon.StopAsync();
+            await Lab.UnplugAllAsync(d => d.Id.StartsWith("cold-", StringComparison.Ordinal));
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_vm_restarted_while_its_device_is_unplugged_boots_unless_the_device_is_mandatory(bool mandatory)
+    {
+        fx.Output = output;
+        string name = mandatory ? "l2-mandatory" : "l2-optional";
+        LabDaemon daemon = await LabDaemon.StartAsync(Lab, name, "--libvirt-uri qemu:///system");
+        string ctl = $"dotnet {Path.Combine(AppContext.BaseDirectory, "usbpassctl.dll")}";
+        var stick = new UsbStorage($"{name}-stick", "7", Serial: mandatory ? "MANDATORY-1" : "OPTIONAL-1");
+        await Lab.PlugAsync(stick);
+        await Lab.StartDomainAsync(name);
+        try
+        {
+            await daemon.WaitForRowsAsync($"deleted = 0 AND dev_id = '46f4:0001:{stick.Serial}'", 1);
+            await Lab.RunAsync($"{ctl} attach {stick.PortId} {name} {(mandatory ? "--mandatory " : "")}--socket {daemon.Socket}");
+            await Lab.UnplugAsync(stick);
+            await daemon.WaitForRowsAsync($"deleted = 0 AND dev_id = '46f4:0001:{stick.Serial}' AND status = 'missing'", 1);
+            await Lab.RunAsync($"virsh -q destroy {name}");
+
+            ExecResult start = await Lab.ExecAsync($"virsh -q start --paused {name}");
+            if (mandatory)
+            {
+                Assert.NotEqual(0, start.ExitCode);
+                Assert.Contains("USB device", start.Stderr, StringComparison.Ordinal); // libvirt: did not find USB device ...
+                output.WriteLine($"mandatory: {start.Stderr.Trim()}");
+            }
+            else
+            {
+                Assert.Equal(0, start.ExitCode);
+                Assert.DoesNotContain("QEMU USB HARDDRIVE", await Lab.GuestUsbAsync(name));
+            }
+        }
+        finally
+        {
+            await Lab.StopDomainAsync(name);
+            await daemon.StopAsync();
+        }
+    }
+
     private void Report(LabDaemon daemon)
     {
         IReadOnlyList<double> ms = daemon.CommitLatenciesMs();

@@ -149,6 +149,14 @@ public sealed class LabHost : IAsyncDisposable
     /// <summary>Defines and starts (paused: it needs no disk or kernel) an L2 domain with an xHCI controller.</summary>
     public async Task StartDomainAsync(string name, CancellationToken ct = default)
     {
+        await DefineDomainAsync(name, ct);
+        await RunAsync($"virsh -q start --paused {name}", ct: ct);
+        _progress.Report($"L2 domain '{name}' started (paused)");
+    }
+
+    /// <summary>Defines (does not start) a persistent L2 domain with an xHCI controller.</summary>
+    public async Task DefineDomainAsync(string name, CancellationToken ct = default)
+    {
         string xml = $"""
             <domain type='qemu'>
               <name>{name}</name>
@@ -161,8 +169,7 @@ public sealed class LabHost : IAsyncDisposable
             </domain>
             """;
         await File.WriteAllTextAsync(Path.Combine(ShareDirectory, $"{name}.xml"), xml, ct);
-        await RunAsync($"virsh -q define {ShareDirectory}/{name}.xml >/dev/null && virsh -q start --paused {name}", ct: ct);
-        _progress.Report($"L2 domain '{name}' started (paused)");
+        await RunAsync($"virsh -q define {ShareDirectory}/{name}.xml >/dev/null", ct: ct);
     }
 
     public Task StopDomainAsync(string name, CancellationToken ct = default) =>
