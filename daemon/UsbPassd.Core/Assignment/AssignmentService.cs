@@ -209,6 +209,73 @@ public sealed class AssignmentService(DeviceRepository devices, AssignmentReposi
         return done;
     }
 
+    /// <summary>
+    /// Makes the ledger agree with libvirt (at start and after a reconnect): our alias in a domain's
+    /// live or persistent XML is the truth. A claim left attaching or detaching by a crash is settled
+    /// by it, a claim whose domain no longer exists is released, an attached claim whose hostdev is
+    /// gone falls back to reserved.
+    /// </summary>
+    public IReadOnlyList<Followed> Reconcile()
+    {
+        List<Followed> done = [];
+        if (libvirt() is not LibvirtConnection connection)
+        {
+            return done;
+        }
+
+        foreach (Registry.Assignment claim in ledger.All())
+        {
+            IReadOnlyList<DeviceRow> rows = devices.Find(null, claim.DevId, null, null);
+            if (rows.Count == 0)
+            {
+                continue;
+            }
+
+            DeviceRow row = rows[0];
+
+            LibvirtDomain domain;
+            try
+            {
+                domain = connection.FindDomain(claim.InstanceUuid);
+            }
+            catch (LibvirtException e) when (e.Code == LibvirtException.NoDomain)
+            {
+                ledger.Release(row, claim.InstanceUuid, BaseStatus(row));
+                done.Add(new Followed("released (its domain no longer exists)", row.PortId ?? "?", claim.InstanceUuid, 0, 0));
+                continue;
+            }
+
+            using (domain)
+            {
+                bool present = DomainXml.UsbHostdevs(connection.Xml(domain)).Any(h => h.Alias == claim.Alias)
+                    || (domain.Persistent && DomainXml.UsbHostdevs(connection.Xml(domain, inactive: true)).Any(h => h.Alias == claim.Alias));
+                string? settled = (claim.State, present) switch
+                {
+                    ("attaching", true) or ("detaching", true) => "attached",
+                    ("attaching", false) or ("attached", false) when row.Present != 0 => "reserved",
+                    ("detaching", false) => "released",
+                    _ => null,
+                };
+                if (settled == "released")
+                {
+                    ledger.Release(row, claim.InstanceUuid, BaseStatus(row));
+                }
+                else if (settled is not null)
+                {
+                    ledger.SetState(row, claim.InstanceUuid, settled);
+                }
+
+                if (settled is not null)
+                {
+                    done.Add(new Followed($"{claim.State} settled as {settled} (libvirt's XML)", row.PortId ?? "?", domain.Name, 0, 0));
+                }
+            }
+        }
+
+        view.Refresh();
+        return done;
+    }
+
     private static void TryDetach(LibvirtConnection connection, LibvirtDomain domain, string alias, uint flags)
     {
         try

@@ -18,6 +18,9 @@ public sealed partial class LibvirtService(DaemonOptions options, ILogger<Libvir
 
     public AssignmentService? Assignments { get; set; }
 
+    /// <summary>Raised after a connection was reopened: events were lost meanwhile, so the ledger is reconciled.</summary>
+    public event Action? Reconnected;
+
     /// <summary>disabled, connected or disconnected (for host.info).</summary>
     public string State => !options.LibvirtEnabled ? "disabled" : Current() is { IsAlive: true } ? "connected" : "disconnected";
 
@@ -36,6 +39,7 @@ public sealed partial class LibvirtService(DaemonOptions options, ILogger<Libvir
                 return _connection;
             }
 
+            bool reopening = _connection is not null;
             _connection?.Dispose();
             _connection = null;
             try
@@ -44,6 +48,10 @@ public sealed partial class LibvirtService(DaemonOptions options, ILogger<Libvir
                 _connection.DeviceRemoved += (uuid, alias) => Assignments?.OnDeviceRemoved(uuid, alias);
                 _connection.Closed += reason => LogClosed(reason);
                 LogConnected(options.LibvirtUri);
+                if (reopening)
+                {
+                    ThreadPool.QueueUserWorkItem(_ => Reconnected?.Invoke());
+                }
             }
             catch (LibvirtException e)
             {

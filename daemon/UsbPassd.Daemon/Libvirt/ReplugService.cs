@@ -8,15 +8,20 @@ using UsbPassd.Registry;
 namespace UsbPassd.Daemon.Libvirt;
 
 /// <summary>Hands each commit's changes from the pipeline to <see cref="AssignmentService.Follow"/> on its own thread (libvirt calls block).</summary>
-public sealed partial class ReplugService(UeventService uevents, AssignmentService assignments, ILogger<ReplugService> log) : BackgroundService
+public sealed partial class ReplugService(UeventService uevents, AssignmentService assignments, LibvirtService libvirt, ILogger<ReplugService> log) : BackgroundService
 {
     private readonly Channel<IReadOnlyList<RowChange>> _queue = Channel.CreateUnbounded<IReadOnlyList<RowChange>>(new UnboundedChannelOptions { SingleReader = true });
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         uevents.Committed += summary => _queue.Writer.TryWrite(summary.Changes);
+        libvirt.Reconnected += () => _queue.Writer.TryWrite(Reconcile);
+        _queue.Writer.TryWrite(Reconcile); // at start: settle what a crash or a stop left half done
         return base.StartAsync(cancellationToken);
     }
+
+    // An empty list stands for "reconcile with libvirt's truth".
+    private static readonly IReadOnlyList<RowChange> Reconcile = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -24,7 +29,7 @@ public sealed partial class ReplugService(UeventService uevents, AssignmentServi
         {
             try
             {
-                foreach (AssignmentService.Followed f in assignments.Follow(changes))
+                foreach (AssignmentService.Followed f in ReferenceEquals(changes, Reconcile) ? assignments.Reconcile() : assignments.Follow(changes))
                 {
                     LogFollowed(f.What, f.PortId, f.Instance, f.TotalMs, f.LibvirtMs);
                 }

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Data.Sqlite;
+using UsbPassd.Testing;
+using UsbPassd.Testing.Recordings;
+
+namespace UsbPassd.Tests.Integration.Libvirt;
+
+/// <summary>After a SIGKILL, usbpassd's ledger is made to agree with the real libvirtd's domain XML.</summary>
+public sealed class ReconcileTests : IDisposable
+{
+    private readonly SysfsTree _tree = CorpusRecording.Materialize(
+        Path.Combine(Corpus.Raw, "martinpitt__umockdev/devices__cameras__canon-powershot-sx200.umockdev"), "umockdev");
+    private readonly string _dir = Directory.CreateTempSubdirectory("usbpassd-reconcile-").FullName;
+    private readonly string _domain = $"usbpassd-reconcile-{Environment.ProcessId}";
+
+    public void Dispose()
+    {
+        LibvirtDaemonFixture.Shell($"virsh -q -c qemu:///system undefine {_domain}");
+        _tree.Dispose();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_claim_left_attaching_by_a_crash_is_settled_by_libvirts_xml_and_a_vanished_domain_releases_its_device()
+    {
+        await new LibvirtDaemonFixtureDomain(_domain).DefineAsync();
+        using (Process first = Start(out _))
+        {
+            await WaitReady();
+            string reply = LibvirtDaemonFixture.Shell($"printf '%s\\n' '{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"devices.attach\",\"params\":{{\"device\":\"1-1.5.2.3\",\"instance\":\"{_domain}\"}}}}' | socat -t 10 - UNIX-CONNECT:{Socket}");
+            Assert.Contains("\"attached\"", reply);
+            first.Kill(); // SIGKILL: no clean stop
+            await first.WaitForExitAsync();
+        }
+
+        // As if it had died between libvirt's attach and the confirmation.
+        Sql("UPDATE assignments SET state = 'attaching'; UPDATE usb_devices SET status = 'attaching' WHERE instance_uuid IS NOT NULL");
+        using (Process second = Start(out Task<string> log))
+        {
+            await WaitReady();
+            await WaitForLog(second, "attaching settled as attached");
+            Assert.Equal("attached", Sql("SELECT state FROM assignments"));
+            second.Kill();
+            await second.WaitForExitAsync();
+        }
+
+        LibvirtDaemonFixture.Shell($"virsh -q -c qemu:///system undefine {_domain}");
+        using (Process third = Start(out _))
+        {
+            await WaitReady();
+            await WaitForLog(third, "its domain no longer exists");
+            Assert.Equal("0", Sql("SELECT count(*) FROM assignments"));
+            Assert.Equal("available", Sql("SELECT status FROM usb_devices WHERE port_id = '1-1.5.2.3' AND deleted = 0"));
+            third.Kill();
+            await third.WaitForExitAsync();
+        }
+    }
+
+    private string Socket => Path.Combine(_dir, "usbpassd.sock");
+
+    private Process Start(out Task<string> log)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "usbpassd.dll"), "--sysfs-root", _tree.Root, "--state-dir", Path.Combine(_dir, "state"), "--socket", Socket, "--uevents", "none", "--libvirt-uri", "qemu:///system" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        Process p = Process.Start(psi)!;
+        log = p.StandardError.ReadToEndAsync();
+        return p;
+    }
+
+    private async Task WaitReady()
+    {
+        for (int i = 0; i < 600 && !File.Exists(Socket); i++)
+        {
+            await Task.Delay(50);
+        }
+    }
+
+    private static async Task WaitForLog(Process daemon, string text)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (await daemon.StandardOutput.ReadLineAsync(cts.Token) is string line)
+        {
+            if (line.Contains(text, StringComparison.Ordinal))
+            {
+                return;
+            }
+        }
+
+        throw new Xunit.Sdk.XunitException($"usbpassd ended without logging '{text}'");
+    }
+
+    private string Sql(string sql)
+    {
+        using var c = new SqliteConnection($"Data Source={Path.Combine(_dir, "state", "registry.db")}");
+        c.Open();
+        using SqliteCommand cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        string result = Convert.ToString(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) ?? "";
+        c.Close();
+        SqliteConnection.ClearAllPools();
+        return result;
+    }
+
+    private sealed class LibvirtDaemonFixtureDomain(string name)
+    {
+        public async Task DefineAsync()
+        {
+            LibvirtDaemonFixture.Shell("virsh -c qemu:///system uri >/dev/null 2>&1 || { virtlogd -d; libvirtd -d; for i in $(seq 100); do virsh -c qemu:///system uri >/dev/null 2>&1 && break; sleep 0.1; done; }");
+            string xml = Path.Combine(Path.GetTempPath(), name + ".xml");
+            await File.WriteAllTextAsync(xml, $"<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><devices><controller type='usb' model='qemu-xhci'/></devices></domain>");
+            LibvirtDaemonFixture.Shell($"virsh -q -c qemu:///system define {xml}");
+        }
+    }
+}
