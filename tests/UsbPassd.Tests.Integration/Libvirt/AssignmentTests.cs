@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using UsbPassd.Protocol;
 using UsbPassd.Tests.Integration.Rpc;
@@ -14,25 +13,14 @@ public sealed class LibvirtDaemonFixture : DaemonFixture
 
     public override async Task InitializeAsync()
     {
-        Shell("virsh -c qemu:///system uri >/dev/null 2>&1 || { virtlogd -d; libvirtd -d; for i in $(seq 100); do virsh -c qemu:///system uri >/dev/null 2>&1 && break; sleep 0.1; done; }");
-        string xml = Path.Combine(Path.GetTempPath(), Domain + ".xml");
-        await File.WriteAllTextAsync(xml, $"<domain type='qemu'><name>{Domain}</name><memory unit='MiB'>64</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><devices><controller type='usb' model='qemu-xhci'/></devices></domain>");
-        Shell($"virsh -q -c qemu:///system define {xml}");
+        LocalLibvirt.Define(Domain);
         await base.InitializeAsync();
     }
 
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
-        Shell($"virsh -q -c qemu:///system undefine {Domain}");
-    }
-
-    public static string Shell(string command)
-    {
-        using Process p = Process.Start(new ProcessStartInfo("bash", ["-c", command]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return output;
+        LocalLibvirt.Remove(Domain);
     }
 }
 
@@ -54,7 +42,7 @@ public sealed class AssignmentTests(LibvirtDaemonFixture daemon) : IClassFixture
         Assert.Equal("attached", result.GetProperty("device").GetProperty("status").GetString());
         string alias = result.GetProperty("alias").GetString()!;
 
-        string definition = LibvirtDaemonFixture.Shell($"virsh -c qemu:///system dumpxml --inactive {daemon.Domain}");
+        string definition = LocalLibvirt.Shell($"virsh -c qemu:///system dumpxml --inactive {daemon.Domain}");
         Assert.Contains(alias, definition);
         Assert.Contains("startupPolicy='optional'", definition);
         Assert.Contains("<address bus='1' device='11'/>", definition);
@@ -68,7 +56,7 @@ public sealed class AssignmentTests(LibvirtDaemonFixture daemon) : IClassFixture
 
         JsonElement detached = Json(await c.AskAsync(Request(Methods.DevicesDetach, $$"""{"device":"{{Camera}}","instance":"{{daemon.Domain}}"}""")));
         Assert.Equal("available", detached.GetProperty("result").GetProperty("device").GetProperty("status").GetString());
-        Assert.DoesNotContain(alias, LibvirtDaemonFixture.Shell($"virsh -c qemu:///system dumpxml --inactive {daemon.Domain}"));
+        Assert.DoesNotContain(alias, LocalLibvirt.Shell($"virsh -c qemu:///system dumpxml --inactive {daemon.Domain}"));
     }
 
     [Fact]

@@ -11,17 +11,13 @@ public sealed class LibvirtdTests : IDisposable
 
     public LibvirtdTests()
     {
-        EnsureLibvirtd();
+        LocalLibvirt.Define(_name);
         _libvirt = LibvirtConnection.Open("qemu:///system");
-        string xml = Path.Combine(Path.GetTempPath(), _name + ".xml");
-        File.WriteAllText(xml, $"<domain type='qemu'><name>{_name}</name><memory unit='MiB'>64</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><devices><controller type='usb' model='qemu-xhci'/></devices></domain>");
-        Virsh($"define {xml}");
     }
 
     public void Dispose()
     {
-        Virsh($"destroy {_name}", check: false);
-        Virsh($"undefine {_name}", check: false);
+        LocalLibvirt.Remove(_name);
         _libvirt.Dispose();
     }
 
@@ -70,16 +66,6 @@ public sealed class LibvirtdTests : IDisposable
         Virsh($"start --paused {_name}");
 
         Assert.Equal(vm.Uuid, (await started.Task.WaitAsync(TimeSpan.FromSeconds(60))).Item1);
-    }
-
-    private static void EnsureLibvirtd()
-    {
-        if (Virsh("uri", check: false) == 0)
-        {
-            return;
-        }
-
-        Run("bash", "-c \"virtlogd -d; libvirtd -d; for i in $(seq 100); do virsh -c qemu:///system uri >/dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1\"");
     }
 
     private static int Virsh(string arguments, bool check = true)

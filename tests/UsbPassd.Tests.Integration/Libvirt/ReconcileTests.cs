@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
-using System.Text;
 using Microsoft.Data.Sqlite;
 using UsbPassd.Testing;
 using UsbPassd.Testing.Recordings;
@@ -17,7 +15,7 @@ public sealed class ReconcileTests : IDisposable
 
     public void Dispose()
     {
-        LibvirtDaemonFixture.Shell($"virsh -q -c qemu:///system undefine {_domain}");
+        LocalLibvirt.Remove(_domain);
         _tree.Dispose();
         SqliteConnection.ClearAllPools();
         Directory.Delete(_dir, recursive: true);
@@ -26,11 +24,11 @@ public sealed class ReconcileTests : IDisposable
     [Fact]
     public async Task A_claim_left_attaching_by_a_crash_is_settled_by_libvirts_xml_and_a_vanished_domain_releases_its_device()
     {
-        await new LibvirtDaemonFixtureDomain(_domain).DefineAsync();
+        LocalLibvirt.Define(_domain);
         using (Process first = Start(out _))
         {
             await WaitReady();
-            string reply = LibvirtDaemonFixture.Shell($"printf '%s\\n' '{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"devices.attach\",\"params\":{{\"device\":\"1-1.5.2.3\",\"instance\":\"{_domain}\"}}}}' | socat -t 10 - UNIX-CONNECT:{Socket}");
+            string reply = LocalLibvirt.Shell($"printf '%s\\n' '{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"devices.attach\",\"params\":{{\"device\":\"1-1.5.2.3\",\"instance\":\"{_domain}\"}}}}' | socat -t 10 - UNIX-CONNECT:{Socket}");
             Assert.Contains("\"attached\"", reply);
             first.Kill(); // SIGKILL: no clean stop
             await first.WaitForExitAsync();
@@ -47,7 +45,7 @@ public sealed class ReconcileTests : IDisposable
             await second.WaitForExitAsync();
         }
 
-        LibvirtDaemonFixture.Shell($"virsh -q -c qemu:///system undefine {_domain}");
+        LocalLibvirt.Shell($"virsh -q -c qemu:///system undefine {_domain}");
         using (Process third = Start(out _))
         {
             await WaitReady();
@@ -106,16 +104,5 @@ public sealed class ReconcileTests : IDisposable
         c.Close();
         SqliteConnection.ClearAllPools();
         return result;
-    }
-
-    private sealed class LibvirtDaemonFixtureDomain(string name)
-    {
-        public async Task DefineAsync()
-        {
-            LibvirtDaemonFixture.Shell("virsh -c qemu:///system uri >/dev/null 2>&1 || { virtlogd -d; libvirtd -d; for i in $(seq 100); do virsh -c qemu:///system uri >/dev/null 2>&1 && break; sleep 0.1; done; }");
-            string xml = Path.Combine(Path.GetTempPath(), name + ".xml");
-            await File.WriteAllTextAsync(xml, $"<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><devices><controller type='usb' model='qemu-xhci'/></devices></domain>");
-            LibvirtDaemonFixture.Shell($"virsh -q -c qemu:///system define {xml}");
-        }
     }
 }
