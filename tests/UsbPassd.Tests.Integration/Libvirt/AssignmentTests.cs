@@ -81,6 +81,26 @@ public sealed class AssignmentTests(LibvirtDaemonFixture daemon) : IClassFixture
     }
 
     [Fact]
+    public async Task An_expired_reservation_can_be_taken_over_and_the_fencing_token_grows()
+    {
+        using WireClient c = await daemon.ConnectAsync();
+        const string device = "usb_1_11"; // the camera, by its address
+        JsonElement first = Json(await c.AskAsync(Request(Methods.DevicesReserve, $$"""{"device":"{{device}}","instance_uuid":"00000000-0000-4000-8000-0000000000c1","ttl_seconds":1}""")));
+        long token = first.GetProperty("result").GetProperty("token").GetInt64();
+        Assert.False(string.IsNullOrEmpty(first.GetProperty("result").GetProperty("expires_at").GetString()));
+
+        await Task.Delay(TimeSpan.FromSeconds(1.2)); // let the 1 s reservation lapse (expiry semantics, not a timing assertion)
+
+        JsonElement second = Json(await c.AskAsync(Request(Methods.DevicesReserve, $$"""{"device":"{{device}}","instance_uuid":"00000000-0000-4000-8000-0000000000c2"}""")));
+        Assert.Equal("00000000-0000-4000-8000-0000000000c2", second.GetProperty("result").GetProperty("instance_uuid").GetString());
+        Assert.True(second.GetProperty("result").GetProperty("token").GetInt64() > token);
+
+        JsonElement stale = Json(await c.AskAsync(Request(Methods.DevicesRelease, $$"""{"device":"{{device}}","instance_uuid":"00000000-0000-4000-8000-0000000000c1"}""")));
+        Assert.Equal(ErrorCodes.NotPossible, stale.GetProperty("error").GetProperty("code").GetInt32());
+        Json(await c.AskAsync(Request(Methods.DevicesRelease, $$"""{"device":"{{device}}","instance_uuid":"00000000-0000-4000-8000-0000000000c2"}""")));
+    }
+
+    [Fact]
     public async Task Hubs_missing_domains_and_live_on_a_shut_off_domain_are_refused_with_reasons()
     {
         using WireClient c = await daemon.ConnectAsync();
