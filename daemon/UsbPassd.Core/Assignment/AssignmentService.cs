@@ -58,7 +58,7 @@ public sealed class AssignmentService(DeviceRepository devices, AssignmentReposi
         return Result(row.Id, null);
     }
 
-    public async Task<AssignmentResult> AttachAsync(AttachParams p, CancellationToken ct)
+    public AssignmentResult Attach(AttachParams p)
     {
         LibvirtConnection connection = Connection();
         DeviceRow row = Resolve(p.Device);
@@ -76,12 +76,10 @@ public sealed class AssignmentService(DeviceRepository devices, AssignmentReposi
             throw new RpcException(ErrorCodes.NotPossible, refusal);
         }
 
-        string alias = HostdevXml.Alias(row.DevId!);
         Registry.Assignment claim = Claim(row, domain.Uuid, "attaching", null, policy, (flags & AttachFlags.Config) != 0, p.Token);
         try
         {
-            ushort vendor = Convert.ToUInt16(row.VendorId, 16), product = Convert.ToUInt16(row.ProductId, 16);
-            connection.Attach(domain, HostdevXml.Build(vendor, product, (int)row.BusId!, (int)row.DeviceId!, alias, policy), flags);
+            connection.Attach(domain, Hostdev(row, claim.Alias, policy), flags);
         }
         catch (LibvirtException e)
         {
@@ -92,7 +90,6 @@ public sealed class AssignmentService(DeviceRepository devices, AssignmentReposi
 
         ledger.SetState(row, domain.Uuid, "attached");
         view.Refresh();
-        await Task.CompletedTask;
         return Result(row.Id, ledger.Get(row.DevId!) ?? claim);
     }
 
@@ -178,8 +175,7 @@ public sealed class AssignmentService(DeviceRepository devices, AssignmentReposi
                 else if (change.Kind == RowChangeKind.Added && change.ReplacesId is not null && row.Present != 0 && row.Ambiguous == 0
                     && row.InstanceUuid == claim.InstanceUuid)
                 {
-                    ushort vendor = Convert.ToUInt16(row.VendorId, 16), product = Convert.ToUInt16(row.ProductId, 16);
-                    string xml = HostdevXml.Build(vendor, product, (int)row.BusId!, (int)row.DeviceId!, claim.Alias, claim.StartupPolicy);
+                    string xml = Hostdev(row, claim.Alias, claim.StartupPolicy);
                     long libvirtStart = System.Diagnostics.Stopwatch.GetTimestamp();
                     if (running)
                     {
@@ -200,7 +196,7 @@ public sealed class AssignmentService(DeviceRepository devices, AssignmentReposi
                     done.Add(new Followed("re-attached", row.PortId ?? "?", domain.Name, Ms(start), libvirtMs));
                 }
             }
-            catch (LibvirtException e)
+            catch (Exception e) when (e is LibvirtException or RpcException or FormatException)
             {
                 done.Add(new Followed($"could not follow: {e.Message}", row.PortId ?? "?", claim.InstanceUuid, Ms(start), 0));
             }
@@ -330,8 +326,17 @@ public sealed class AssignmentService(DeviceRepository devices, AssignmentReposi
         };
     }
 
+    // The hostdev for a row as it is now (bus/device change with every replug).
+    private static string Hostdev(DeviceRow row, string alias, string policy) =>
+        HostdevXml.Build(Convert.ToUInt16(row.VendorId, 16), Convert.ToUInt16(row.ProductId, 16), (int)row.BusId!, (int)row.DeviceId!, alias, policy);
+
     private static void CheckPassable(DeviceRow row)
     {
+        if (row.VendorId is null || row.ProductId is null || row.BusId is null || row.DeviceId is null)
+        {
+            throw new RpcException(ErrorCodes.NotPossible, $"device row {row.Id} has no bus/device or ids (a seed-era row): wait for usbpassd to see it plugged in");
+        }
+
         if (row.Eligible == 0)
         {
             throw new RpcException(ErrorCodes.NotPossible, $"device {row.PortId} is a {row.IneligibleReason?.Replace('_', ' ')}: never passed to a VM");

@@ -83,7 +83,7 @@ public sealed partial class RpcServer(string path, string? group, RpcDispatcher 
 
     private void RemoveStale()
     {
-        if (!System.IO.Path.Exists(Path) && !IsDanglingSocket())
+        if (!System.IO.Path.Exists(Path))
         {
             return;
         }
@@ -101,8 +101,6 @@ public sealed partial class RpcServer(string path, string? group, RpcDispatcher 
 
         throw new IOException($"another process is listening on {Path} (is usbpassd already running? systemctl status usbpassd)");
     }
-
-    private bool IsDanglingSocket() => new FileInfo(Path).Exists;
 
     private async Task AcceptLoopAsync()
     {

@@ -10,26 +10,26 @@ namespace UsbPassd.Daemon.Libvirt;
 /// <summary>Hands each commit's changes from the pipeline to <see cref="AssignmentService.Follow"/> on its own thread (libvirt calls block).</summary>
 public sealed partial class ReplugService(UeventService uevents, AssignmentService assignments, LibvirtService libvirt, ILogger<ReplugService> log) : BackgroundService
 {
-    private readonly Channel<IReadOnlyList<RowChange>> _queue = Channel.CreateUnbounded<IReadOnlyList<RowChange>>(new UnboundedChannelOptions { SingleReader = true });
+    // Either a commit's changes to follow, or (Changes null) a reconcile with libvirt's truth.
+    private sealed record Work(IReadOnlyList<RowChange>? Changes);
+
+    private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        uevents.Committed += summary => _queue.Writer.TryWrite(summary.Changes);
-        libvirt.Reconnected += () => _queue.Writer.TryWrite(Reconcile);
-        _queue.Writer.TryWrite(Reconcile); // at start: settle what a crash or a stop left half done
+        uevents.Committed += summary => _queue.Writer.TryWrite(new Work(summary.Changes));
+        libvirt.Reconnected += () => _queue.Writer.TryWrite(new Work(null));
+        _queue.Writer.TryWrite(new Work(null)); // at start: settle what a crash or a stop left half done
         return base.StartAsync(cancellationToken);
     }
 
-    // An empty list stands for "reconcile with libvirt's truth".
-    private static readonly IReadOnlyList<RowChange> Reconcile = [];
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await foreach (IReadOnlyList<RowChange> changes in _queue.Reader.ReadAllAsync(stoppingToken))
+        await foreach (Work work in _queue.Reader.ReadAllAsync(stoppingToken))
         {
             try
             {
-                foreach (AssignmentService.Followed f in ReferenceEquals(changes, Reconcile) ? assignments.Reconcile() : assignments.Follow(changes))
+                foreach (AssignmentService.Followed f in work.Changes is null ? assignments.Reconcile() : assignments.Follow(work.Changes))
                 {
                     LogFollowed(f.What, f.PortId, f.Instance, f.TotalMs, f.LibvirtMs);
                 }

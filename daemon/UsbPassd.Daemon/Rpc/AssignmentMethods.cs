@@ -11,7 +11,7 @@ public sealed class AssignmentMethods(AssignmentService assignments)
     {
         dispatcher.Add(Methods.DevicesReserve, Privilege.Modify, ProtocolJson.Default.ReserveParams, ProtocolJson.Default.AssignmentResult, (_, p, _) => ValueTask.FromResult(assignments.Reserve(p)));
         dispatcher.Add(Methods.DevicesRelease, Privilege.Modify, ProtocolJson.Default.ReleaseParams, ProtocolJson.Default.AssignmentResult, (_, p, _) => ValueTask.FromResult(assignments.Release(p)));
-        dispatcher.Add(Methods.DevicesAttach, Privilege.Modify, ProtocolJson.Default.AttachParams, ProtocolJson.Default.AssignmentResult, async (_, p, ct) => await assignments.AttachAsync(p, ct));
+        dispatcher.Add(Methods.DevicesAttach, Privilege.Modify, ProtocolJson.Default.AttachParams, ProtocolJson.Default.AssignmentResult, (_, p, _) => ValueTask.FromResult(assignments.Attach(p)));
         dispatcher.Add(Methods.DevicesDetach, Privilege.Modify, ProtocolJson.Default.DetachParams, ProtocolJson.Default.AssignmentResult, async (_, p, ct) => await assignments.DetachAsync(p, ct));
         dispatcher.Add(Methods.InstancesDevices, Privilege.Read, ProtocolJson.Default.InstanceParams, ProtocolJson.Default.DeviceRecordArray, (_, p, _) => ValueTask.FromResult(assignments.OfInstance(p)));
     }
