@@ -16,7 +16,6 @@ public sealed class AttachLabTests(LabFixture fx, ITestOutputHelper output)
     {
         fx.Output = output;
         LabDaemon daemon = await LabDaemon.StartAsync(Lab, "attach", "--libvirt-uri qemu:///system");
-        string ctl = $"dotnet {Path.Combine(AppContext.BaseDirectory, "usbpassctl.dll")} --socket {daemon.Socket}";
         var stick = new UsbStorage("attach-stick", "4", Serial: "ATTACH-0001");
         await Lab.PlugAsync(stick);
         await Lab.StartDomainAsync("l2-attach");
@@ -29,13 +28,13 @@ public sealed class AttachLabTests(LabFixture fx, ITestOutputHelper output)
             string request = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"devices.attach\",\"params\":{\"device\":\"" + stick.PortId + "\",\"instance\":\"l2-attach\"}}";
             string Timed() => $"s=$(date +%s%N); printf '%s\\n' '{request}' | socat -t 30 - UNIX-CONNECT:{daemon.Socket} > /tmp/attach.json; e=$(date +%s%N); grep -q '\"attached\"' /tmp/attach.json && echo $(( (e - s) / 1000000 ))";
             string cold = await Lab.RunAsync(Timed());
-            await Lab.RunAsync($"{Ctl("detach")} {stick.PortId} l2-attach");
+            await Lab.RunAsync(daemon.Ctl($"detach {stick.PortId} l2-attach"));
             string timed = await Lab.RunAsync(
                 $"s=$(date +%s%N); printf '%s\\n' '{request}' | socat -t 30 - UNIX-CONNECT:{daemon.Socket} > /tmp/attach.json; e=$(date +%s%N); grep -q '\"attached\"' /tmp/attach.json && echo $(( (e - s) / 1000000 ))");
             string usb = await Lab.GuestUsbAsync("l2-attach");
             Assert.Contains("QEMU USB HARDDRIVE", usb);
             Assert.Contains("ua-usbpassd-", usb);
-            string owned = await Lab.RunAsync($"{Ctl("instances")} l2-attach");
+            string owned = await Lab.RunAsync(daemon.Ctl("instances l2-attach"));
             Assert.Contains("attached", owned);
 
             // The raw libvirt call for the same kind of attach, on a second device, for the ratio.
@@ -48,9 +47,9 @@ public sealed class AttachLabTests(LabFixture fx, ITestOutputHelper output)
             double ours = double.Parse(timed.Trim(), CultureInfo.InvariantCulture), theirs = double.Parse(raw.Trim(), CultureInfo.InvariantCulture);
             output.WriteLine($"lab: attach through usbpassd (socat RPC → confirmed) first {cold.Trim()} ms, warm {ours} ms; raw virsh attach-device {theirs} ms; ratio warm/raw {ours / theirs:0.00} (client processes timed in L1)");
 
-            await Lab.RunAsync($"{Ctl("detach")} {stick.PortId} l2-attach");
+            await Lab.RunAsync(daemon.Ctl($"detach {stick.PortId} l2-attach"));
             Assert.DoesNotContain("QEMU USB HARDDRIVE", await Lab.GuestUsbAsync("l2-attach"));
-            Assert.Contains("0 devices", await Lab.RunAsync($"{Ctl("instances")} l2-attach"));
+            Assert.Contains("0 devices", await Lab.RunAsync(daemon.Ctl("instances l2-attach")));
         }
         finally
         {
@@ -58,8 +57,6 @@ public sealed class AttachLabTests(LabFixture fx, ITestOutputHelper output)
             await daemon.StopAsync();
             await Lab.UnplugAllAsync(d => d.Id.StartsWith("attach-", StringComparison.Ordinal));
         }
-
-        string Ctl(string command) => $"{ctl.Replace(" --socket", $" {command} --socket", StringComparison.Ordinal)}";
     }
 
     [Fact]
@@ -67,14 +64,13 @@ public sealed class AttachLabTests(LabFixture fx, ITestOutputHelper output)
     {
         fx.Output = output;
         LabDaemon daemon = await LabDaemon.StartAsync(Lab, "replug", "--libvirt-uri qemu:///system");
-        string ctl = $"dotnet {Path.Combine(AppContext.BaseDirectory, "usbpassctl.dll")}";
         var stick = new UsbStorage("replug-stick", "5", Serial: "REPLUG-0042");
         await Lab.PlugAsync(stick);
         await Lab.StartDomainAsync("l2-replug");
         try
         {
             await daemon.WaitForRowsAsync("deleted = 0 AND dev_id = '46f4:0001:REPLUG-0042'", 1);
-            await Lab.RunAsync($"{ctl} attach {stick.PortId} l2-replug --socket {daemon.Socket}");
+            await Lab.RunAsync(daemon.Ctl($"attach {stick.PortId} l2-replug"));
             Assert.Contains("QEMU USB HARDDRIVE", await Lab.GuestUsbAsync("l2-replug"));
 
             await Lab.UnplugAsync(stick);
@@ -103,14 +99,13 @@ public sealed class AttachLabTests(LabFixture fx, ITestOutputHelper output)
     {
         fx.Output = output;
         LabDaemon daemon = await LabDaemon.StartAsync(Lab, "cold", "--libvirt-uri qemu:///system");
-        string ctl = $"dotnet {Path.Combine(AppContext.BaseDirectory, "usbpassctl.dll")}";
         var reader = new UsbCcid("cold-reader", "7", Serial: "COLD-0001");
         await Lab.PlugAsync(reader);
         await Lab.DefineDomainAsync("l2-cold");
         try
         {
             await daemon.WaitForRowsAsync("deleted = 0 AND dev_id = '08e6:4433:COLD-0001'", 1);
-            Assert.Contains("attached", await Lab.RunAsync($"{ctl} attach {reader.PortId} l2-cold --socket {daemon.Socket}"));
+            Assert.Contains("attached", await Lab.RunAsync(daemon.Ctl($"attach {reader.PortId} l2-cold")));
             Assert.Contains("ua-usbpassd-", await Lab.RunAsync("virsh dumpxml --inactive l2-cold"));
 
             await Lab.RunAsync("virsh -q start --paused l2-cold");
@@ -132,14 +127,13 @@ public sealed class AttachLabTests(LabFixture fx, ITestOutputHelper output)
         fx.Output = output;
         string name = mandatory ? "l2-mandatory" : "l2-optional";
         LabDaemon daemon = await LabDaemon.StartAsync(Lab, name, "--libvirt-uri qemu:///system");
-        string ctl = $"dotnet {Path.Combine(AppContext.BaseDirectory, "usbpassctl.dll")}";
         var stick = new UsbStorage($"{name}-stick", "7", Serial: mandatory ? "MANDATORY-1" : "OPTIONAL-1");
         await Lab.PlugAsync(stick);
         await Lab.StartDomainAsync(name);
         try
         {
             await daemon.WaitForRowsAsync($"deleted = 0 AND dev_id = '46f4:0001:{stick.Serial}'", 1);
-            await Lab.RunAsync($"{ctl} attach {stick.PortId} {name} {(mandatory ? "--mandatory " : "")}--socket {daemon.Socket}");
+            await Lab.RunAsync(daemon.Ctl($"attach {stick.PortId} {name}{(mandatory ? " --mandatory" : "")}"));
             await Lab.UnplugAsync(stick);
             await daemon.WaitForRowsAsync($"deleted = 0 AND dev_id = '46f4:0001:{stick.Serial}' AND status = 'missing'", 1);
             await Lab.RunAsync($"virsh -q destroy {name}");

@@ -95,23 +95,22 @@ public sealed class DaemonLabTests(LabFixture fx, ITestOutputHelper output)
     {
         fx.Output = output;
         LabDaemon daemon = await LabDaemon.StartAsync(Lab, "rpc");
-        string ctl = $"dotnet {Path.Combine(AppContext.BaseDirectory, "usbpassctl.dll")}";
         string watchLog = Path.Combine(Lab.ShareDirectory, "watch.jsonl");
         try
         {
-            await Lab.RunAsync($"setsid -f {ctl} watch --json --socket {daemon.Socket} > {watchLog} 2>&1 < /dev/null");
+            await Lab.RunAsync($"setsid -f {daemon.Ctl("watch --json")} > {watchLog} 2>&1 < /dev/null");
             await Lab.RunAsync($"{LabHost.ScriptDirectory}/wait-until.sh 60 {Lab.ShareDirectory} -- test -s {watchLog}"); // subscribed
 
             var stick = new UsbStorage("rpc-stick", "4", Serial: "RPC-0001");
             await Lab.PlugAsync(stick);
             await Lab.RunAsync($"{LabHost.ScriptDirectory}/wait-until.sh 60 {Lab.ShareDirectory} -- grep -q 'device.added.*46f4:0001:RPC-0001' {watchLog}");
-            string list = await Lab.RunAsync($"{ctl} list --socket {daemon.Socket} --vendor-id 46f4");
+            string list = await Lab.RunAsync(daemon.Ctl("list --vendor-id 46f4"));
             Assert.Contains("RPC-0001", list);
             Assert.Contains(stick.PortId, list);
 
             await Lab.UnplugAsync(stick);
             await Lab.RunAsync($"{LabHost.ScriptDirectory}/wait-until.sh 60 {Lab.ShareDirectory} -- grep -q 'device.removed.*46f4:0001:RPC-0001' {watchLog}");
-            ExecResult show = await Lab.ExecAsync($"{ctl} show {stick.PortId} --socket {daemon.Socket}");
+            ExecResult show = await Lab.ExecAsync(daemon.Ctl($"show {stick.PortId}"));
             Assert.Equal(1, show.ExitCode);
             Assert.Contains($"no device with port_id {stick.PortId}", show.Stderr);
         }

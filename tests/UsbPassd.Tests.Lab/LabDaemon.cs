@@ -38,6 +38,9 @@ public sealed class LabDaemon
         return daemon;
     }
 
+    /// <summary>The command line of <c>usbpassctl COMMAND</c> talking to this daemon, to run in the lab host.</summary>
+    public string Ctl(string command) => $"dotnet {Path.Combine(AppContext.BaseDirectory, "usbpassctl.dll")} {command} --socket {Socket}";
+
     /// <summary>Waits (inotify, bounded) until the log contains <paramref name="text"/>.</summary>
     public Task WaitForLogAsync(string text, int seconds = 60) =>
         _lab.RunAsync($"{Tools}/wait-until.sh {seconds} {_lab.ShareDirectory} -- grep -qF -- '{text}' {LogPath}", TimeSpan.FromSeconds(seconds + 10));
