@@ -11,6 +11,7 @@ public static class Methods
     public const string DevicesRelease = "devices.release";
     public const string DevicesAttach = "devices.attach";
     public const string DevicesDetach = "devices.detach";
+    public const string DevicesSwap = "devices.swap";
     public const string InstancesDevices = "instances.devices";
 
     /// <summary>StreamJsonRpc's cancellation notification: <c>{"id": ...}</c> of a request in flight.</summary>

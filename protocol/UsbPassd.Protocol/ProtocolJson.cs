@@ -27,6 +27,7 @@ namespace UsbPassd.Protocol;
 [JsonSerializable(typeof(ReleaseParams))]
 [JsonSerializable(typeof(AttachParams))]
 [JsonSerializable(typeof(DetachParams))]
+[JsonSerializable(typeof(SwapParams))]
 [JsonSerializable(typeof(InstanceParams))]
 [JsonSerializable(typeof(AssignmentResult))]
 [JsonSerializable(typeof(string))]

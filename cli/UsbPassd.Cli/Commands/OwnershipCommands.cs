@@ -5,10 +5,10 @@ using UsbPassd.Protocol.Messages;
 
 namespace UsbPassd.Cli.Commands;
 
-/// <summary><c>usbpassctl reserve | release | attach | detach | instances</c>: ownership through usbpassd.</summary>
+/// <summary><c>usbpassctl reserve | release | attach | detach | swap | instances</c>: ownership through usbpassd.</summary>
 internal static class OwnershipCommands
 {
-    public static IEnumerable<Command> Create() => [Reserve(), Release(), Attach(), Detach(), Instances()];
+    public static IEnumerable<Command> Create() => [Reserve(), Release(), Attach(), Detach(), Swap(), Instances()];
 
     private static Argument<string> DeviceArgument() => new("DEVICE") { Description = "A port (1-4.2), registry id, address (usb_2_3) or dev_id." };
 
@@ -44,7 +44,7 @@ internal static class OwnershipCommands
         var live = new Option<bool>("--live") { Description = "Only the running domain (gone at its next restart)." };
         var config = new Option<bool>("--config") { Description = "Only the persistent definition (taken at the next start)." };
         var mandatory = new Option<bool>("--mandatory") { Description = "Refuse to boot the domain without the device (default: it boots without it)." };
-        var controller = new Option<string?>("--controller") { Description = "Guest USB controller to use: uhci, ehci or xhci.", HelpName = "MODEL" };
+        var controller = new Option<string?>("--controller") { Description = "Guest USB controller: uhci, ehci or xhci (a shut-off domain without one gets it added; xhci with 15 ports).", HelpName = "MODEL" };
         var token = new Option<long?>("--token") { Description = "The fencing token from 'reserve'; a stale one is refused.", HelpName = "N" };
         var (json, socket) = (CommonOptions.Json(), DaemonCommand.Socket());
         var c = new Command(
@@ -57,6 +57,10 @@ internal static class OwnershipCommands
             Examples:
               usbpassctl attach 1-4.2 erp-vm
               usbpassctl attach 0529:0001:LICENCE-0042 6f1c0a3e-... --config
+              usbpassctl attach 1-4.2 erp-vm --config --controller xhci
+
+            A running domain's free guest ports are counted first: a full controller is
+            refused with what fills it (hotplug never adds a hub).
             """)
         {
             device, instance, live, config, mandatory, controller, token, json, socket,
@@ -83,6 +87,32 @@ internal static class OwnershipCommands
         var c = new Command("detach", "Take DEVICE out of INSTANCE (confirmed by libvirt); it is then free for others.") { device, instance, live, config, json, socket };
         c.SetAction((parse, ct) => Call(parse, socket, json, Methods.DevicesDetach,
             new DetachParams { Device = parse.GetValue(device), Instance = parse.GetValue(instance), Mode = Mode(parse.GetValue(live), parse.GetValue(config)) }, ProtocolJson.Default.DetachParams, ct));
+        return c;
+    }
+
+    private static Command Swap()
+    {
+        var instance = InstanceArgument();
+        var from = new Argument<string>("FROM") { Description = "The device INSTANCE has now." };
+        var to = new Argument<string>("TO") { Description = "The device that takes its place." };
+        var live = new Option<bool>("--live") { Description = "Only in the running domain." };
+        var config = new Option<bool>("--config") { Description = "Only in the persistent definition." };
+        var (json, socket) = (CommonOptions.Json(), DaemonCommand.Socket());
+        var c = new Command(
+            "swap",
+            """
+            Replace FROM with TO in INSTANCE (a resize from a flavour with device A to one with
+            device B). TO is claimed before FROM is detached, so nobody takes it in between;
+            if libvirt refuses TO, FROM is attached again.
+
+            Example:
+              usbpassctl swap erp-vm 1-4.2 1-5
+            """)
+        {
+            instance, from, to, live, config, json, socket,
+        };
+        c.SetAction((parse, ct) => Call(parse, socket, json, Methods.DevicesSwap,
+            new SwapParams { Instance = parse.GetValue(instance), From = parse.GetValue(from), To = parse.GetValue(to), Mode = Mode(parse.GetValue(live), parse.GetValue(config)) }, ProtocolJson.Default.SwapParams, ct));
         return c;
     }
 

@@ -14,7 +14,7 @@ namespace UsbPassd.Assignment;
 /// then libvirt acts, then the claim is confirmed, or rolled back when libvirt refuses. A live
 /// detach is done only when libvirt's device-removed event for our alias arrives.
 /// </summary>
-public sealed class AssignmentService(DeviceRepository devices, AssignmentRepository ledger, DeviceView view, Func<LibvirtConnection?> libvirt)
+public sealed partial class AssignmentService(DeviceRepository devices, AssignmentRepository ledger, DeviceView view, Func<LibvirtConnection?> libvirt)
 {
     private static readonly TimeSpan DetachConfirmation = TimeSpan.FromSeconds(15);
     private readonly ConcurrentDictionary<(string Uuid, string Alias), TaskCompletionSource> _removals = new();
@@ -76,10 +76,24 @@ public sealed class AssignmentService(DeviceRepository devices, AssignmentReposi
             throw new RpcException(ErrorCodes.NotPossible, refusal);
         }
 
+        // Ports are counted where the device goes: the running guest, or the next boot's definition.
+        bool live = (flags & AttachFlags.Live) != 0;
+        string xml = connection.Xml(domain, inactive: !live);
+        GuestPortPlan plan = GuestPortPlan.For(GuestUsbPorts.Buses(xml), p.Controller, live, GuestUsbPorts.NextControllerIndex(xml), domain.Name);
+        if (plan.Refusal is not null)
+        {
+            throw new RpcException(ErrorCodes.NotPossible, plan.Refusal);
+        }
+
         Registry.Assignment claim = Claim(row, domain.Uuid, "attaching", null, policy, (flags & AttachFlags.Config) != 0, p.Token);
         try
         {
-            connection.Attach(domain, Hostdev(row, claim.Alias, policy), flags);
+            if (plan.AddController is string model)
+            {
+                connection.Attach(domain, HostdevXml.Controller(model, plan.Address!.Bus), AttachFlags.Config);
+            }
+
+            connection.Attach(domain, Hostdev(row, claim.Alias, policy, plan.Address), flags);
         }
         catch (LibvirtException e)
         {
@@ -98,43 +112,23 @@ public sealed class AssignmentService(DeviceRepository devices, AssignmentReposi
         LibvirtConnection connection = Connection();
         DeviceRow row = Resolve(p.Device);
         using LibvirtDomain domain = FindDomain(connection, Required(p.Instance, "instance"));
-        Registry.Assignment current = ledger.Get(row.DevId!) is { } a && a.InstanceUuid == domain.Uuid && a.State is "attached" or "attaching" or "detaching"
-            ? a
-            : throw new RpcException(ErrorCodes.NotPossible, $"device {row.PortId} is not attached to {domain.Name}");
-        bool live = domain.State is DomainState.Running or DomainState.Paused or DomainState.Blocked or DomainState.PmSuspended;
-        uint flags = p.Mode switch
-        {
-            "live" => AttachFlags.Live,
-            "config" => AttachFlags.Config,
-            _ => (live ? AttachFlags.Live : 0) | (current.Persistent != 0 && domain.Persistent ? AttachFlags.Config : 0),
-        };
+        Registry.Assignment current = AttachedTo(row, domain);
+        uint flags = DetachFlags(domain, current, p.Mode);
         ledger.SetState(row, domain.Uuid, "detaching");
-        TaskCompletionSource? removed = null;
-        if ((flags & AttachFlags.Live) != 0)
-        {
-            removed = _removals.GetOrAdd((domain.Uuid, current.Alias), _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        }
-
         try
         {
-            connection.DetachAlias(domain, current.Alias, flags);
-            if (removed is not null)
-            {
-                await removed.Task.WaitAsync(DetachConfirmation, ct);
-            }
+            await DetachConfirmedAsync(connection, domain, current.Alias, flags, ct);
         }
         catch (LibvirtException e)
         {
-            _removals.TryRemove((domain.Uuid, current.Alias), out _);
             ledger.SetState(row, domain.Uuid, "attached");
             view.Refresh();
             throw new RpcException(ErrorCodes.LibvirtFailed, $"libvirt refused to detach {row.PortId} from {domain.Name}: {e.Message}");
         }
         catch (TimeoutException)
         {
-            _removals.TryRemove((domain.Uuid, current.Alias), out _);
             view.Refresh();
-            throw new RpcException(ErrorCodes.LibvirtFailed, $"{domain.Name} did not confirm removing {row.PortId} within {DetachConfirmation.TotalSeconds:0} s; it stays 'detaching' until libvirt reports it");
+            throw NotConfirmed(domain, row);
         }
 
         ledger.Release(row, domain.Uuid, BaseStatus(row));
@@ -142,135 +136,121 @@ public sealed class AssignmentService(DeviceRepository devices, AssignmentReposi
         return Result(row.Id, null);
     }
 
-    /// <summary>What following one commit did, for the log.</summary>
-    public sealed record Followed(string What, string PortId, string Instance, double TotalMs, double LibvirtMs);
-
     /// <summary>
-    /// Follows the registry after a commit (never on the pipeline thread): a device attached to a VM
-    /// that left (status missing) loses its stale hostdev while the VM runs on; when the same dev_id
-    /// comes back (renumbered, owner carried) it is attached again to the same VM, live and in the
-    /// definition. Ambiguous devices are never matched automatically.
+    /// The seed's resize A→B: the instance gives up <c>from</c> and takes <c>to</c>, with the same
+    /// flags and missing-device policy. The ledger moves both in one transaction first, so B cannot be
+    /// taken by anyone between A's detach and B's attach; when libvirt refuses B, A is put back.
     /// </summary>
-    public IReadOnlyList<Followed> Follow(IReadOnlyList<RowChange> changes)
+    public async Task<AssignmentResult> SwapAsync(SwapParams p, CancellationToken ct)
     {
-        List<Followed> done = [];
-        foreach (RowChange change in changes)
+        LibvirtConnection connection = Connection();
+        DeviceRow from = Resolve(p.From), to = Resolve(p.To);
+        if (from.Id == to.Id)
         {
-            if (devices.Get(change.RowId) is not DeviceRow row || row.DevId is null || row.Deleted != 0
-                || ledger.Get(row.DevId) is not { State: "attached" } claim || libvirt() is not LibvirtConnection connection)
-            {
-                continue;
-            }
-
-            long start = System.Diagnostics.Stopwatch.GetTimestamp();
-            try
-            {
-                using LibvirtDomain domain = connection.FindDomain(claim.InstanceUuid);
-                bool running = domain.State is DomainState.Running or DomainState.Paused or DomainState.Blocked or DomainState.PmSuspended;
-                if (change.Kind == RowChangeKind.Changed && row.Status == DeviceStatus.Missing && running)
-                {
-                    TryDetach(connection, domain, claim.Alias, AttachFlags.Live);
-                    done.Add(new Followed("stale hostdev removed", row.PortId ?? "?", domain.Name, Ms(start), Ms(start)));
-                }
-                else if (change.Kind == RowChangeKind.Added && change.ReplacesId is not null && row.Present != 0 && row.Ambiguous == 0
-                    && row.InstanceUuid == claim.InstanceUuid)
-                {
-                    string xml = Hostdev(row, claim.Alias, claim.StartupPolicy);
-                    long libvirtStart = System.Diagnostics.Stopwatch.GetTimestamp();
-                    if (running)
-                    {
-                        TryDetach(connection, domain, claim.Alias, AttachFlags.Live); // in case the stale one is still there
-                        connection.Attach(domain, xml, AttachFlags.Live);
-                    }
-
-                    if (claim.Persistent != 0 && domain.Persistent)
-                    {
-                        // The definition still names the old bus/device: point it at the new one.
-                        TryDetach(connection, domain, claim.Alias, AttachFlags.Config);
-                        connection.Attach(domain, xml, AttachFlags.Config);
-                    }
-
-                    double libvirtMs = Ms(libvirtStart);
-                    ledger.SetState(row, claim.InstanceUuid, "attached");
-                    view.Refresh();
-                    done.Add(new Followed("re-attached", row.PortId ?? "?", domain.Name, Ms(start), libvirtMs));
-                }
-            }
-            catch (Exception e) when (e is LibvirtException or RpcException or FormatException)
-            {
-                done.Add(new Followed($"could not follow: {e.Message}", row.PortId ?? "?", claim.InstanceUuid, Ms(start), 0));
-            }
+            throw Invalid("from and to are the same device");
         }
 
-        return done;
-    }
-
-    /// <summary>
-    /// Makes the ledger agree with libvirt (at start and after a reconnect): our alias in a domain's
-    /// live or persistent XML is the truth. A claim left attaching or detaching by a crash is settled
-    /// by it, a claim whose domain no longer exists is released, an attached claim whose hostdev is
-    /// gone falls back to reserved.
-    /// </summary>
-    public IReadOnlyList<Followed> Reconcile()
-    {
-        List<Followed> done = [];
-        if (libvirt() is not LibvirtConnection connection)
+        CheckPassable(to);
+        using LibvirtDomain domain = FindDomain(connection, Required(p.Instance, "instance"));
+        Registry.Assignment current = AttachedTo(from, domain);
+        uint flags = DetachFlags(domain, current, p.Mode);
+        Registry.Assignment claim;
+        try
         {
-            return done;
+            claim = ledger.Swap(from, to, domain.Uuid, HostdevXml.Alias(to.DevId!), current.StartupPolicy, current.Persistent != 0);
         }
-
-        foreach (Registry.Assignment claim in ledger.All())
+        catch (OwnershipConflictException e)
         {
-            IReadOnlyList<DeviceRow> rows = devices.Find(null, claim.DevId, null, null);
-            if (rows.Count == 0)
-            {
-                continue;
-            }
-
-            DeviceRow row = rows[0];
-
-            LibvirtDomain domain;
-            try
-            {
-                domain = connection.FindDomain(claim.InstanceUuid);
-            }
-            catch (LibvirtException e) when (e.Code == LibvirtException.NoDomain)
-            {
-                ledger.Release(row, claim.InstanceUuid, BaseStatus(row));
-                done.Add(new Followed("released (its domain no longer exists)", row.PortId ?? "?", claim.InstanceUuid, 0, 0));
-                continue;
-            }
-
-            using (domain)
-            {
-                bool present = DomainXml.UsbHostdevs(connection.Xml(domain)).Any(h => h.Alias == claim.Alias)
-                    || (domain.Persistent && DomainXml.UsbHostdevs(connection.Xml(domain, inactive: true)).Any(h => h.Alias == claim.Alias));
-                string? settled = (claim.State, present) switch
-                {
-                    ("attaching", true) or ("detaching", true) => "attached",
-                    ("attaching", false) or ("attached", false) when row.Present != 0 => "reserved",
-                    ("detaching", false) => "released",
-                    _ => null,
-                };
-                if (settled == "released")
-                {
-                    ledger.Release(row, claim.InstanceUuid, BaseStatus(row));
-                }
-                else if (settled is not null)
-                {
-                    ledger.SetState(row, claim.InstanceUuid, settled);
-                }
-
-                if (settled is not null)
-                {
-                    done.Add(new Followed($"{claim.State} settled as {settled} (libvirt's XML)", row.PortId ?? "?", domain.Name, 0, 0));
-                }
-            }
+            throw Owned(e);
         }
 
         view.Refresh();
-        return done;
+        try
+        {
+            await DetachConfirmedAsync(connection, domain, current.Alias, flags, ct);
+        }
+        catch (Exception e) when (e is LibvirtException or TimeoutException && from.Present != 0)
+        {
+            ledger.Release(to, domain.Uuid, BaseStatus(to));
+            ledger.SetState(from, domain.Uuid, e is TimeoutException ? "detaching" : "attached");
+            view.Refresh();
+            throw e is TimeoutException ? NotConfirmed(domain, from) : new RpcException(ErrorCodes.LibvirtFailed, $"libvirt refused to detach {from.PortId} from {domain.Name}: {e.Message}; nothing was swapped");
+        }
+        catch (Exception e) when (e is LibvirtException or TimeoutException)
+        {
+            // An unplugged A has no live hostdev any more: nothing to wait for.
+        }
+
+        try
+        {
+            connection.Attach(domain, Hostdev(to, claim.Alias, claim.StartupPolicy), flags);
+        }
+        catch (LibvirtException e)
+        {
+            string back = PutBack(connection, domain, from, current, flags);
+            ledger.Release(to, domain.Uuid, BaseStatus(to));
+            view.Refresh();
+            throw new RpcException(ErrorCodes.LibvirtFailed, $"libvirt refused to attach {to.PortId} to {domain.Name}: {e.Message}; {from.PortId} {back}");
+        }
+
+        ledger.Release(from, domain.Uuid, BaseStatus(from));
+        ledger.SetState(to, domain.Uuid, "attached");
+        view.Refresh();
+        return Result(to.Id, ledger.Get(to.DevId!) ?? claim);
     }
+
+    private string PutBack(LibvirtConnection connection, LibvirtDomain domain, DeviceRow from, Registry.Assignment claim, uint flags)
+    {
+        try
+        {
+            connection.Attach(domain, Hostdev(from, claim.Alias, claim.StartupPolicy), flags);
+            ledger.SetState(from, domain.Uuid, "attached");
+            return "was attached again";
+        }
+        catch (Exception e) when (e is LibvirtException or RpcException)
+        {
+            ledger.SetState(from, domain.Uuid, "reserved");
+            return $"could not be put back ({e.Message}) and stays reserved to {domain.Name}";
+        }
+    }
+
+    private Registry.Assignment AttachedTo(DeviceRow row, LibvirtDomain domain) =>
+        ledger.Get(row.DevId!) is { } a && a.InstanceUuid == domain.Uuid && a.State is "attached" or "attaching" or "detaching"
+            ? a
+            : throw new RpcException(ErrorCodes.NotPossible, $"device {row.PortId} is not attached to {domain.Name}");
+
+    private static uint DetachFlags(LibvirtDomain domain, Registry.Assignment claim, string? mode) => mode switch
+    {
+        "live" => AttachFlags.Live,
+        "config" => AttachFlags.Config,
+        _ => (IsActive(domain) ? AttachFlags.Live : 0) | (claim.Persistent != 0 && domain.Persistent ? AttachFlags.Config : 0),
+    };
+
+    /// <summary>Detaches by alias; a live detach is done only when libvirt's device-removed event says so.</summary>
+    private async Task DetachConfirmedAsync(LibvirtConnection connection, LibvirtDomain domain, string alias, uint flags, CancellationToken ct)
+    {
+        TaskCompletionSource? removed = (flags & AttachFlags.Live) != 0
+            ? _removals.GetOrAdd((domain.Uuid, alias), _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously))
+            : null;
+        try
+        {
+            connection.DetachAlias(domain, alias, flags);
+            if (removed is not null)
+            {
+                await removed.Task.WaitAsync(DetachConfirmation, ct);
+            }
+        }
+        finally
+        {
+            _removals.TryRemove((domain.Uuid, alias), out _);
+        }
+    }
+
+    private static RpcException NotConfirmed(LibvirtDomain domain, DeviceRow row) =>
+        new(ErrorCodes.LibvirtFailed, $"{domain.Name} did not confirm removing {row.PortId} within {DetachConfirmation.TotalSeconds:0} s; it stays 'detaching' until libvirt reports it");
+
+    private static bool IsActive(LibvirtDomain domain) =>
+        domain.State is DomainState.Running or DomainState.Paused or DomainState.Blocked or DomainState.PmSuspended;
 
     private static void TryDetach(LibvirtConnection connection, LibvirtDomain domain, string alias, uint flags)
     {
@@ -308,11 +288,14 @@ public sealed class AssignmentService(DeviceRepository devices, AssignmentReposi
         }
         catch (OwnershipConflictException e)
         {
-            throw new RpcException(ErrorCodes.DeviceOwned, e.Message, JsonSerializer.SerializeToElement(
-                new Dictionary<string, string?> { ["instance_uuid"] = e.Owner.InstanceUuid, ["state"] = e.Owner.State, ["since"] = e.Owner.CreatedAt },
-                AssignmentJson.Default.DictionaryStringString));
+            throw Owned(e);
         }
     }
+
+    private static RpcException Owned(OwnershipConflictException e) =>
+        new(ErrorCodes.DeviceOwned, e.Message, JsonSerializer.SerializeToElement(
+            new Dictionary<string, string?> { ["instance_uuid"] = e.Owner.InstanceUuid, ["state"] = e.Owner.State, ["since"] = e.Owner.CreatedAt },
+            AssignmentJson.Default.DictionaryStringString));
 
     private DeviceRow Resolve(string? selector)
     {
@@ -327,8 +310,8 @@ public sealed class AssignmentService(DeviceRepository devices, AssignmentReposi
     }
 
     // The hostdev for a row as it is now (bus/device change with every replug).
-    private static string Hostdev(DeviceRow row, string alias, string policy) =>
-        HostdevXml.Build(Convert.ToUInt16(row.VendorId, 16), Convert.ToUInt16(row.ProductId, 16), (int)row.BusId!, (int)row.DeviceId!, alias, policy);
+    private static string Hostdev(DeviceRow row, string alias, string policy, GuestUsbAddress? guest = null) =>
+        HostdevXml.Build(Convert.ToUInt16(row.VendorId, 16), Convert.ToUInt16(row.ProductId, 16), (int)row.BusId!, (int)row.DeviceId!, alias, policy, guest);
 
     private static void CheckPassable(DeviceRow row)
     {

@@ -9,7 +9,7 @@ public sealed record DomainHostdev(string? Alias, ushort? VendorId, ushort? Prod
     public bool IsOurs => Alias?.StartsWith(HostdevXml.AliasPrefix, StringComparison.Ordinal) == true;
 }
 
-/// <summary>Reads what matters to us out of a domain's XML: its USB hostdevs and USB controllers.</summary>
+/// <summary>Reads what matters to us out of a domain's XML: its USB hostdevs (controllers and ports: <see cref="GuestUsbPorts"/>).</summary>
 public static class DomainXml
 {
     public static IReadOnlyList<DomainHostdev> UsbHostdevs(string xml) =>
@@ -27,12 +27,6 @@ public static class DomainXml
                     Number((string?)address?.Attribute("device")),
                     (string?)source?.Attribute("startupPolicy"));
             })];
-
-    /// <summary>The models of the domain's USB controllers (qemu-xhci, ich9-ehci1, piix3-uhci, none...).</summary>
-    public static IReadOnlyList<string> UsbControllers(string xml) =>
-        [.. XDocument.Parse(xml).Descendants("devices").Elements("controller")
-            .Where(c => (string?)c.Attribute("type") == "usb")
-            .Select(c => (string?)c.Attribute("model") ?? "default")];
 
     private static ushort? Hex(string? text) =>
         text is not null && text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)

@@ -19,7 +19,7 @@ public static class HostdevXml
     public static string Alias(string devId) =>
         AliasPrefix + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(devId)))[..16];
 
-    public static string Build(ushort vendorId, ushort productId, int bus, int device, string alias, string startupPolicy)
+    public static string Build(ushort vendorId, ushort productId, int bus, int device, string alias, string startupPolicy, GuestUsbAddress? guest = null)
     {
         if (startupPolicy is not ("optional" or "mandatory" or "requisite"))
         {
@@ -41,6 +41,11 @@ public static class HostdevXml
             w.WriteAttributeString("device", device.ToString(CultureInfo.InvariantCulture));
             w.WriteEndElement();
             w.WriteEndElement();
+            if (guest is not null)
+            {
+                GuestAddress(w, guest);
+            }
+
             w.WriteStartElement("alias");
             w.WriteAttributeString("name", alias);
             w.WriteEndElement();
@@ -48,6 +53,40 @@ public static class HostdevXml
         }
 
         return text.ToString();
+    }
+
+    /// <summary>A USB controller for a stopped domain's definition; xHCI gets the most ports libvirt allows.</summary>
+    public static string Controller(string model, int index)
+    {
+        var text = new StringBuilder();
+        using (var w = XmlWriter.Create(text, new XmlWriterSettings { OmitXmlDeclaration = true, Indent = false }))
+        {
+            w.WriteStartElement("controller");
+            w.WriteAttributeString("type", "usb");
+            w.WriteAttributeString("index", index.ToString(CultureInfo.InvariantCulture));
+            w.WriteAttributeString("model", model);
+            if (model is "qemu-xhci" or "nec-xhci")
+            {
+                w.WriteAttributeString("ports", "15");
+            }
+
+            w.WriteEndElement();
+        }
+
+        return text.ToString();
+    }
+
+    private static void GuestAddress(XmlWriter w, GuestUsbAddress guest)
+    {
+        w.WriteStartElement("address");
+        w.WriteAttributeString("type", "usb");
+        w.WriteAttributeString("bus", guest.Bus.ToString(CultureInfo.InvariantCulture));
+        if (guest.Port is not null)
+        {
+            w.WriteAttributeString("port", guest.Port);
+        }
+
+        w.WriteEndElement();
     }
 
     private static void Id(XmlWriter w, string element, ushort id)

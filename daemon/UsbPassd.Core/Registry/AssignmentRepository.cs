@@ -40,14 +40,37 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
     /// </summary>
     public Assignment Claim(DeviceRow device, string instanceUuid, string state, TimeSpan? ttl, string alias, string startupPolicy, bool persistent, long? expectedToken = null)
     {
-        DateTimeOffset now = _clock.GetUtcNow();
         using SqliteConnection c = database.Connect();
         using SqliteTransaction tx = c.BeginTransaction(deferred: false);
+        Assignment claim = ClaimIn(c, tx, device, instanceUuid, state, ttl, alias, startupPolicy, persistent, expectedToken);
+        tx.Commit();
+        return claim;
+    }
+
+    /// <summary>
+    /// The seed's resize A→B in one transaction: <paramref name="to"/> is claimed (attaching) by the
+    /// instance that holds <paramref name="from"/>, which moves to detaching. Nobody can take B
+    /// between the detach of A and the attach of B.
+    /// </summary>
+    public Assignment Swap(DeviceRow from, DeviceRow to, string instanceUuid, string alias, string startupPolicy, bool persistent)
+    {
+        using SqliteConnection c = database.Connect();
+        using SqliteTransaction tx = c.BeginTransaction(deferred: false);
+        Assignment claim = ClaimIn(c, tx, to, instanceUuid, "attaching", null, alias, startupPolicy, persistent, null);
+        SetStateIn(c, tx, from, instanceUuid, "detaching", Timestamps.Format(_clock.GetUtcNow()));
+        tx.Commit();
+        return claim;
+    }
+
+    private Assignment ClaimIn(SqliteConnection c, SqliteTransaction tx, DeviceRow device, string instanceUuid, string state, TimeSpan? ttl, string alias, string startupPolicy, bool persistent, long? expectedToken)
+    {
+        DateTimeOffset now = _clock.GetUtcNow();
         Assignment? current = c.QuerySingleOrDefault<Assignment>($"SELECT {Columns} FROM assignments WHERE dev_id = @devId", new { devId = device.DevId }, tx);
         if (current is not null && current.InstanceUuid != instanceUuid && !Expired(current, now))
         {
-            throw new OwnershipConflictException(
-                $"device {device.PortId} ({device.DevId}) is {current.State} by instance {current.InstanceUuid} since {current.CreatedAt}", current);
+            throw new OwnershipConflictException(current.State == "external"
+                ? $"device {device.PortId} ({device.DevId}) is attached to domain {current.InstanceUuid} outside usbpassd (found in its XML since {current.CreatedAt}); detach it there first"
+                : $"device {device.PortId} ({device.DevId}) is {current.State} by instance {current.InstanceUuid} since {current.CreatedAt}", current);
         }
 
         if (expectedToken is long token && current is not null && current.InstanceUuid == instanceUuid && current.Token != token)
@@ -73,16 +96,20 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
         c.Execute($"INSERT OR REPLACE INTO assignments ({Columns}) VALUES (@DevId, @InstanceUuid, @Token, @State, @ExpiresAt, @Alias, @StartupPolicy, @Persistent, @CreatedAt, @UpdatedAt)", claim, tx);
         Mirror(c, tx, device.Id, instanceUuid, state, stamp);
         Record(c, tx, stamp, device, $"claim_{state}", new { instance_uuid = instanceUuid, token = next, previous_owner = current?.InstanceUuid });
-        tx.Commit();
         return claim;
     }
 
     /// <summary>Moves an existing claim to another state (attaching → attached, attached → detaching...).</summary>
     public void SetState(DeviceRow device, string instanceUuid, string state)
     {
-        string stamp = Timestamps.Format(_clock.GetUtcNow());
         using SqliteConnection c = database.Connect();
         using SqliteTransaction tx = c.BeginTransaction(deferred: false);
+        SetStateIn(c, tx, device, instanceUuid, state, Timestamps.Format(_clock.GetUtcNow()));
+        tx.Commit();
+    }
+
+    private static void SetStateIn(SqliteConnection c, SqliteTransaction tx, DeviceRow device, string instanceUuid, string state, string stamp)
+    {
         int n = c.Execute("UPDATE assignments SET state = @state, updated_at = @stamp WHERE dev_id = @devId AND instance_uuid = @instanceUuid",
             new { state, stamp, devId = device.DevId, instanceUuid }, tx);
         if (n == 1)
@@ -90,8 +117,6 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
             Mirror(c, tx, device.Id, instanceUuid, state, stamp);
             Record(c, tx, stamp, device, state, new { instance_uuid = instanceUuid });
         }
-
-        tx.Commit();
     }
 
     /// <summary>Gives the device back; the row returns to its unowned status.</summary>

@@ -13,6 +13,9 @@ public static class DeviceStatus
     public const string Missing = "missing";
     public const string Failed = "failed";
 
+    /// <summary>Named by a domain's XML that usbpassd did not write (virsh attach-device by hand...): not ours to give.</summary>
+    public const string External = "external";
+
     /// <summary>Not eligible for passthrough (hubs) or refused by policy.</summary>
     public const string Blocked = "blocked";
     public const string Ambiguous = "ambiguous";

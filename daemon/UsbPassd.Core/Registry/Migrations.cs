@@ -8,6 +8,7 @@ namespace UsbPassd.Registry;
 /// <item>v2: identity and history: text <c>port_id</c>, <c>previous_id</c>, presence, ambiguity and
 /// eligibility columns; <c>compute_nodes</c>; the append-only <c>usb_device_history</c>.</item>
 /// <item>v3: <c>assignments</c>, the ownership ledger (one row per owned dev_id) and the fencing counter.</item>
+/// <item>v4: the ledger may record <c>external</c> claims (a hostdev someone else put into a domain).</item>
 /// </list>
 /// </summary>
 internal static class Migrations
@@ -137,6 +138,26 @@ internal static class Migrations
         -- Fencing tokens only grow: a caller holding an older token has lost the device.
         CREATE TABLE fencing (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL);
         INSERT INTO fencing (id, last) VALUES (1, 0);
+        """,
+
+        // v4 (SQLite cannot alter a CHECK: the table is rebuilt, rows kept)
+        """
+        CREATE TABLE assignments_v4 (
+            dev_id          TEXT PRIMARY KEY,
+            instance_uuid   TEXT NOT NULL,
+            token           INTEGER NOT NULL,
+            state           TEXT NOT NULL CHECK (state IN ('reserved', 'attaching', 'attached', 'detaching', 'external')),
+            expires_at      TEXT,
+            alias           TEXT NOT NULL,
+            startup_policy  TEXT NOT NULL DEFAULT 'optional',
+            persistent      INTEGER NOT NULL DEFAULT 1,
+            created_at      TEXT NOT NULL,
+            updated_at      TEXT NOT NULL
+        );
+        INSERT INTO assignments_v4 SELECT dev_id, instance_uuid, token, state, expires_at, alias, startup_policy, persistent, created_at, updated_at FROM assignments;
+        DROP TABLE assignments;
+        ALTER TABLE assignments_v4 RENAME TO assignments;
+        CREATE INDEX ix_assignments_instance ON assignments (instance_uuid);
         """,
     ];
 }

@@ -9,7 +9,7 @@ namespace UsbPassd.Daemon.Libvirt;
 /// <summary>
 /// Holds the libvirt connection: opened at start (a libvirtd that is down is not fatal: usbpassd
 /// keeps registering devices), reopened when libvirtd closes it (restart, keepalive timeout), with
-/// device-removed events routed to the assignment service.
+/// device-removed events routed to the assignment service and lifecycle events raised for reconciling.
 /// </summary>
 public sealed partial class LibvirtService(DaemonOptions options, ILogger<LibvirtService> log) : IHostedService, IDisposable
 {
@@ -20,6 +20,9 @@ public sealed partial class LibvirtService(DaemonOptions options, ILogger<Libvir
 
     /// <summary>Raised after a connection was reopened: events were lost meanwhile, so the ledger is reconciled.</summary>
     public event Action? Reconnected;
+
+    /// <summary>Raised (on libvirt's event thread: only queue) when a domain started, stopped, was defined or undefined.</summary>
+    public event Action<string>? DomainChanged;
 
     /// <summary>disabled, connected or disconnected (for host.info).</summary>
     public string State => !options.LibvirtEnabled ? "disabled" : Current() is { IsAlive: true } ? "connected" : "disconnected";
@@ -47,6 +50,7 @@ public sealed partial class LibvirtService(DaemonOptions options, ILogger<Libvir
                 _connection = LibvirtConnection.Open(options.LibvirtUri);
                 _connection.DeviceRemoved += (uuid, alias) => Assignments?.OnDeviceRemoved(uuid, alias);
                 _connection.Closed += reason => LogClosed(reason);
+                _connection.Lifecycle += (uuid, _, _) => DomainChanged?.Invoke(uuid);
                 LogConnected(options.LibvirtUri);
                 if (reopening)
                 {

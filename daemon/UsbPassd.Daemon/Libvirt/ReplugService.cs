@@ -7,19 +7,25 @@ using UsbPassd.Registry;
 
 namespace UsbPassd.Daemon.Libvirt;
 
-/// <summary>Hands each commit's changes from the pipeline to <see cref="AssignmentService.Follow"/> on its own thread (libvirt calls block).</summary>
+/// <summary>
+/// The one thread that acts on libvirt after the fact (libvirt calls block): each commit's changes
+/// go to <see cref="AssignmentService.Follow"/>; a reconnect or a domain's lifecycle event (started,
+/// stopped, defined, undefined) to <see cref="AssignmentService.Reconcile"/>, at most one queued at a time.
+/// </summary>
 public sealed partial class ReplugService(UeventService uevents, AssignmentService assignments, LibvirtService libvirt, ILogger<ReplugService> log) : BackgroundService
 {
     // Either a commit's changes to follow, or (Changes null) a reconcile with libvirt's truth.
     private sealed record Work(IReadOnlyList<RowChange>? Changes);
 
+    private int _reconcileQueued;
     private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         uevents.Committed += summary => _queue.Writer.TryWrite(new Work(summary.Changes));
-        libvirt.Reconnected += () => _queue.Writer.TryWrite(new Work(null));
-        _queue.Writer.TryWrite(new Work(null)); // at start: settle what a crash or a stop left half done
+        libvirt.Reconnected += QueueReconcile;
+        libvirt.DomainChanged += _ => QueueReconcile();
+        QueueReconcile(); // at start: settle what a crash or a stop left half done
         return base.StartAsync(cancellationToken);
     }
 
@@ -27,6 +33,11 @@ public sealed partial class ReplugService(UeventService uevents, AssignmentServi
     {
         await foreach (Work work in _queue.Reader.ReadAllAsync(stoppingToken))
         {
+            if (work.Changes is null)
+            {
+                Interlocked.Exchange(ref _reconcileQueued, 0); // events from now on need another pass
+            }
+
             try
             {
                 foreach (AssignmentService.Followed f in work.Changes is null ? assignments.Reconcile() : assignments.Follow(work.Changes))
@@ -41,9 +52,18 @@ public sealed partial class ReplugService(UeventService uevents, AssignmentServi
         }
     }
 
+    // A burst of lifecycle events (a host booting twenty VMs) needs one pass, not twenty.
+    private void QueueReconcile()
+    {
+        if (Interlocked.Exchange(ref _reconcileQueued, 1) == 0)
+        {
+            _queue.Writer.TryWrite(new Work(null));
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "{What}: {Port} → {Instance}, {TotalMs:0.0} ms after the commit ({LibvirtMs:0.0} ms of it in libvirt)")]
     private partial void LogFollowed(string what, string port, string instance, double totalMs, double libvirtMs);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "following a replug failed")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "acting on libvirt (following a commit or reconciling) failed")]
     private partial void LogFailed(Exception e);
 }

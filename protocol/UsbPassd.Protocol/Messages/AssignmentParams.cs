@@ -32,7 +32,7 @@ public sealed record AttachParams
     /// <summary>auto (the default, also when null), live or config.</summary>
     public string? Mode { get; init; }
 
-    /// <summary>Reserved for controller selection (uhci, ehci, xhci).</summary>
+    /// <summary>uhci, ehci or xhci: the guest controller to use (a stopped domain gets it added); null: any.</summary>
     public string? Controller { get; init; }
 
     /// <summary>optional (the default, also when null: the VM boots without the device) or mandatory.</summary>
@@ -69,4 +69,21 @@ public sealed record AssignmentResult
     public long? Token { get; init; }
     public string? ExpiresAt { get; init; }
     public string? Alias { get; init; }
+}
+
+/// <summary><c>devices.swap</c>: the seed's resize A→B; the instance gives up <c>from</c> and takes <c>to</c>.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record SwapParams
+{
+    /// <summary>Domain UUID or name.</summary>
+    public string? Instance { get; init; }
+
+    /// <summary>The device attached now.</summary>
+    public string? From { get; init; }
+
+    /// <summary>The device that takes its place (same flags and missing-device policy).</summary>
+    public string? To { get; init; }
+
+    /// <summary>auto (the default, also when null), live or config.</summary>
+    public string? Mode { get; init; }
 }

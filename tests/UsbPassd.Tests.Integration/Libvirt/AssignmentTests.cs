@@ -115,4 +115,73 @@ public sealed class AssignmentTests(LibvirtDaemonFixture daemon) : IClassFixture
         Assert.Equal(ErrorCodes.NotPossible, live.GetProperty("error").GetProperty("code").GetInt32());
         Assert.Contains("is not running", live.GetProperty("error").GetProperty("message").GetString());
     }
+
+    [Fact]
+    public async Task A_shut_off_domain_without_the_asked_controller_gets_one_and_the_device_is_pinned_to_it()
+    {
+        string domain = $"usbpassd-uhci-{Environment.ProcessId}";
+        LocalLibvirt.Define(domain, "<controller type='usb' index='0' model='piix3-uhci'/>");
+        try
+        {
+            using WireClient c = await daemon.ConnectAsync();
+            JsonElement attached = Json(await c.AskAsync(Request(Methods.DevicesAttach, $$"""{"device":"{{Camera}}","instance":"{{domain}}","controller":"xhci"}""")));
+            Assert.Equal("attached", attached.GetProperty("result").GetProperty("state").GetString());
+
+            string definition = LocalLibvirt.Shell($"virsh -c qemu:///system dumpxml --inactive {domain}");
+            Assert.Contains("<controller type='usb' index='1' model='qemu-xhci' ports='15'>", definition);
+            Assert.Contains("<address type='usb' bus='1' port='1'/>", definition);
+
+            JsonElement wrong = Json(await c.AskAsync(Request(Methods.DevicesAttach, $$"""{"device":"{{Camera}}","instance":"{{domain}}","controller":"usb4"}""")));
+            Assert.Equal("controller must be uhci, ehci or xhci, not 'usb4'", wrong.GetProperty("error").GetProperty("message").GetString());
+
+            Json(await c.AskAsync(Request(Methods.DevicesDetach, $$"""{"device":"{{Camera}}","instance":"{{domain}}"}""")));
+        }
+        finally
+        {
+            LocalLibvirt.Remove(domain);
+        }
+    }
+
+    [Fact]
+    public async Task A_device_someone_else_put_into_a_domain_is_shown_as_external_and_not_given_out_until_it_is_gone()
+    {
+        // virsh define raises a lifecycle event (defined): that alone must make usbpassd look.
+        string domain = $"usbpassd-byhand-{Environment.ProcessId}";
+        LocalLibvirt.Define(domain, "<controller type='usb' model='qemu-xhci'/><hostdev mode='subsystem' type='usb'><source><vendor id='0x04a9'/><product id='0x31c0'/></source></hostdev>");
+        string uuid = LocalLibvirt.Shell($"virsh -q -c qemu:///system domuuid {domain}").Trim();
+        try
+        {
+            using WireClient c = await daemon.ConnectAsync();
+            JsonElement camera = await WaitForStatusAsync(c, "external");
+            Assert.Equal(uuid, camera.GetProperty("instance_uuid").GetString());
+
+            JsonElement refused = Json(await c.AskAsync(Request(Methods.DevicesAttach, $$"""{"device":"{{Camera}}","instance":"{{daemon.Domain}}"}""")));
+            Assert.Equal(ErrorCodes.DeviceOwned, refused.GetProperty("error").GetProperty("code").GetInt32());
+            Assert.Contains($"is attached to domain {uuid} outside usbpassd", refused.GetProperty("error").GetProperty("message").GetString());
+
+            LocalLibvirt.Remove(domain); // undefined: another lifecycle event
+            await WaitForStatusAsync(c, "available");
+        }
+        finally
+        {
+            LocalLibvirt.Remove(domain);
+        }
+    }
+
+    // Lifecycle events are handled on usbpassd's own thread: poll the wire for the outcome (bounded).
+    private static async Task<JsonElement> WaitForStatusAsync(WireClient c, string status)
+    {
+        JsonElement device = default;
+        for (var until = DateTime.UtcNow.AddSeconds(20); DateTime.UtcNow < until; await Task.Delay(50))
+        {
+            device = Json(await c.AskAsync(Request(Methods.DevicesGet, $$"""{"port_id":"{{Camera}}"}"""))).GetProperty("result");
+            if (device.GetProperty("status").GetString() == status)
+            {
+                return device;
+            }
+        }
+
+        Assert.Fail($"the camera did not become {status}: {device}");
+        return device;
+    }
 }

@@ -8,12 +8,12 @@ internal static class LocalLibvirt
     public static void EnsureRunning() =>
         Shell("virsh -c qemu:///system uri >/dev/null 2>&1 || { virtlogd -d; libvirtd -d; for i in $(seq 100); do virsh -c qemu:///system uri >/dev/null 2>&1 && break; sleep 0.1; done; }");
 
-    /// <summary>Defines a persistent, shut-off domain with an xHCI controller.</summary>
-    public static void Define(string name)
+    /// <summary>Defines a persistent, shut-off domain with <paramref name="devices"/> (by default an xHCI controller).</summary>
+    public static void Define(string name, string devices = "<controller type='usb' model='qemu-xhci'/>")
     {
         EnsureRunning();
         string xml = Path.Combine(Path.GetTempPath(), name + ".xml");
-        File.WriteAllText(xml, $"<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><devices><controller type='usb' model='qemu-xhci'/></devices></domain>");
+        File.WriteAllText(xml, $"<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><devices>{devices}</devices></domain>");
         Shell($"virsh -q -c qemu:///system define {xml}");
         File.Delete(xml);
     }

@@ -43,6 +43,32 @@ public sealed class RegistryFileTests : IDisposable
     }
 
     [Fact]
+    public void A_v3_ledger_keeps_its_claims_when_v4_lets_it_record_external_ones()
+    {
+        using (var c = new SqliteConnection($"Data Source={_fx.Path}"))
+        {
+            c.Open();
+            foreach (string step in Migrations.Steps.Take(3))
+            {
+                c.Execute(step);
+            }
+
+            c.Execute("PRAGMA user_version = 3");
+            c.Execute("INSERT INTO assignments VALUES ('46f4:0001:KEY', '6f1c0a3e-0000-4000-8000-000000000001', 7, 'attached', NULL, 'ua-usbpassd-1', 'mandatory', 1, 'a', 'b')");
+            Assert.Throws<SqliteException>(() => c.Execute("UPDATE assignments SET state = 'external'"));
+        }
+
+        SqliteConnection.ClearAllPools();
+        _fx.Open();
+
+        using var after = new SqliteConnection($"Data Source={_fx.Path}");
+        after.Open();
+        Assert.Equal(("attached", 7L, "mandatory"), after.QuerySingle<(string, long, string)>("SELECT state, token, startup_policy FROM assignments"));
+        after.Execute("UPDATE assignments SET state = 'external'");
+        Assert.True(File.Exists(_fx.Path + ".v3.bak"));
+    }
+
+    [Fact]
     public void A_database_from_a_newer_usbpassd_is_refused_untouched()
     {
         _fx.Open();

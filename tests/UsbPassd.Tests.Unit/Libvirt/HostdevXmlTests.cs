@@ -49,7 +49,7 @@ public class HostdevXmlTests
         Assert.Equal(new DomainHostdev("ua-usbpassd-0123456789abcdef", 0x46f4, 0x0001, 2, 3, "optional"), hostdevs[0]);
         Assert.True(hostdevs[0].IsOurs);
         Assert.False(hostdevs[1].IsOurs); // someone else's: shown as owned externally
-        Assert.Equal(["qemu-xhci"], DomainXml.UsbControllers(domain));
+        Assert.Equal(["qemu-xhci"], GuestUsbPorts.Buses(domain).Select(b => b.Model));
     }
 
     [Theory]

@@ -1,0 +1,71 @@
+using UsbPassd.Libvirt;
+using UsbPassd.Protocol.JsonRpc;
+using UsbPassd.Registry;
+
+namespace UsbPassd.Assignment;
+
+public sealed partial class AssignmentService
+{
+    /// <summary>What following one commit did, for the log.</summary>
+    public sealed record Followed(string What, string PortId, string Instance, double TotalMs, double LibvirtMs);
+
+    /// <summary>
+    /// Follows the registry after a commit (never on the pipeline thread): a device attached to a VM
+    /// that left (status missing) loses its stale hostdev while the VM runs on; when the same dev_id
+    /// comes back (renumbered, owner carried) it is attached again to the same VM, live and in the
+    /// definition. Ambiguous devices are never matched automatically.
+    /// </summary>
+    public IReadOnlyList<Followed> Follow(IReadOnlyList<RowChange> changes)
+    {
+        List<Followed> done = [];
+        foreach (RowChange change in changes)
+        {
+            if (devices.Get(change.RowId) is not DeviceRow row || row.DevId is null || row.Deleted != 0
+                || ledger.Get(row.DevId) is not { State: "attached" } claim || libvirt() is not LibvirtConnection connection)
+            {
+                continue;
+            }
+
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            try
+            {
+                using LibvirtDomain domain = connection.FindDomain(claim.InstanceUuid);
+                bool running = IsActive(domain);
+                if (change.Kind == RowChangeKind.Changed && row.Status == DeviceStatus.Missing && running)
+                {
+                    TryDetach(connection, domain, claim.Alias, AttachFlags.Live);
+                    done.Add(new Followed("stale hostdev removed", row.PortId ?? "?", domain.Name, Ms(start), Ms(start)));
+                }
+                else if (change.Kind == RowChangeKind.Added && change.ReplacesId is not null && row.Present != 0 && row.Ambiguous == 0
+                    && row.InstanceUuid == claim.InstanceUuid)
+                {
+                    string xml = Hostdev(row, claim.Alias, claim.StartupPolicy);
+                    long libvirtStart = System.Diagnostics.Stopwatch.GetTimestamp();
+                    if (running)
+                    {
+                        TryDetach(connection, domain, claim.Alias, AttachFlags.Live); // in case the stale one is still there
+                        connection.Attach(domain, xml, AttachFlags.Live);
+                    }
+
+                    if (claim.Persistent != 0 && domain.Persistent)
+                    {
+                        // The definition still names the old bus/device: point it at the new one.
+                        TryDetach(connection, domain, claim.Alias, AttachFlags.Config);
+                        connection.Attach(domain, xml, AttachFlags.Config);
+                    }
+
+                    double libvirtMs = Ms(libvirtStart);
+                    ledger.SetState(row, claim.InstanceUuid, "attached");
+                    view.Refresh();
+                    done.Add(new Followed("re-attached", row.PortId ?? "?", domain.Name, Ms(start), libvirtMs));
+                }
+            }
+            catch (Exception e) when (e is LibvirtException or RpcException or FormatException)
+            {
+                done.Add(new Followed($"could not follow: {e.Message}", row.PortId ?? "?", claim.InstanceUuid, Ms(start), 0));
+            }
+        }
+
+        return done;
+    }
+}

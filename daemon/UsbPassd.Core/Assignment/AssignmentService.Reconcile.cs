@@ -1,0 +1,154 @@
+using UsbPassd.Libvirt;
+using UsbPassd.Registry;
+
+namespace UsbPassd.Assignment;
+
+public sealed partial class AssignmentService
+{
+    private const string External = DeviceStatus.External;
+
+    // What libvirt says a domain holds: its USB hostdevs, live and in the definition.
+    private sealed record DomainTruth(string Uuid, string Name, bool Active, IReadOnlyList<DomainHostdev> Live, IReadOnlyList<DomainHostdev> Defined);
+
+    /// <summary>
+    /// Makes the ledger agree with libvirt (at start, after a reconnect, after lifecycle events): our
+    /// alias in a domain's live or persistent XML is the truth. A claim left attaching or detaching by
+    /// a crash is settled by it, a claim whose domain no longer exists is released, an attached claim
+    /// whose hostdev is gone falls back to reserved. USB hostdevs someone else put into a domain are
+    /// recorded as owned externally, so nobody attaches the same device twice.
+    /// </summary>
+    public IReadOnlyList<Followed> Reconcile()
+    {
+        List<Followed> done = [];
+        if (libvirt() is not LibvirtConnection connection)
+        {
+            return done;
+        }
+
+        Dictionary<string, DomainTruth> domains = ReadDomains(connection);
+        foreach (Registry.Assignment claim in ledger.All().Where(c => c.State != External))
+        {
+            if (devices.Find(null, claim.DevId, null, null) is not [DeviceRow row, ..])
+            {
+                continue;
+            }
+
+            if (!domains.TryGetValue(claim.InstanceUuid, out DomainTruth? domain))
+            {
+                ledger.Release(row, claim.InstanceUuid, BaseStatus(row));
+                done.Add(new Followed("released (its domain no longer exists)", row.PortId ?? "?", claim.InstanceUuid, 0, 0));
+                continue;
+            }
+
+            bool present = domain.Live.Concat(domain.Defined).Any(h => h.Alias == claim.Alias);
+            string? settled = (claim.State, present) switch
+            {
+                ("attaching", true) or ("detaching", true) => "attached",
+                ("attaching", false) or ("attached", false) when row.Present != 0 => "reserved",
+                ("detaching", false) => "released",
+                _ => null,
+            };
+            if (settled == "released")
+            {
+                ledger.Release(row, claim.InstanceUuid, BaseStatus(row));
+            }
+            else if (settled is not null)
+            {
+                ledger.SetState(row, claim.InstanceUuid, settled);
+            }
+
+            if (settled is not null)
+            {
+                done.Add(new Followed($"{claim.State} settled as {settled} (libvirt's XML)", row.PortId ?? "?", domain.Name, 0, 0));
+            }
+        }
+
+        RecordExternal(domains.Values, done);
+        view.Refresh();
+        return done;
+    }
+
+    private static Dictionary<string, DomainTruth> ReadDomains(LibvirtConnection connection)
+    {
+        var truth = new Dictionary<string, DomainTruth>(StringComparer.OrdinalIgnoreCase);
+        foreach (LibvirtDomain domain in connection.ListDomains())
+        {
+            using (domain)
+            {
+                try
+                {
+                    bool active = IsActive(domain);
+                    truth[domain.Uuid] = new DomainTruth(domain.Uuid, domain.Name, active,
+                        active ? DomainXml.UsbHostdevs(connection.Xml(domain)) : [],
+                        domain.Persistent ? DomainXml.UsbHostdevs(connection.Xml(domain, inactive: true)) : []);
+                }
+                catch (LibvirtException e) when (e.Code == LibvirtException.NoDomain)
+                {
+                    // Undefined while we looked: it holds nothing.
+                }
+            }
+        }
+
+        return truth;
+    }
+
+    // A running domain holds what its live XML names; a shut-off one what it will take at start.
+    private void RecordExternal(IEnumerable<DomainTruth> domains, List<Followed> done)
+    {
+        IReadOnlyList<DeviceRow> present = [.. devices.ListLive().Where(r => r.Present != 0 && r.DevId is not null)];
+        var found = new Dictionary<string, (DeviceRow Row, DomainTruth Domain, DomainHostdev Hostdev)>();
+        foreach (DomainTruth domain in domains)
+        {
+            foreach (DomainHostdev hostdev in (domain.Active ? domain.Live : domain.Defined).Where(h => !h.IsOurs))
+            {
+                if (Match(present, hostdev) is DeviceRow row)
+                {
+                    found.TryAdd(row.DevId!, (row, domain, hostdev));
+                }
+            }
+        }
+
+        IReadOnlyList<Registry.Assignment> claims = ledger.All();
+        foreach (Registry.Assignment gone in claims.Where(c => c.State == External
+            && !(found.TryGetValue(c.DevId, out var f) && f.Domain.Uuid.Equals(c.InstanceUuid, StringComparison.OrdinalIgnoreCase))))
+        {
+            if (devices.Find(null, gone.DevId, null, null) is [DeviceRow row, ..])
+            {
+                ledger.Release(row, gone.InstanceUuid, BaseStatus(row));
+                done.Add(new Followed("no longer attached outside usbpassd", row.PortId ?? "?", gone.InstanceUuid, 0, 0));
+            }
+        }
+
+        foreach (var (devId, (row, domain, hostdev)) in found)
+        {
+            Registry.Assignment? claim = claims.FirstOrDefault(c => c.DevId == devId);
+            if (claim is null || (claim.State == External && !claim.InstanceUuid.Equals(domain.Uuid, StringComparison.OrdinalIgnoreCase)))
+            {
+                ledger.Release(row, claim?.InstanceUuid ?? domain.Uuid, BaseStatus(row));
+                ledger.Claim(row, domain.Uuid, External, null, hostdev.Alias ?? "", hostdev.StartupPolicy ?? "mandatory", persistent: !domain.Active);
+                done.Add(new Followed($"attached outside usbpassd (hostdev {hostdev.Alias ?? "without alias"})", row.PortId ?? "?", domain.Name, 0, 0));
+            }
+            else if (claim.State != External && !claim.InstanceUuid.Equals(domain.Uuid, StringComparison.OrdinalIgnoreCase))
+            {
+                done.Add(new Followed($"CONFLICT: also named by domain {domain.Name}'s XML outside usbpassd while {claim.State} to {claim.InstanceUuid}", row.PortId ?? "?", domain.Name, 0, 0));
+            }
+        }
+    }
+
+    // libvirt picks a host device by bus+device when given, else by vendor+product (only a unique match counts).
+    private static DeviceRow? Match(IReadOnlyList<DeviceRow> present, DomainHostdev hostdev)
+    {
+        if (hostdev.Bus is int bus && hostdev.Device is int device)
+        {
+            return present.FirstOrDefault(r => r.BusId == bus && r.DeviceId == device);
+        }
+
+        if (hostdev.VendorId is ushort vid && hostdev.ProductId is ushort pid)
+        {
+            DeviceRow[] same = [.. present.Where(r => r.VendorId == $"{vid:x4}" && r.ProductId == $"{pid:x4}")];
+            return same.Length == 1 ? same[0] : null;
+        }
+
+        return null;
+    }
+}
