@@ -30,13 +30,27 @@ public sealed class LabDaemon
     public static async Task<LabDaemon> StartAsync(LabHost lab, string name, string extraArguments = "")
     {
         var daemon = new LabDaemon(lab, name);
-        string dll = Path.Combine(AppContext.BaseDirectory, "usbpassd.dll");
-        await lab.RunAsync(
-            $"rm -rf {daemon.StateDirectory}; USBPASSD_DEBUG=1 setsid -f dotnet {dll} --state-dir {daemon.StateDirectory} --socket {daemon.Socket} {(extraArguments.Contains("--libvirt-uri", StringComparison.Ordinal) ? "" : "--libvirt-uri none")} {extraArguments} " +
-            $"> {daemon.LogPath} 2>&1 < /dev/null");
-        await daemon.WaitForLogAsync("ready:");
+        await lab.RunAsync($"rm -rf {daemon.StateDirectory}");
+        await daemon.RestartAsync(extraArguments);
         return daemon;
     }
+
+    /// <summary>Starts the daemon again on the state it left (after a stop or a SIGKILL); returns once it is ready.</summary>
+    public async Task RestartAsync(string extraArguments = "")
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, "usbpassd.dll");
+        await _lab.RunAsync(
+            $"USBPASSD_DEBUG=1 setsid -f dotnet {dll} --state-dir {StateDirectory} --socket {Socket} {(extraArguments.Contains("--libvirt-uri", StringComparison.Ordinal) ? "" : "--libvirt-uri none")} {extraArguments} " +
+            $"> {LogPath} 2>&1 < /dev/null");
+        await WaitForLogAsync("ready:");
+    }
+
+    /// <summary>A JSON-RPC request line for <paramref name="method"/> (params given as a JSON object).</summary>
+    public static string Request(string method, string parameters) =>
+        $$"""{"jsonrpc":"2.0","id":1,"method":"{{method}}","params":{{parameters}}}""";
+
+    /// <summary>A shell command (for the lab host) that sends one request with socat and prints the reply line.</summary>
+    public string Send(string request) => $"printf '%s\\n' '{request}' | socat -t 30 - UNIX-CONNECT:{Socket}";
 
     /// <summary>The command line of <c>usbpassctl COMMAND</c> talking to this daemon, to run in the lab host.</summary>
     public string Ctl(string command) => $"dotnet {Path.Combine(AppContext.BaseDirectory, "usbpassctl.dll")} {command} --socket {Socket}";
@@ -67,6 +81,10 @@ public sealed class LabDaemon
         [.. Log.Split('\n').Select(l => l.IndexOf(" ms after the first was received", StringComparison.Ordinal) is int at and > 0
                 ? double.Parse(l[(l.LastIndexOf(',', at) + 2)..at], System.Globalization.CultureInfo.InvariantCulture)
                 : -1).Where(v => v >= 0)];
+
+    /// <summary>The kinds of history entries recorded for a dev_id, oldest first.</summary>
+    public async Task<string[]> HistoryKindsAsync(string devId) =>
+        (await _lab.RunAsync($"sqlite3 {StateDirectory}/registry.db \"SELECT kind FROM usb_device_history WHERE dev_id = '{devId}' ORDER BY id\"")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
     private string Query(string where) =>
         $"sqlite3 -json {StateDirectory}/registry.db \"SELECT id, port_id, address, dev_id, status, previous_id FROM usb_devices WHERE {where} ORDER BY id\"";

@@ -39,21 +39,8 @@ public sealed partial class AssignmentService
                 else if (change.Kind == RowChangeKind.Added && change.ReplacesId is not null && row.Present != 0 && row.Ambiguous == 0
                     && row.InstanceUuid == claim.InstanceUuid)
                 {
-                    string xml = Hostdev(row, claim.Alias, claim.StartupPolicy);
                     long libvirtStart = System.Diagnostics.Stopwatch.GetTimestamp();
-                    if (running)
-                    {
-                        TryDetach(connection, domain, claim.Alias, AttachFlags.Live); // in case the stale one is still there
-                        connection.Attach(domain, xml, AttachFlags.Live);
-                    }
-
-                    if (claim.Persistent != 0 && domain.Persistent)
-                    {
-                        // The definition still names the old bus/device: point it at the new one.
-                        TryDetach(connection, domain, claim.Alias, AttachFlags.Config);
-                        connection.Attach(domain, xml, AttachFlags.Config);
-                    }
-
+                    Repoint(connection, domain, row, claim, live: running, config: claim.Persistent != 0 && domain.Persistent);
                     double libvirtMs = Ms(libvirtStart);
                     ledger.SetState(row, claim.InstanceUuid, "attached");
                     view.Refresh();
@@ -67,5 +54,25 @@ public sealed partial class AssignmentService
         }
 
         return done;
+    }
+
+    /// <summary>
+    /// Points our hostdev at the device's current bus/device: in the running guest (removing a stale
+    /// one first) and/or in the definition, which still names the old enumeration after a replug.
+    /// </summary>
+    private static void Repoint(LibvirtConnection connection, LibvirtDomain domain, DeviceRow row, Registry.Assignment claim, bool live, bool config)
+    {
+        string xml = Hostdev(row, claim.Alias, claim.StartupPolicy);
+        if (live)
+        {
+            TryDetach(connection, domain, claim.Alias, AttachFlags.Live);
+            connection.Attach(domain, xml, AttachFlags.Live);
+        }
+
+        if (config)
+        {
+            TryDetach(connection, domain, claim.Alias, AttachFlags.Config);
+            connection.Attach(domain, xml, AttachFlags.Config);
+        }
     }
 }

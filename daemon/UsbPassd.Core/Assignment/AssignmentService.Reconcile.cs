@@ -41,6 +41,12 @@ public sealed partial class AssignmentService
             }
 
             bool present = domain.Live.Concat(domain.Defined).Any(h => h.Alias == claim.Alias);
+            if (claim.State == "attached" && present)
+            {
+                Converge(connection, domain, row, claim, done);
+                continue;
+            }
+
             string? settled = (claim.State, present) switch
             {
                 ("attaching", true) or ("detaching", true) => "attached",
@@ -66,6 +72,46 @@ public sealed partial class AssignmentService
         RecordExternal(domains.Values, done);
         view.Refresh();
         return done;
+    }
+
+    /// <summary>
+    /// Does what <see cref="Follow"/> would have done while libvirtd was unreachable (restarting):
+    /// a device that left has its stale hostdev removed from the running guest; one that came back
+    /// renumbered is attached again. "Renumbered" is read from the XML: our hostdev names a
+    /// bus/device the device no longer has.
+    /// </summary>
+    private void Converge(LibvirtConnection connection, DomainTruth truth, DeviceRow row, Registry.Assignment claim, List<Followed> done)
+    {
+        DomainHostdev? live = truth.Live.FirstOrDefault(h => h.Alias == claim.Alias);
+        DomainHostdev? defined = truth.Defined.FirstOrDefault(h => h.Alias == claim.Alias);
+        bool Stale(DomainHostdev h) => h.Bus != row.BusId || h.Device != row.DeviceId;
+        bool removeLive = row.Present == 0 && live is not null && !(live.Bus is null && live.Device is null);
+        bool fixLive = row.Present != 0 && truth.Active && (live is null ? defined is not null && Stale(defined) : Stale(live));
+        bool fixConfig = row.Present != 0 && defined is not null && Stale(defined);
+        if (!removeLive && !fixLive && !fixConfig)
+        {
+            return;
+        }
+
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            using LibvirtDomain domain = connection.FindDomain(truth.Uuid);
+            if (removeLive)
+            {
+                TryDetach(connection, domain, claim.Alias, AttachFlags.Live);
+                done.Add(new Followed("stale hostdev removed (missed while libvirt was unreachable)", row.PortId ?? "?", truth.Name, Ms(start), Ms(start)));
+                return;
+            }
+
+            Repoint(connection, domain, row, claim, fixLive, fixConfig);
+            ledger.SetState(row, claim.InstanceUuid, "attached"); // the row of the new enumeration was only 'reserved'
+            done.Add(new Followed("re-attached (missed while libvirt was unreachable)", row.PortId ?? "?", truth.Name, Ms(start), Ms(start)));
+        }
+        catch (LibvirtException e)
+        {
+            done.Add(new Followed($"could not re-attach: {e.Message}", row.PortId ?? "?", truth.Name, Ms(start), 0));
+        }
     }
 
     private static Dictionary<string, DomainTruth> ReadDomains(LibvirtConnection connection)

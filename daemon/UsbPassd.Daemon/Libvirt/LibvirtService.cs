@@ -14,11 +14,14 @@ namespace UsbPassd.Daemon.Libvirt;
 public sealed partial class LibvirtService(DaemonOptions options, ILogger<LibvirtService> log) : IHostedService, IDisposable
 {
     private readonly Lock _lock = new();
+    private readonly CancellationTokenSource _stopping = new();
     private LibvirtConnection? _connection;
+    private bool _attempted;
+    private int _reconnecting;
 
     public AssignmentService? Assignments { get; set; }
 
-    /// <summary>Raised after a connection was reopened: events were lost meanwhile, so the ledger is reconciled.</summary>
+    /// <summary>Raised after a connection was (re)opened later than at start: events were lost meanwhile, so the ledger is reconciled.</summary>
     public event Action? Reconnected;
 
     /// <summary>Raised (on libvirt's event thread: only queue) when a domain started, stopped, was defined or undefined.</summary>
@@ -42,14 +45,19 @@ public sealed partial class LibvirtService(DaemonOptions options, ILogger<Libvir
                 return _connection;
             }
 
-            bool reopening = _connection is not null;
+            bool reopening = _attempted;
+            _attempted = true;
             _connection?.Dispose();
             _connection = null;
             try
             {
                 _connection = LibvirtConnection.Open(options.LibvirtUri);
                 _connection.DeviceRemoved += (uuid, alias) => Assignments?.OnDeviceRemoved(uuid, alias);
-                _connection.Closed += reason => LogClosed(reason);
+                _connection.Closed += reason =>
+                {
+                    LogClosed(reason);
+                    ScheduleReconnect();
+                };
                 _connection.Lifecycle += (uuid, _, _) => DomainChanged?.Invoke(uuid);
                 LogConnected(options.LibvirtUri);
                 if (reopening)
@@ -60,6 +68,7 @@ public sealed partial class LibvirtService(DaemonOptions options, ILogger<Libvir
             catch (LibvirtException e)
             {
                 LogUnreachable(options.LibvirtUri, e.Message);
+                ScheduleReconnect();
             }
 
             return _connection;
@@ -72,9 +81,52 @@ public sealed partial class LibvirtService(DaemonOptions options, ILogger<Libvir
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _stopping.Cancel();
+        return Task.CompletedTask;
+    }
 
-    public void Dispose() => _connection?.Dispose();
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        _stopping.Dispose();
+        _connection?.Dispose();
+    }
+
+    // Nobody may call us while libvirtd is away, yet its events (lifecycle, device removed) only
+    // flow on an open connection: retry in the background, backing off to every 5 s.
+    private void ScheduleReconnect()
+    {
+        if (Interlocked.Exchange(ref _reconnecting, 1) == 1)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                for (var delay = TimeSpan.FromMilliseconds(250); Current() is null; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.TicksPerSecond * 5)))
+                {
+                    await Task.Delay(delay, _stopping.Token);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return; // stopping
+            }
+            finally
+            {
+                Volatile.Write(ref _reconnecting, 0);
+            }
+
+            if (Current() is null)
+            {
+                ScheduleReconnect(); // closed again between the open and the reset above
+            }
+        });
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "connected to libvirt at {Uri}")]
     private partial void LogConnected(string uri);
@@ -82,6 +134,6 @@ public sealed partial class LibvirtService(DaemonOptions options, ILogger<Libvir
     [LoggerMessage(Level = LogLevel.Warning, Message = "libvirt at {Uri} is unreachable ({Why}); attach and detach wait for it, discovery goes on")]
     private partial void LogUnreachable(string uri, string why);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "libvirtd closed the connection (reason {Reason}); reconnecting on the next call")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "libvirtd closed the connection (reason {Reason}); reconnecting")]
     private partial void LogClosed(int reason);
 }

@@ -154,8 +154,11 @@ public sealed class LabHost : IAsyncDisposable
         _progress.Report($"L2 domain '{name}' started (paused)");
     }
 
-    /// <summary>Defines (does not start) a persistent L2 domain with an xHCI controller.</summary>
-    public async Task DefineDomainAsync(string name, CancellationToken ct = default)
+    /// <summary>Defines (does not start) a persistent L2 domain with <paramref name="usb"/> (by default an xHCI controller).</summary>
+    public async Task DefineDomainAsync(string name, CancellationToken ct = default) => await DefineDomainAsync(name, "<controller type='usb' model='qemu-xhci'/>", ct);
+
+    /// <inheritdoc cref="DefineDomainAsync(string, CancellationToken)"/>
+    public async Task DefineDomainAsync(string name, string usb, CancellationToken ct = default)
     {
         string xml = $"""
             <domain type='qemu'>
@@ -164,7 +167,7 @@ public sealed class LabHost : IAsyncDisposable
               <vcpu>1</vcpu>
               <os><type arch='x86_64' machine='q35'>hvm</type></os>
               <devices>
-                <controller type='usb' model='qemu-xhci'/>
+                {usb}
               </devices>
             </domain>
             """;
