@@ -24,6 +24,7 @@ internal static class UsbPassctl
         root.Subcommands.Add(ListCommand.Create());
         root.Subcommands.Add(ShowCommand.Create());
         root.Subcommands.Add(HostCommand.Create());
+        root.Subcommands.Add(MetricsCommand.Create());
         root.Subcommands.Add(WatchCommand.Create());
         foreach (Command c in OwnershipCommands.Create())
         {

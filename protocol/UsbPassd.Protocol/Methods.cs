@@ -13,6 +13,7 @@ public static class Methods
     public const string DevicesDetach = "devices.detach";
     public const string DevicesSwap = "devices.swap";
     public const string InstancesDevices = "instances.devices";
+    public const string MetricsGet = "metrics.get";
 
     /// <summary>StreamJsonRpc's cancellation notification: <c>{"id": ...}</c> of a request in flight.</summary>
     public const string CancelRequest = "$/cancelRequest";

@@ -28,6 +28,7 @@ namespace UsbPassd.Protocol;
 [JsonSerializable(typeof(AttachParams))]
 [JsonSerializable(typeof(DetachParams))]
 [JsonSerializable(typeof(SwapParams))]
+[JsonSerializable(typeof(MetricsResult))]
 [JsonSerializable(typeof(InstanceParams))]
 [JsonSerializable(typeof(AssignmentResult))]
 [JsonSerializable(typeof(string))]

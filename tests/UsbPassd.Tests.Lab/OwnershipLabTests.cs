@@ -79,7 +79,7 @@ public sealed class OwnershipLabTests(LabFixture fx, ITestOutputHelper output)
             await daemon.WaitForRowsAsync("deleted = 0 AND dev_id = '46f4:0001:RESTART-0001' AND status = 'missing'", 1);
             var back = stick with { Port = "6" };
             await Lab.PlugAsync(back);
-            await daemon.WaitForRowsAsync("deleted = 0 AND dev_id = '46f4:0001:RESTART-0001' AND port_id = '1-6'", 1);
+            await daemon.WaitForRowsAsync($"deleted = 0 AND dev_id = '46f4:0001:RESTART-0001' AND port_id = '{back.PortId}'", 1);
 
             await Lab.RunAsync("libvirtd -d");
             await daemon.WaitForLogAsync("re-attached (missed while libvirt was unreachable)");
@@ -107,10 +107,11 @@ public sealed class OwnershipLabTests(LabFixture fx, ITestOutputHelper output)
         try
         {
             await daemon.WaitForRowsAsync("deleted = 0 AND dev_id = '46f4:0001:KILL-0001'", 1);
-            // libvirt's attach takes hundreds of ms here: 150 ms after the request the claim is
-            // written and libvirt is (almost always) still working.
+            // The kill comes as soon as the claim is in the ledger: libvirt's attach (hundreds of
+            // ms here) is then almost always still under way.
             string attach = daemon.Send(LabDaemon.Request(Methods.DevicesAttach, $$"""{"device":"{{stick.PortId}}","instance":"l2-kill"}"""));
-            await Lab.RunAsync($"{attach} >/dev/null 2>&1 & sleep 0.15; pkill -KILL -f -- '--state-dir {daemon.StateDirectory}'; wait");
+            string claimed = $"sqlite3 {daemon.StateDirectory}/registry.db \"SELECT count(*) FROM assignments WHERE state IN ('attaching', 'attached')\" 2>/dev/null";
+            await Lab.RunAsync($"{attach} >/dev/null 2>&1 & for i in $(seq 2000); do [ \"$({claimed})\" = 1 ] && break; sleep 0.005; done; pkill -KILL -f -- '--state-dir {daemon.StateDirectory}'; wait");
             Assert.Contains("claim_attaching", await daemon.HistoryKindsAsync("46f4:0001:KILL-0001"));
 
             await daemon.RestartAsync("--libvirt-uri qemu:///system");

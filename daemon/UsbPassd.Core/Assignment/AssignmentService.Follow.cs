@@ -44,6 +44,7 @@ public sealed partial class AssignmentService
                     double libvirtMs = Ms(libvirtStart);
                     ledger.SetState(row, claim.InstanceUuid, "attached");
                     view.Refresh();
+                    Counters.CountReattached();
                     done.Add(new Followed("re-attached", row.PortId ?? "?", domain.Name, Ms(start), libvirtMs));
                 }
             }

@@ -106,6 +106,7 @@ public sealed partial class AssignmentService
 
             Repoint(connection, domain, row, claim, fixLive, fixConfig);
             ledger.SetState(row, claim.InstanceUuid, "attached"); // the row of the new enumeration was only 'reserved'
+            Counters.CountReattached();
             done.Add(new Followed("re-attached (missed while libvirt was unreachable)", row.PortId ?? "?", truth.Name, Ms(start), Ms(start)));
         }
         catch (LibvirtException e)

@@ -19,6 +19,8 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
     private static readonly TimeSpan DetachConfirmation = TimeSpan.FromSeconds(15);
     private readonly ConcurrentDictionary<(string Uuid, string Alias), TaskCompletionSource> _removals = new();
 
+    public Metrics.AssignmentCounters Counters { get; } = new();
+
     /// <summary>Called from the libvirt event loop: completes a pending live detach.</summary>
     public void OnDeviceRemoved(string domainUuid, string alias)
     {
@@ -99,11 +101,13 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
         {
             ledger.SetState(row, domain.Uuid, "reserved"); // roll back: still reserved to the instance, not attached
             view.Refresh();
+            Counters.CountAttachFailed();
             throw new RpcException(ErrorCodes.LibvirtFailed, $"libvirt refused to attach {row.PortId} to {domain.Name}: {e.Message}");
         }
 
         ledger.SetState(row, domain.Uuid, "attached");
         view.Refresh();
+        Counters.CountAttached();
         return Result(row.Id, ledger.Get(row.DevId!) ?? claim);
     }
 
@@ -123,6 +127,7 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
         {
             ledger.SetState(row, domain.Uuid, "attached");
             view.Refresh();
+            Counters.CountDetachFailed();
             throw new RpcException(ErrorCodes.LibvirtFailed, $"libvirt refused to detach {row.PortId} from {domain.Name}: {e.Message}");
         }
         catch (TimeoutException)
@@ -133,6 +138,7 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
 
         ledger.Release(row, domain.Uuid, BaseStatus(row));
         view.Refresh();
+        Counters.CountDetached();
         return Result(row.Id, null);
     }
 
@@ -196,6 +202,8 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
         ledger.Release(from, domain.Uuid, BaseStatus(from));
         ledger.SetState(to, domain.Uuid, "attached");
         view.Refresh();
+        Counters.CountDetached();
+        Counters.CountAttached();
         return Result(to.Id, ledger.Get(to.DevId!) ?? claim);
     }
 

@@ -14,6 +14,9 @@ public sealed class PipelineStats
     private long _resyncs;
     private long _commits;
 
+    /// <summary>Received → committed, cumulative, for the Prometheus metrics.</summary>
+    public Metrics.LatencyHistogram Latency { get; } = new();
+
     public long Events => Interlocked.Read(ref _events);
 
     public long Rejected => Interlocked.Read(ref _rejected);
@@ -37,7 +40,9 @@ public sealed class PipelineStats
     {
         Interlocked.Increment(ref _events);
         long n = Interlocked.Increment(ref _latencies) - 1;
-        _latencyMs[n % Window] = Stopwatch.GetElapsedTime(receivedAt, committedAt).TotalMilliseconds;
+        TimeSpan latency = Stopwatch.GetElapsedTime(receivedAt, committedAt);
+        _latencyMs[n % Window] = latency.TotalMilliseconds;
+        Latency.Observe(latency.TotalSeconds);
     }
 
     /// <summary>Percentile (0-100) of the last 16,384 event latencies, in milliseconds; null before any event.</summary>

@@ -82,6 +82,8 @@ internal static class Daemon
         });
         builder.Services.AddSingleton<AssignmentMethods>();
         builder.Services.AddHostedService<ReplugService>();
+        builder.Services.AddSingleton<Metrics.MetricsService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Metrics.MetricsService>());
         builder.Services.AddHostedService<RpcService>();
         builder.Services.AddHostedService<SystemdService>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));

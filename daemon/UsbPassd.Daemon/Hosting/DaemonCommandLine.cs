@@ -7,7 +7,7 @@ internal static class DaemonCommandLine
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var config = new Option<string?>("--config") { Description = $"Config file (JSON; keys sysfs_root, state_dir, socket, usb_ids, libvirt_uri, uevents). Default: {DaemonOptions.DefaultConfig} if it exists.", HelpName = "FILE" };
+        var config = new Option<string?>("--config") { Description = $"Config file (JSON; the keys are the long options' names with '_', plus socket_group, admin_group and the policy keys: see the shipped usbpassd.json). Default: {DaemonOptions.DefaultConfig} if it exists.", HelpName = "FILE" };
         var sysfs = new Option<string?>("--sysfs-root") { Description = "The folder that plays /sys. Default: /sys.", HelpName = "DIR" };
         var state = new Option<string?>("--state-dir") { Description = "Where the registry (registry.db) lives. Default: /var/lib/usbpassd.", HelpName = "DIR" };
         var socket = new Option<string?>("--socket") { Description = "The JSON-RPC socket. Default: /run/usbpassd/usbpassd.sock.", HelpName = "PATH" };
@@ -15,6 +15,7 @@ internal static class DaemonCommandLine
         var libvirt = new Option<string?>("--libvirt-uri") { Description = "libvirt connection URI, or 'none' to run without libvirt (discovery and registry only). Default: qemu:///system.", HelpName = "URI" };
         var uevents = new Option<string?>("--uevents") { Description = "netlink: follow the kernel/udev live (default); none: scan at start-up only; replay:FILE: replay recorded uevents (tests).", HelpName = "SOURCE" };
         var buffer = new Option<int?>("--uevent-buffer") { Description = "Netlink receive buffer in bytes (default 128 MiB). Events beyond it are lost and answered with a full rescan.", HelpName = "BYTES" };
+        var metrics = new Option<string?>("--metrics-file") { Description = "Write the Prometheus metrics to FILE every 15 s (for node_exporter's textfile collector, e.g. /var/lib/prometheus/node-exporter/usbpassd.prom). They are always readable with 'usbpassctl metrics'.", HelpName = "FILE" };
         var root = new RootCommand(
             """
             usbpassd - the UsbPassd daemon: keeps a registry of this host's USB devices under
@@ -28,7 +29,7 @@ internal static class DaemonCommandLine
             Exit status: 0 stopped cleanly, 1 could not start (the message says why), 2 usage.
             """)
         {
-            config, sysfs, state, socket, usbIds, libvirt, uevents, buffer,
+            config, sysfs, state, socket, usbIds, libvirt, uevents, buffer, metrics,
         };
 
         DaemonOptions? options = null;
@@ -48,6 +49,7 @@ internal static class DaemonCommandLine
                     LibvirtUri = parse.GetValue(libvirt) ?? loaded.LibvirtUri,
                     Uevents = parse.GetValue(uevents) ?? loaded.Uevents,
                     UeventBuffer = parse.GetValue(buffer) ?? loaded.UeventBuffer,
+                    MetricsFile = parse.GetValue(metrics) ?? loaded.MetricsFile,
                 };
                 problem = options.Problem();
             }

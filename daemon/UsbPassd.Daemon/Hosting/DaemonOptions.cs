@@ -37,6 +37,9 @@ public sealed record DaemonOptions
     /// <summary>The netlink receive buffer; a burst larger than this is lost and answered with a full rescan.</summary>
     [JsonPropertyName("uevent_buffer")] public int UeventBuffer { get; init; } = UsbPassd.Uevents.NetlinkUeventSource.ReceiveBufferBytes;
 
+    /// <summary>When set, the Prometheus metrics are written there every 15 s (node_exporter's textfile collector: a *.prom file).</summary>
+    [JsonPropertyName("metrics_file")] public string? MetricsFile { get; init; }
+
     public string RegistryPath => Path.Combine(StateDirectory, "registry.db");
 
     public bool LibvirtEnabled => LibvirtUri != "none";
@@ -57,7 +60,7 @@ public sealed record DaemonOptions
         }
         catch (JsonException e)
         {
-            throw new InvalidOperationException($"config file {path} is not valid: {e.Message} (keys: sysfs_root, state_dir, socket, usb_ids, libvirt_uri, uevents)", e);
+            throw new InvalidOperationException($"config file {path} is not valid: {e.Message} (keys: sysfs_root, state_dir, socket, socket_group, admin_group, usb_ids, libvirt_uri, uevents, uevent_buffer, metrics_file, hide_serials, policy_file, default_policy, passthrough_blocklist, passthrough_allowlist)", e);
         }
     }
 

@@ -14,6 +14,7 @@ public sealed class RpcService(
     DaemonOptions options,
     DeviceMethods methods,
     AssignmentMethods assignments,
+    Metrics.MetricsService metrics,
     UeventService uevents,
     DeviceRepository registry,
     DeviceView view,
@@ -28,6 +29,7 @@ public sealed class RpcService(
         var dispatcher = new RpcDispatcher(new AccessPolicy(read, admin, options.SocketGroup ?? "usbpassd", options.AdminGroup));
         methods.Register(dispatcher);
         assignments.Register(dispatcher);
+        metrics.Register(dispatcher);
         view.Refresh(); // after the start-up scan (UeventService starts first)
         _server = new RpcServer(options.Socket, options.SocketGroup, dispatcher, new RpcLimits(), logs.CreateLogger<RpcServer>());
         _server.Start();

@@ -15,3 +15,9 @@ public sealed record HostInfo
     public required long UeventsProcessed { get; init; }
     public required long UeventsRejected { get; init; }
 }
+
+/// <summary><c>metrics.get</c>: the Prometheus text exposition (version 0.0.4).</summary>
+public sealed record MetricsResult
+{
+    public required string Text { get; init; }
+}

@@ -12,6 +12,21 @@ public sealed class WireTests(DaemonFixture daemon) : IClassFixture<DaemonFixtur
     private static int Code(string line) => Json(line).GetProperty("error").GetProperty("code").GetInt32();
 
     [Fact]
+    public async Task Metrics_are_served_in_the_prometheus_text_format()
+    {
+        using WireClient c = await daemon.ConnectAsync();
+        string text = Json(await c.AskAsync("""{"jsonrpc":"2.0","id":1,"method":"metrics.get"}""")).GetProperty("result").GetProperty("text").GetString()!;
+        string[] lines = text.Split('\n');
+
+        Assert.Contains("# TYPE usbpassd_devices gauge", lines);
+        Assert.Contains("usbpassd_devices{status=\"available\"} 1", lines); // the camera; its four hubs are blocked
+        Assert.Contains("usbpassd_devices{status=\"blocked\"} 4", lines);
+        Assert.Contains("# TYPE usbpassd_uevent_commit_seconds histogram", lines);
+        Assert.Contains("usbpassd_netlink_drops_total 0", lines);
+        Assert.Contains("usbpassd_libvirt_connected 0", lines);
+    }
+
+    [Fact]
     public async Task A_request_gets_its_result_with_the_same_id()
     {
         using WireClient c = await daemon.ConnectAsync();

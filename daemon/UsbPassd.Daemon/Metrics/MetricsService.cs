@@ -1,0 +1,107 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using UsbPassd.Assignment;
+using UsbPassd.Daemon.Hosting;
+using UsbPassd.Daemon.Libvirt;
+using UsbPassd.Metrics;
+using UsbPassd.Pipeline;
+using UsbPassd.Protocol;
+using UsbPassd.Protocol.Messages;
+using UsbPassd.Registry;
+using UsbPassd.Rpc;
+
+namespace UsbPassd.Daemon.Metrics;
+
+/// <summary>
+/// The Prometheus metrics: served by <c>metrics.get</c> and, with <c>metrics_file</c>, written
+/// every 15 s for node_exporter's textfile collector (to a temporary file, then renamed, so the
+/// collector never reads half a file).
+/// </summary>
+public sealed partial class MetricsService(
+    DaemonOptions options,
+    DeviceRepository devices,
+    PipelineStats pipeline,
+    AssignmentService assignments,
+    LibvirtService libvirt,
+    ILogger<MetricsService> log) : BackgroundService
+{
+    private static readonly TimeSpan Period = TimeSpan.FromSeconds(15);
+
+    public void Register(RpcDispatcher dispatcher) =>
+        dispatcher.Add(Methods.MetricsGet, Privilege.Read, ProtocolJson.Default.NoParams, ProtocolJson.Default.MetricsResult,
+            (_, _, _) => ValueTask.FromResult(new MetricsResult { Text = Render() }));
+
+    public string Render()
+    {
+        var text = new PrometheusText();
+        text.Family("usbpassd_devices", "gauge", "Live registry rows by status.");
+        IReadOnlyDictionary<string, int> counts = devices.CountByStatus();
+        foreach (string status in new[] { DeviceStatus.Available, DeviceStatus.Reserved, DeviceStatus.Attaching, DeviceStatus.Attached, DeviceStatus.Detaching, DeviceStatus.Missing, DeviceStatus.External, DeviceStatus.Blocked, DeviceStatus.Ambiguous }.Union(counts.Keys))
+        {
+            text.Sample("usbpassd_devices", counts.GetValueOrDefault(status), ("status", status));
+        }
+
+        AssignmentCounters a = assignments.Counters;
+        text.Family("usbpassd_attaches_total", "counter", "Attaches through usbpassd (calls, swaps) by result.")
+            .Sample("usbpassd_attaches_total", a.Attached, ("result", "ok"))
+            .Sample("usbpassd_attaches_total", a.AttachFailed, ("result", "failed"));
+        text.Family("usbpassd_detaches_total", "counter", "Detaches through usbpassd by result.")
+            .Sample("usbpassd_detaches_total", a.Detached, ("result", "ok"))
+            .Sample("usbpassd_detaches_total", a.DetachFailed, ("result", "failed"));
+        text.Family("usbpassd_reattaches_total", "counter", "Devices attached again by themselves after a replug.").Sample("usbpassd_reattaches_total", a.Reattached);
+        text.Family("usbpassd_refusals_total", "counter", "Requests refused by the device policy or host safety.").Sample("usbpassd_refusals_total", a.Refused);
+        text.Histogram("usbpassd_uevent_commit_seconds", "Uevent received to registry commit.", pipeline.Latency);
+        text.Family("usbpassd_uevents_total", "counter", "Uevents committed.").Sample("usbpassd_uevents_total", pipeline.Events);
+        text.Family("usbpassd_uevents_rejected_total", "counter", "Uevents refused (not from the kernel or root's udevd, or malformed).").Sample("usbpassd_uevents_rejected_total", pipeline.Rejected);
+        text.Family("usbpassd_netlink_drops_total", "counter", "Times the netlink socket overflowed (ENOBUFS); each is answered with a full rescan.").Sample("usbpassd_netlink_drops_total", pipeline.Lost);
+        text.Family("usbpassd_rescans_total", "counter", "Full rescans after lost events.").Sample("usbpassd_rescans_total", pipeline.Resyncs);
+        text.Family("usbpassd_libvirt_connected", "gauge", "1 when the libvirt connection is open.").Sample("usbpassd_libvirt_connected", libvirt.State == "connected" ? 1 : 0);
+        return text.ToString();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (options.MetricsFile is not string file)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(Period);
+        do
+        {
+            Write(file);
+        }
+        while (await NextAsync(timer, stoppingToken));
+
+        Write(file); // the last figures, on the way out
+    }
+
+    private static async Task<bool> NextAsync(PeriodicTimer timer, CancellationToken ct)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(ct);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private void Write(string file)
+    {
+        string temporary = file + ".tmp";
+        try
+        {
+            File.WriteAllText(temporary, Render());
+            File.Move(temporary, file, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogWriteFailed(file, e.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "cannot write the metrics to {File}: {Why}")]
+    private partial void LogWriteFailed(string file, string why);
+}
