@@ -169,9 +169,10 @@ internal static class RuleParser
     {
         string keyword = RuleSyntax.Keyword(attribute);
         RuleToken token = lexer.Next();
-        SetOperator op = SetOperator.Equal;
-        if (token.Kind == RuleTokenKind.Word && RuleSyntax.TryOperator(token.Text, out op))
+        SetOperator op = SetOperator.Equal; // USBGuard's meaning of a bare value or a set without operator
+        if (token.Kind == RuleTokenKind.Word && RuleSyntax.TryOperator(token.Text, out SetOperator named))
         {
+            op = named;
             string opWord = token.Text;
             token = lexer.Next();
             if (token.Kind != RuleTokenKind.OpenBrace)
