@@ -210,7 +210,9 @@ public sealed class HostFactsReader
     {
         try
         {
-            return Directory.GetDirectories(path, "*", RealDirectories);
+            string[] directories = Directory.GetDirectories(path, "*", RealDirectories);
+            Array.Sort(directories, StringComparer.Ordinal); // sdb1 before sdb2: reasons read in a stable order
+            return directories;
         }
         catch (DirectoryNotFoundException)
         {
