@@ -77,12 +77,7 @@ internal static class RuleParser
             return ParseDefault(ref lexer);
         }
 
-        PolicyTarget target = first switch
-        {
-            { Kind: RuleTokenKind.Word, Text: RuleSyntax.Allow } => PolicyTarget.Allow,
-            { Kind: RuleTokenKind.Word, Text: RuleSyntax.Block } => PolicyTarget.Block,
-            _ => throw lexer.Expected("'allow', 'block' or 'default' at the start of a rule", first),
-        };
+        PolicyTarget target = Target(first) ?? throw lexer.Expected("'allow', 'block' or 'default' at the start of a rule", first);
 
         var conditions = new List<RuleCondition>();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal); // keyword -> column, to name the first use
@@ -134,12 +129,7 @@ internal static class RuleParser
     private static PolicyRule ParseDefault(ref RuleLexer lexer)
     {
         RuleToken token = lexer.Next();
-        PolicyTarget target = token switch
-        {
-            { Kind: RuleTokenKind.Word, Text: RuleSyntax.Allow } => PolicyTarget.Allow,
-            { Kind: RuleTokenKind.Word, Text: RuleSyntax.Block } => PolicyTarget.Block,
-            _ => throw lexer.Expected("'allow' or 'block' after 'default'", token),
-        };
+        PolicyTarget target = Target(token) ?? throw lexer.Expected("'allow' or 'block' after 'default'", token);
 
         string? label = null;
         token = lexer.Next();
@@ -245,6 +235,13 @@ internal static class RuleParser
 
     private static SafetyCheck ParseCheck(ref RuleLexer lexer, RuleToken token, string expected) =>
         token.Kind == RuleTokenKind.Word && RuleSyntax.TryCheck(token.Text, out SafetyCheck check) ? check : throw lexer.Expected(expected, token);
+
+    private static PolicyTarget? Target(RuleToken token) => token switch
+    {
+        { Kind: RuleTokenKind.Word, Text: RuleSyntax.Allow } => PolicyTarget.Allow,
+        { Kind: RuleTokenKind.Word, Text: RuleSyntax.Block } => PolicyTarget.Block,
+        _ => null,
+    };
 
     private static string ExpectString(ref RuleLexer lexer, string expected)
     {

@@ -239,6 +239,17 @@ public class PolicyEvaluationTests
     }
 
     [Fact]
+    public void Prints_every_rule_in_evaluation_order_with_its_origin()
+    {
+        DevicePolicy policy = DevicePolicy.Parse("allow id 0529:0001   # the dongle\n", blockList: """[{"vendor_id": "1d6b"}]""", allowList: "[]");
+
+        Assert.Equal(
+            "block id 1d6b:* # block list [0]\nallow id 0529:0001 # line 1\n"
+            + "default block label \"an allow list is given: what it does not name is blocked\" # implicit default\n",
+            policy.ToString());
+    }
+
+    [Fact]
     public void A_parse_error_names_the_text_it_is_in()
     {
         Assert.StartsWith("line 1, column 7: ", Assert.Throws<PolicyParseException>(() => DevicePolicy.Parse("allow hash \"x\"")).Message, StringComparison.Ordinal);
