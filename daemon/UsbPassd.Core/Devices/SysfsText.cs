@@ -13,9 +13,14 @@ public static class SysfsText
     public static ReadOnlySpan<byte> TrimOneNewline(ReadOnlySpan<byte> raw) =>
         raw.Length > 0 && raw[^1] == (byte)'\n' ? raw[..^1] : raw;
 
-    public static string Decode(ReadOnlySpan<byte> raw)
+    public static string Decode(ReadOnlySpan<byte> raw) => DecodeExact(TrimOneNewline(raw));
+
+    /// <summary>
+    /// <see cref="Decode"/> without the newline rule, for bytes that are not a sysfs attribute but must
+    /// compare equal to one (a policy rule's <c>serial "\xd0\x89"</c>).
+    /// </summary>
+    public static string DecodeExact(ReadOnlySpan<byte> value)
     {
-        ReadOnlySpan<byte> value = TrimOneNewline(raw);
         if (value.IsEmpty)
         {
             return string.Empty;
