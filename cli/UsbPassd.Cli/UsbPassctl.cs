@@ -25,6 +25,10 @@ internal static class UsbPassctl
         root.Subcommands.Add(ShowCommand.Create());
         root.Subcommands.Add(HostCommand.Create());
         root.Subcommands.Add(MetricsCommand.Create());
+        foreach (Command c in PolicyCommands.Create())
+        {
+            root.Subcommands.Add(c);
+        }
         root.Subcommands.Add(WatchCommand.Create());
         foreach (Command c in OwnershipCommands.Create())
         {

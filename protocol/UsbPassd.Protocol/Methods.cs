@@ -14,6 +14,10 @@ public static class Methods
     public const string DevicesSwap = "devices.swap";
     public const string InstancesDevices = "instances.devices";
     public const string MetricsGet = "metrics.get";
+    public const string PolicyCheck = "policy.check";
+    public const string PolicyShow = "policy.show";
+    public const string PolicyReload = "policy.reload";
+    public const string HistoryList = "history.list";
 
     /// <summary>StreamJsonRpc's cancellation notification: <c>{"id": ...}</c> of a request in flight.</summary>
     public const string CancelRequest = "$/cancelRequest";

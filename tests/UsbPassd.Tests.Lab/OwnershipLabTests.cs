@@ -85,10 +85,10 @@ public sealed class OwnershipLabTests(LabFixture fx, ITestOutputHelper output)
             await daemon.WaitForLogAsync("re-attached (missed while libvirt was unreachable)");
             await daemon.WaitForRowsAsync("deleted = 0 AND dev_id = '46f4:0001:RESTART-0001' AND status = 'attached'", 1);
             Assert.Contains("QEMU USB HARDDRIVE", await Lab.GuestUsbAsync("l2-restart"));
-            output.WriteLine(string.Join('\n', daemon.Log.Split('\n').Where(l => l.Contains("libvirt", StringComparison.Ordinal))));
         }
         finally
         {
+            output.WriteLine(string.Join('\n', daemon.Log.Split('\n').Where(l => !l.Contains("dbug:", StringComparison.Ordinal))));
             await Lab.RunAsync("pgrep -x libvirtd >/dev/null || libvirtd -d; for i in $(seq 100); do virsh -q list >/dev/null 2>&1 && break; sleep 0.1; done");
             await Lab.StopDomainAsync("l2-restart");
             await daemon.StopAsync();

@@ -6,6 +6,8 @@ namespace UsbPassd.Assignment;
 
 public sealed partial class AssignmentService
 {
+    private static readonly Actor Replug = new("usbpassd: re-attached after a replug");
+
     /// <summary>What following one commit did, for the log.</summary>
     public sealed record Followed(string What, string PortId, string Instance, double TotalMs, double LibvirtMs);
 
@@ -33,7 +35,7 @@ public sealed partial class AssignmentService
                 bool running = IsActive(domain);
                 if (change.Kind == RowChangeKind.Changed && row.Status == DeviceStatus.Missing && running)
                 {
-                    TryDetach(connection, domain, claim.Alias, AttachFlags.Live);
+                    RemoveStale(connection, domain, claim.Alias);
                     done.Add(new Followed("stale hostdev removed", row.PortId ?? "?", domain.Name, Ms(start), Ms(start)));
                 }
                 else if (change.Kind == RowChangeKind.Added && change.ReplacesId is not null && row.Present != 0 && row.Ambiguous == 0
@@ -42,7 +44,7 @@ public sealed partial class AssignmentService
                     long libvirtStart = System.Diagnostics.Stopwatch.GetTimestamp();
                     Repoint(connection, domain, row, claim, live: running, config: claim.Persistent != 0 && domain.Persistent);
                     double libvirtMs = Ms(libvirtStart);
-                    ledger.SetState(row, claim.InstanceUuid, "attached");
+                    ledger.SetState(row, claim.InstanceUuid, "attached", Replug);
                     view.Refresh();
                     Counters.CountReattached();
                     done.Add(new Followed("re-attached", row.PortId ?? "?", domain.Name, Ms(start), libvirtMs));
@@ -59,14 +61,15 @@ public sealed partial class AssignmentService
 
     /// <summary>
     /// Points our hostdev at the device's current bus/device: in the running guest (removing a stale
-    /// one first) and/or in the definition, which still names the old enumeration after a replug.
+    /// one first, and waiting until libvirt says it is gone: the alias must be free again) and/or in
+    /// the definition, which still names the old enumeration after a replug.
     /// </summary>
-    private static void Repoint(LibvirtConnection connection, LibvirtDomain domain, DeviceRow row, Registry.Assignment claim, bool live, bool config)
+    private void Repoint(LibvirtConnection connection, LibvirtDomain domain, DeviceRow row, Registry.Assignment claim, bool live, bool config)
     {
         string xml = Hostdev(row, claim.Alias, claim.StartupPolicy);
         if (live)
         {
-            TryDetach(connection, domain, claim.Alias, AttachFlags.Live);
+            RemoveStale(connection, domain, claim.Alias);
             connection.Attach(domain, xml, AttachFlags.Live);
         }
 
@@ -74,6 +77,24 @@ public sealed partial class AssignmentService
         {
             TryDetach(connection, domain, claim.Alias, AttachFlags.Config);
             connection.Attach(domain, xml, AttachFlags.Config);
+        }
+    }
+
+    // A live detach completes with libvirt's device-removed event; without one (it was not there) we go on at once.
+    private void RemoveStale(LibvirtConnection connection, LibvirtDomain domain, string alias)
+    {
+        if (!DomainXml.UsbHostdevs(connection.Xml(domain)).Any(h => h.Alias == alias))
+        {
+            return;
+        }
+
+        try
+        {
+            DetachConfirmedAsync(connection, domain, alias, AttachFlags.Live, CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is LibvirtException or TimeoutException)
+        {
+            // Gone meanwhile, or libvirt did not say: the attach that follows tells.
         }
     }
 }

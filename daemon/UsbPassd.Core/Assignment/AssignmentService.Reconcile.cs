@@ -99,13 +99,13 @@ public sealed partial class AssignmentService
             using LibvirtDomain domain = connection.FindDomain(truth.Uuid);
             if (removeLive)
             {
-                TryDetach(connection, domain, claim.Alias, AttachFlags.Live);
+                RemoveStale(connection, domain, claim.Alias);
                 done.Add(new Followed("stale hostdev removed (missed while libvirt was unreachable)", row.PortId ?? "?", truth.Name, Ms(start), Ms(start)));
                 return;
             }
 
             Repoint(connection, domain, row, claim, fixLive, fixConfig);
-            ledger.SetState(row, claim.InstanceUuid, "attached"); // the row of the new enumeration was only 'reserved'
+            ledger.SetState(row, claim.InstanceUuid, "attached", Replug); // the row of the new enumeration was only 'reserved'
             Counters.CountReattached();
             done.Add(new Followed("re-attached (missed while libvirt was unreachable)", row.PortId ?? "?", truth.Name, Ms(start), Ms(start)));
         }

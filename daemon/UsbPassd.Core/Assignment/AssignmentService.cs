@@ -14,7 +14,11 @@ namespace UsbPassd.Assignment;
 /// then libvirt acts, then the claim is confirmed, or rolled back when libvirt refuses. A live
 /// detach is done only when libvirt's device-removed event for our alias arrives.
 /// </summary>
-public sealed partial class AssignmentService(DeviceRepository devices, AssignmentRepository ledger, DeviceView view, Func<LibvirtConnection?> libvirt)
+/// <remarks>
+/// <paramref name="policy"/> judges a device again, with the host as it is now (a disk mounted since
+/// the scan), before it is reserved or attached; a refusal is recorded in the history.
+/// </remarks>
+public sealed partial class AssignmentService(DeviceRepository devices, AssignmentRepository ledger, DeviceView view, Func<LibvirtConnection?> libvirt, Func<DeviceRow, Policy.DeviceJudgement?>? policy = null)
 {
     private static readonly TimeSpan DetachConfirmation = TimeSpan.FromSeconds(15);
     private readonly ConcurrentDictionary<(string Uuid, string Alias), TaskCompletionSource> _removals = new();
@@ -30,17 +34,18 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
         }
     }
 
-    public AssignmentResult Reserve(ReserveParams p)
+    public AssignmentResult Reserve(ReserveParams p, Actor by)
     {
         DeviceRow row = Resolve(p.Device);
         string instance = Required(p.InstanceUuid, "instance_uuid");
         CheckPassable(row);
         TimeSpan? ttl = p.TtlSeconds is int s ? (s > 0 ? TimeSpan.FromSeconds(s) : throw Invalid("ttl_seconds must be positive")) : null;
-        Registry.Assignment claim = Claim(row, instance, "reserved", ttl, "optional", persistent: true, token: null);
+        by = CheckPolicy(row, instance, "reserve", by);
+        Registry.Assignment claim = Claim(row, instance, "reserved", ttl, "optional", persistent: true, token: null, by);
         return Result(row.Id, claim);
     }
 
-    public AssignmentResult Release(ReleaseParams p)
+    public AssignmentResult Release(ReleaseParams p, Actor by)
     {
         DeviceRow row = Resolve(p.Device);
         string instance = Required(p.InstanceUuid, "instance_uuid");
@@ -55,18 +60,18 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
             throw new RpcException(ErrorCodes.NotPossible, $"device {row.PortId} is {current.State} to {instance}: detach it first (usbpassctl detach {row.PortId} {instance})");
         }
 
-        ledger.Release(row, instance, BaseStatus(row));
+        ledger.Release(row, instance, BaseStatus(row), by);
         view.Refresh();
         return Result(row.Id, null);
     }
 
-    public AssignmentResult Attach(AttachParams p)
+    public AssignmentResult Attach(AttachParams p, Actor by)
     {
         LibvirtConnection connection = Connection();
         DeviceRow row = Resolve(p.Device);
         CheckPassable(row);
-        string policy = p.MissingPolicy ?? "optional";
-        if (policy is not ("optional" or "mandatory"))
+        string missingPolicy = p.MissingPolicy ?? "optional";
+        if (missingPolicy is not ("optional" or "mandatory"))
         {
             throw Invalid("missing_policy must be optional or mandatory");
         }
@@ -87,7 +92,8 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
             throw new RpcException(ErrorCodes.NotPossible, plan.Refusal);
         }
 
-        Registry.Assignment claim = Claim(row, domain.Uuid, "attaching", null, policy, (flags & AttachFlags.Config) != 0, p.Token);
+        by = CheckPolicy(row, domain.Uuid, "attach", by);
+        Registry.Assignment claim = Claim(row, domain.Uuid, "attaching", null, missingPolicy, (flags & AttachFlags.Config) != 0, p.Token, by);
         try
         {
             if (plan.AddController is string model)
@@ -95,37 +101,37 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
                 connection.Attach(domain, HostdevXml.Controller(model, plan.Address!.Bus), AttachFlags.Config);
             }
 
-            connection.Attach(domain, Hostdev(row, claim.Alias, policy, plan.Address), flags);
+            connection.Attach(domain, Hostdev(row, claim.Alias, missingPolicy, plan.Address), flags);
         }
         catch (LibvirtException e)
         {
-            ledger.SetState(row, domain.Uuid, "reserved"); // roll back: still reserved to the instance, not attached
+            ledger.SetState(row, domain.Uuid, "reserved", by); // roll back: still reserved to the instance, not attached
             view.Refresh();
             Counters.CountAttachFailed();
             throw new RpcException(ErrorCodes.LibvirtFailed, $"libvirt refused to attach {row.PortId} to {domain.Name}: {e.Message}");
         }
 
-        ledger.SetState(row, domain.Uuid, "attached");
+        ledger.SetState(row, domain.Uuid, "attached", by);
         view.Refresh();
         Counters.CountAttached();
         return Result(row.Id, ledger.Get(row.DevId!) ?? claim);
     }
 
-    public async Task<AssignmentResult> DetachAsync(DetachParams p, CancellationToken ct)
+    public async Task<AssignmentResult> DetachAsync(DetachParams p, Actor by, CancellationToken ct)
     {
         LibvirtConnection connection = Connection();
         DeviceRow row = Resolve(p.Device);
         using LibvirtDomain domain = FindDomain(connection, Required(p.Instance, "instance"));
         Registry.Assignment current = AttachedTo(row, domain);
         uint flags = DetachFlags(domain, current, p.Mode);
-        ledger.SetState(row, domain.Uuid, "detaching");
+        ledger.SetState(row, domain.Uuid, "detaching", by);
         try
         {
             await DetachConfirmedAsync(connection, domain, current.Alias, flags, ct);
         }
         catch (LibvirtException e)
         {
-            ledger.SetState(row, domain.Uuid, "attached");
+            ledger.SetState(row, domain.Uuid, "attached", by);
             view.Refresh();
             Counters.CountDetachFailed();
             throw new RpcException(ErrorCodes.LibvirtFailed, $"libvirt refused to detach {row.PortId} from {domain.Name}: {e.Message}");
@@ -136,7 +142,7 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
             throw NotConfirmed(domain, row);
         }
 
-        ledger.Release(row, domain.Uuid, BaseStatus(row));
+        ledger.Release(row, domain.Uuid, BaseStatus(row), by);
         view.Refresh();
         Counters.CountDetached();
         return Result(row.Id, null);
@@ -147,7 +153,7 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
     /// flags and missing-device policy. The ledger moves both in one transaction first, so B cannot be
     /// taken by anyone between A's detach and B's attach; when libvirt refuses B, A is put back.
     /// </summary>
-    public async Task<AssignmentResult> SwapAsync(SwapParams p, CancellationToken ct)
+    public async Task<AssignmentResult> SwapAsync(SwapParams p, Actor by, CancellationToken ct)
     {
         LibvirtConnection connection = Connection();
         DeviceRow from = Resolve(p.From), to = Resolve(p.To);
@@ -160,10 +166,11 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
         using LibvirtDomain domain = FindDomain(connection, Required(p.Instance, "instance"));
         Registry.Assignment current = AttachedTo(from, domain);
         uint flags = DetachFlags(domain, current, p.Mode);
+        by = CheckPolicy(to, domain.Uuid, "swap", by);
         Registry.Assignment claim;
         try
         {
-            claim = ledger.Swap(from, to, domain.Uuid, HostdevXml.Alias(to.DevId!), current.StartupPolicy, current.Persistent != 0);
+            claim = ledger.Swap(from, to, domain.Uuid, HostdevXml.Alias(to.DevId!), current.StartupPolicy, current.Persistent != 0, by);
         }
         catch (OwnershipConflictException e)
         {
@@ -177,8 +184,8 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
         }
         catch (Exception e) when (e is LibvirtException or TimeoutException && from.Present != 0)
         {
-            ledger.Release(to, domain.Uuid, BaseStatus(to));
-            ledger.SetState(from, domain.Uuid, e is TimeoutException ? "detaching" : "attached");
+            ledger.Release(to, domain.Uuid, BaseStatus(to), by);
+            ledger.SetState(from, domain.Uuid, e is TimeoutException ? "detaching" : "attached", by);
             view.Refresh();
             throw e is TimeoutException ? NotConfirmed(domain, from) : new RpcException(ErrorCodes.LibvirtFailed, $"libvirt refused to detach {from.PortId} from {domain.Name}: {e.Message}; nothing was swapped");
         }
@@ -194,13 +201,13 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
         catch (LibvirtException e)
         {
             string back = PutBack(connection, domain, from, current, flags);
-            ledger.Release(to, domain.Uuid, BaseStatus(to));
+            ledger.Release(to, domain.Uuid, BaseStatus(to), by);
             view.Refresh();
             throw new RpcException(ErrorCodes.LibvirtFailed, $"libvirt refused to attach {to.PortId} to {domain.Name}: {e.Message}; {from.PortId} {back}");
         }
 
-        ledger.Release(from, domain.Uuid, BaseStatus(from));
-        ledger.SetState(to, domain.Uuid, "attached");
+        ledger.Release(from, domain.Uuid, BaseStatus(from), by);
+        ledger.SetState(to, domain.Uuid, "attached", by);
         view.Refresh();
         Counters.CountDetached();
         Counters.CountAttached();
@@ -286,11 +293,29 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
         return [.. ledger.OfInstance(instance).SelectMany(a => devices.Find(null, a.DevId, null, null)).Select(r => r.ToRecord())];
     }
 
-    private Registry.Assignment Claim(DeviceRow row, string instance, string state, TimeSpan? ttl, string policy, bool persistent, long? token)
+    /// <summary>Judges the device as the host is now; a refusal is recorded and thrown, an allow names its rule.</summary>
+    private Actor CheckPolicy(DeviceRow row, string instance, string action, Actor by)
+    {
+        if (policy?.Invoke(row) is not Policy.DeviceJudgement judged)
+        {
+            return by;
+        }
+
+        if (judged.IneligibleReason is not null)
+        {
+            Counters.CountRefused();
+            ledger.RecordRefusal(row, instance, action, judged.Reason ?? judged.IneligibleReason, by.WithRule(judged.Rule));
+            throw new RpcException(ErrorCodes.NotPossible, $"device {row.PortId} may not be passed to a VM: {judged.Reason} (usbpassctl policy check {row.PortId})");
+        }
+
+        return by.WithRule(judged.Rule);
+    }
+
+    private Registry.Assignment Claim(DeviceRow row, string instance, string state, TimeSpan? ttl, string missingPolicy, bool persistent, long? token, Actor by)
     {
         try
         {
-            Registry.Assignment claim = ledger.Claim(row, instance, state, ttl, HostdevXml.Alias(row.DevId!), policy, persistent, token);
+            Registry.Assignment claim = ledger.Claim(row, instance, state, ttl, HostdevXml.Alias(row.DevId!), missingPolicy, persistent, token, by);
             view.Refresh();
             return claim;
         }
@@ -305,7 +330,8 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
             new Dictionary<string, string?> { ["instance_uuid"] = e.Owner.InstanceUuid, ["state"] = e.Owner.State, ["since"] = e.Owner.CreatedAt },
             AssignmentJson.Default.DictionaryStringString));
 
-    private DeviceRow Resolve(string? selector)
+    /// <summary>The one live row a selector (id, port_id, address, dev_id) names; an RPC error otherwise.</summary>
+    public DeviceRow Resolve(string? selector)
     {
         DevicesGetParams s = DeviceSelector.Parse(Required(selector, "device"));
         IReadOnlyList<DeviceRow> rows = devices.Find(s.Id, s.DevId, s.PortId, s.Address);

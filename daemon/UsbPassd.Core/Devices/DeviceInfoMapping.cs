@@ -47,6 +47,8 @@ public static class DeviceInfoMapping
             Ambiguous = found.Ambiguous,
             Eligible = found.Eligible,
             IneligibleReason = found.IneligibleReason,
+            PolicyRule = found.PolicyRule,
+            PolicyReason = found.PolicyReason,
         };
     }
 

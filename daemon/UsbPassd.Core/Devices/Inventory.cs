@@ -3,9 +3,11 @@ namespace UsbPassd.Devices;
 /// <summary>Turns a scan into the host's device list: identity, eligibility and names, sorted by bus and port.</summary>
 public static class Inventory
 {
-    public static IReadOnlyList<DiscoveredDevice> Build(IReadOnlyList<UsbDevice> devices, UsbIds names)
+    /// <param name="judge">The device policy (one judgement per device); without it, only hubs are ineligible.</param>
+    public static IReadOnlyList<DiscoveredDevice> Build(IReadOnlyList<UsbDevice> devices, UsbIds names, Func<IReadOnlyList<UsbDevice>, IReadOnlyList<Policy.DeviceJudgement>>? judge = null)
     {
         IReadOnlyList<(string DevId, bool Ambiguous)> identities = DeviceIdentity.Assign(devices);
+        IReadOnlyList<Policy.DeviceJudgement>? judged = judge?.Invoke(devices);
         var result = new DiscoveredDevice[devices.Count];
         for (int i = 0; i < devices.Count; i++)
         {
@@ -14,9 +16,11 @@ public static class Inventory
                 d,
                 identities[i].DevId,
                 identities[i].Ambiguous,
-                Eligibility.IneligibleReason(d),
+                judged is null ? Eligibility.IneligibleReason(d) : judged[i].IneligibleReason,
                 VendorName: names.Vendor(d.VendorId) ?? NonEmpty(d.Manufacturer),
-                ProductName: names.Product(d.VendorId, d.ProductId) ?? NonEmpty(d.Product));
+                ProductName: names.Product(d.VendorId, d.ProductId) ?? NonEmpty(d.Product),
+                PolicyRule: judged?[i].Rule,
+                PolicyReason: judged?[i].Reason);
         }
 
         Array.Sort(result, (a, b) => PortOrder.Compare(a.Device.Port, b.Device.Port));

@@ -9,8 +9,9 @@ namespace UsbPassd.Pipeline;
 /// by DEVPATH): add/bind/change read that one device from sysfs, remove drops it using only the
 /// event (sysfs is already gone), and each batch ends in one reconciling transaction. A full
 /// rescan replaces the set (start-up, lost events). Single-threaded: one consumer calls it.
+/// Every commit judges the present devices by the current policy (<paramref name="judge"/>).
 /// </summary>
-public sealed class DevicePipeline(SysfsScanner scanner, DeviceRepository registry, UsbIds names)
+public sealed class DevicePipeline(SysfsScanner scanner, DeviceRepository registry, UsbIds names, Func<IReadOnlyList<UsbDevice>, IReadOnlyList<Policy.DeviceJudgement>>? judge = null)
 {
     private readonly Dictionary<string, UsbDevice> _present = new(StringComparer.Ordinal);
 
@@ -66,5 +67,8 @@ public sealed class DevicePipeline(SysfsScanner scanner, DeviceRepository regist
         return (changed ? Commit() : null, problems);
     }
 
-    private ScanSummary Commit() => registry.ApplyScan(Inventory.Build([.. _present.Values], names));
+    /// <summary>Commits the present set again without reading sysfs: the policy changed, the devices did not.</summary>
+    public ScanSummary Rejudge() => Commit();
+
+    private ScanSummary Commit() => registry.ApplyScan(Inventory.Build([.. _present.Values], names, judge));
 }

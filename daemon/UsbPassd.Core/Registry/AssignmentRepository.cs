@@ -38,11 +38,11 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
     /// <paramref name="state"/>. An expired reservation of another instance may be taken over; a
     /// live claim of another instance is an <see cref="OwnershipConflictException"/>.
     /// </summary>
-    public Assignment Claim(DeviceRow device, string instanceUuid, string state, TimeSpan? ttl, string alias, string startupPolicy, bool persistent, long? expectedToken = null)
+    public Assignment Claim(DeviceRow device, string instanceUuid, string state, TimeSpan? ttl, string alias, string startupPolicy, bool persistent, long? expectedToken = null, Actor? by = null)
     {
         using SqliteConnection c = database.Connect();
         using SqliteTransaction tx = c.BeginTransaction(deferred: false);
-        Assignment claim = ClaimIn(c, tx, device, instanceUuid, state, ttl, alias, startupPolicy, persistent, expectedToken);
+        Assignment claim = ClaimIn(c, tx, device, instanceUuid, state, ttl, alias, startupPolicy, persistent, expectedToken, by ?? Actor.Daemon);
         tx.Commit();
         return claim;
     }
@@ -52,17 +52,17 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
     /// instance that holds <paramref name="from"/>, which moves to detaching. Nobody can take B
     /// between the detach of A and the attach of B.
     /// </summary>
-    public Assignment Swap(DeviceRow from, DeviceRow to, string instanceUuid, string alias, string startupPolicy, bool persistent)
+    public Assignment Swap(DeviceRow from, DeviceRow to, string instanceUuid, string alias, string startupPolicy, bool persistent, Actor by)
     {
         using SqliteConnection c = database.Connect();
         using SqliteTransaction tx = c.BeginTransaction(deferred: false);
-        Assignment claim = ClaimIn(c, tx, to, instanceUuid, "attaching", null, alias, startupPolicy, persistent, null);
-        SetStateIn(c, tx, from, instanceUuid, "detaching", Timestamps.Format(_clock.GetUtcNow()));
+        Assignment claim = ClaimIn(c, tx, to, instanceUuid, "attaching", null, alias, startupPolicy, persistent, null, by);
+        SetStateIn(c, tx, from, instanceUuid, "detaching", Timestamps.Format(_clock.GetUtcNow()), by);
         tx.Commit();
         return claim;
     }
 
-    private Assignment ClaimIn(SqliteConnection c, SqliteTransaction tx, DeviceRow device, string instanceUuid, string state, TimeSpan? ttl, string alias, string startupPolicy, bool persistent, long? expectedToken)
+    private Assignment ClaimIn(SqliteConnection c, SqliteTransaction tx, DeviceRow device, string instanceUuid, string state, TimeSpan? ttl, string alias, string startupPolicy, bool persistent, long? expectedToken, Actor by)
     {
         DateTimeOffset now = _clock.GetUtcNow();
         Assignment? current = c.QuerySingleOrDefault<Assignment>($"SELECT {Columns} FROM assignments WHERE dev_id = @devId", new { devId = device.DevId }, tx);
@@ -95,33 +95,34 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
         };
         c.Execute($"INSERT OR REPLACE INTO assignments ({Columns}) VALUES (@DevId, @InstanceUuid, @Token, @State, @ExpiresAt, @Alias, @StartupPolicy, @Persistent, @CreatedAt, @UpdatedAt)", claim, tx);
         Mirror(c, tx, device.Id, instanceUuid, state, stamp);
-        Record(c, tx, stamp, device, $"claim_{state}", new { instance_uuid = instanceUuid, token = next, previous_owner = current?.InstanceUuid });
+        Record(c, tx, stamp, device, $"claim_{state}", new { instance_uuid = instanceUuid, token = next, previous_owner = current?.InstanceUuid, by = by.Who, rule = by.Rule });
         return claim;
     }
 
     /// <summary>Moves an existing claim to another state (attaching → attached, attached → detaching...).</summary>
-    public void SetState(DeviceRow device, string instanceUuid, string state)
+    public void SetState(DeviceRow device, string instanceUuid, string state, Actor? by = null)
     {
         using SqliteConnection c = database.Connect();
         using SqliteTransaction tx = c.BeginTransaction(deferred: false);
-        SetStateIn(c, tx, device, instanceUuid, state, Timestamps.Format(_clock.GetUtcNow()));
+        SetStateIn(c, tx, device, instanceUuid, state, Timestamps.Format(_clock.GetUtcNow()), by ?? Actor.Daemon);
         tx.Commit();
     }
 
-    private static void SetStateIn(SqliteConnection c, SqliteTransaction tx, DeviceRow device, string instanceUuid, string state, string stamp)
+    private static void SetStateIn(SqliteConnection c, SqliteTransaction tx, DeviceRow device, string instanceUuid, string state, string stamp, Actor by)
     {
         int n = c.Execute("UPDATE assignments SET state = @state, updated_at = @stamp WHERE dev_id = @devId AND instance_uuid = @instanceUuid",
             new { state, stamp, devId = device.DevId, instanceUuid }, tx);
         if (n == 1)
         {
             Mirror(c, tx, device.Id, instanceUuid, state, stamp);
-            Record(c, tx, stamp, device, state, new { instance_uuid = instanceUuid });
+            Record(c, tx, stamp, device, state, new { instance_uuid = instanceUuid, by = by.Who, rule = by.Rule });
         }
     }
 
     /// <summary>Gives the device back; the row returns to its unowned status.</summary>
-    public bool Release(DeviceRow device, string instanceUuid, string baseStatus)
+    public bool Release(DeviceRow device, string instanceUuid, string baseStatus, Actor? by = null)
     {
+        by ??= Actor.Daemon;
         string stamp = Timestamps.Format(_clock.GetUtcNow());
         using SqliteConnection c = database.Connect();
         using SqliteTransaction tx = c.BeginTransaction(deferred: false);
@@ -129,11 +130,18 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
         if (released)
         {
             c.Execute("UPDATE usb_devices SET instance_uuid = NULL, status = @baseStatus, updated_at = @stamp WHERE id = @id", new { baseStatus, stamp, id = device.Id }, tx);
-            Record(c, tx, stamp, device, "released", new { instance_uuid = instanceUuid });
+            Record(c, tx, stamp, device, "released", new { instance_uuid = instanceUuid, by = by.Who });
         }
 
         tx.Commit();
         return released;
+    }
+
+    /// <summary>Writes down a request the policy or host safety refused: nothing changes hands, but it is on record.</summary>
+    public void RecordRefusal(DeviceRow device, string? instanceUuid, string action, string reason, Actor by)
+    {
+        using SqliteConnection c = database.Connect();
+        Record(c, null, Timestamps.Format(_clock.GetUtcNow()), device, "refused", new { instance_uuid = instanceUuid, action, reason, by = by.Who, rule = by.Rule });
     }
 
     private static bool Expired(Assignment a, DateTimeOffset now) =>
@@ -142,7 +150,7 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
     private static void Mirror(SqliteConnection c, SqliteTransaction tx, long rowId, string instanceUuid, string state, string stamp) =>
         c.Execute("UPDATE usb_devices SET instance_uuid = @instanceUuid, status = @state, updated_at = @stamp WHERE id = @rowId", new { instanceUuid, state, stamp, rowId }, tx);
 
-    private static void Record(SqliteConnection c, SqliteTransaction tx, string stamp, DeviceRow device, string kind, object detail) =>
+    private static void Record(SqliteConnection c, SqliteTransaction? tx, string stamp, DeviceRow device, string kind, object detail) =>
         c.Execute("INSERT INTO usb_device_history (at, row_id, dev_id, kind, detail) VALUES (@stamp, @rowId, @devId, @kind, @detail)",
             new { stamp, rowId = device.Id, devId = device.DevId, kind, detail = JsonSerializer.Serialize(detail, HistoryJson.Options) }, tx);
 }

@@ -78,12 +78,20 @@ public sealed class DeviceRepository(RegistryDatabase database, UsbIds names, Ti
             .ToDictionary(r => r.Status, r => r.Count, StringComparer.Ordinal);
     }
 
-    public IReadOnlyList<HistoryEntry> History(string? devId = null)
+    /// <summary>The newest <paramref name="limit"/> entries for a dev_id and/or an instance, oldest first.</summary>
+    public IReadOnlyList<HistoryEntry> History(string? devId = null, string? instanceUuid = null, int limit = int.MaxValue)
     {
         using SqliteConnection c = database.Connect();
         return [.. c.Query<HistoryEntry>(
-            "SELECT id, at, row_id, dev_id, kind, detail FROM usb_device_history WHERE @devId IS NULL OR dev_id = @devId ORDER BY id",
-            new { devId })];
+            """
+            SELECT * FROM (
+                SELECT id, at, row_id, dev_id, kind, detail FROM usb_device_history
+                WHERE (@devId IS NULL OR dev_id = @devId)
+                  AND (@instanceUuid IS NULL OR json_extract(detail, '$.instance_uuid') = @instanceUuid)
+                ORDER BY id DESC LIMIT @limit)
+            ORDER BY id
+            """,
+            new { devId, instanceUuid, limit })];
     }
 
     /// <summary>Reconciles the registry with the devices present now, in one transaction.</summary>

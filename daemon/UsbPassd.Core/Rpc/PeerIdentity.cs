@@ -18,6 +18,22 @@ public sealed record PeerIdentity(int Pid, uint Uid, uint Gid, IReadOnlySet<uint
 
     public override string ToString() => $"uid {Uid} (pid {Pid})";
 
+    /// <summary><c>uid 0 pid 4242 (nova-compute)</c>: for the history. The name is what the process calls itself, not proof.</summary>
+    public string Describe()
+    {
+        string name;
+        try
+        {
+            name = File.ReadAllText($"/proc/{Pid}/comm").TrimEnd('\n');
+        }
+        catch (IOException)
+        {
+            name = "gone";
+        }
+
+        return $"uid {Uid} pid {Pid} ({name})";
+    }
+
     // "Groups:\t4 24 27 1000" in /proc/PID/status. A process that is gone by now gets none.
     private static HashSet<uint> SupplementaryGroups(int pid)
     {

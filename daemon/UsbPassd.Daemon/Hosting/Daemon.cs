@@ -57,16 +57,34 @@ internal static class Daemon
             return 1;
         }
 
+        UsbPassd.Policy.DevicePolicy policy;
+        try
+        {
+            policy = Policy.PolicySource.Load(options);
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.Error.WriteLine($"usbpassd: {e.Message}");
+            return 1;
+        }
+
         UsbIds names = LoadNames(options.UsbIds);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(registry);
         builder.Services.AddSingleton(names);
         builder.Services.AddSingleton(sp => new DeviceRepository(registry, names));
         builder.Services.AddSingleton(_ => new SysfsScanner(options.SysfsRoot));
-        builder.Services.AddSingleton<DevicePipeline>();
+        builder.Services.AddSingleton(sp => new Policy.PolicyService(options, policy, sp.GetRequiredService<SysfsScanner>(), sp.GetRequiredService<DeviceRepository>(), sp.GetRequiredService<ILogger<Policy.PolicyService>>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Policy.PolicyService>());
+        builder.Services.AddSingleton(sp => new DevicePipeline(sp.GetRequiredService<SysfsScanner>(), sp.GetRequiredService<DeviceRepository>(), names, sp.GetRequiredService<Policy.PolicyService>().JudgeAll));
         builder.Services.AddSingleton<PipelineStats>();
         builder.Services.AddSingleton(SystemdNotifier.FromEnvironment());
-        builder.Services.AddSingleton(sp => new UeventService(source, sp.GetRequiredService<DevicePipeline>(), sp.GetRequiredService<PipelineStats>(), sp.GetRequiredService<ILogger<UeventService>>()));
+        builder.Services.AddSingleton(sp =>
+        {
+            var uevents = new UeventService(source, sp.GetRequiredService<DevicePipeline>(), sp.GetRequiredService<PipelineStats>(), sp.GetRequiredService<ILogger<UeventService>>());
+            sp.GetRequiredService<Policy.PolicyService>().Pipeline = uevents;
+            return uevents;
+        });
         builder.Services.AddHostedService(sp => sp.GetRequiredService<UeventService>());
         builder.Services.AddSingleton<DeviceView>();
         builder.Services.AddSingleton<DeviceMethods>();
@@ -76,11 +94,12 @@ internal static class Daemon
         builder.Services.AddSingleton(sp =>
         {
             LibvirtService libvirt = sp.GetRequiredService<LibvirtService>();
-            var service = new AssignmentService(sp.GetRequiredService<DeviceRepository>(), sp.GetRequiredService<AssignmentRepository>(), sp.GetRequiredService<DeviceView>(), libvirt.Current);
+            var service = new AssignmentService(sp.GetRequiredService<DeviceRepository>(), sp.GetRequiredService<AssignmentRepository>(), sp.GetRequiredService<DeviceView>(), libvirt.Current, sp.GetRequiredService<Policy.PolicyService>().CheckRow);
             libvirt.Assignments = service;
             return service;
         });
         builder.Services.AddSingleton<AssignmentMethods>();
+        builder.Services.AddSingleton<Policy.PolicyMethods>();
         builder.Services.AddHostedService<ReplugService>();
         builder.Services.AddSingleton<Metrics.MetricsService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Metrics.MetricsService>());

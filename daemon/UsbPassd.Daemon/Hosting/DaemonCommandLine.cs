@@ -16,20 +16,24 @@ internal static class DaemonCommandLine
         var uevents = new Option<string?>("--uevents") { Description = "netlink: follow the kernel/udev live (default); none: scan at start-up only; replay:FILE: replay recorded uevents (tests).", HelpName = "SOURCE" };
         var buffer = new Option<int?>("--uevent-buffer") { Description = "Netlink receive buffer in bytes (default 128 MiB). Events beyond it are lost and answered with a full rescan.", HelpName = "BYTES" };
         var metrics = new Option<string?>("--metrics-file") { Description = "Write the Prometheus metrics to FILE every 15 s (for node_exporter's textfile collector, e.g. /var/lib/prometheus/node-exporter/usbpassd.prom). They are always readable with 'usbpassctl metrics'.", HelpName = "FILE" };
+        var policy = new Option<string?>("--policy-file") { Description = "Device policy rules (see 'usbpassctl policy --help'). Default: /etc/usbpassd/policy.rules if it exists. Reloaded on SIGHUP.", HelpName = "FILE" };
+        var proc = new Option<string?>("--proc-root") { Description = "The folder that plays /proc (mount table and swaps for the host safety checks). Default: /proc.", HelpName = "DIR" };
+        var hide = new Option<bool>("--hide-serials") { Description = "Show serial numbers in logs only as a short hash." };
         var root = new RootCommand(
             """
             usbpassd - the UsbPassd daemon: keeps a registry of this host's USB devices under
             identities that survive replug and reboot, and passes them to libvirt domains.
 
             It runs as a systemd service (Type=notify; READY=1 once the registry is migrated, the
-            uevent socket is bound and the start-up scan is reconciled). It listens to udev's
+            uevent socket is bound and the start-up scan is reconciled). SIGHUP reloads the device
+            policy (policy_file and the JSON lists of the config file). It listens to udev's
             netlink group (the kernel's when no udevd runs) and accepts messages only from root's
             udevd or the kernel. Logs go to stderr, in journald's priority format under systemd.
 
             Exit status: 0 stopped cleanly, 1 could not start (the message says why), 2 usage.
             """)
         {
-            config, sysfs, state, socket, usbIds, libvirt, uevents, buffer, metrics,
+            config, sysfs, state, socket, usbIds, libvirt, uevents, buffer, metrics, policy, proc, hide,
         };
 
         DaemonOptions? options = null;
@@ -50,6 +54,10 @@ internal static class DaemonCommandLine
                     Uevents = parse.GetValue(uevents) ?? loaded.Uevents,
                     UeventBuffer = parse.GetValue(buffer) ?? loaded.UeventBuffer,
                     MetricsFile = parse.GetValue(metrics) ?? loaded.MetricsFile,
+                    PolicyFile = parse.GetValue(policy) ?? loaded.PolicyFile,
+                    ProcRoot = parse.GetValue(proc) ?? loaded.ProcRoot,
+                    HideSerials = parse.GetValue(hide) || loaded.HideSerials,
+                    ConfigFile = File.Exists(file ?? DaemonOptions.DefaultConfig) ? Path.GetFullPath(file ?? DaemonOptions.DefaultConfig) : null,
                 };
                 problem = options.Problem();
             }

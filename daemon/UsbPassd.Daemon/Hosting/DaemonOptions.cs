@@ -40,6 +40,24 @@ public sealed record DaemonOptions
     /// <summary>When set, the Prometheus metrics are written there every 15 s (node_exporter's textfile collector: a *.prom file).</summary>
     [JsonPropertyName("metrics_file")] public string? MetricsFile { get; init; }
 
+    /// <summary>Policy rule lines (USBGuard-like, see usbpassctl policy --help); a missing file means no rules.</summary>
+    [JsonPropertyName("policy_file")] public string PolicyFile { get; init; } = "/etc/usbpassd/policy.rules";
+
+    /// <summary>The seed's usb_passthrough_blacklist: <c>[{"vendor_id": "1d6b", "product_id": "0002"}]</c>; these never pass.</summary>
+    [JsonPropertyName("passthrough_blocklist")] public JsonElement? PassthroughBlocklist { get; init; }
+
+    /// <summary>The same shape as an allow list: with one, only the devices it names pass (unless the rules say otherwise).</summary>
+    [JsonPropertyName("passthrough_allowlist")] public JsonElement? PassthroughAllowlist { get; init; }
+
+    /// <summary>Where /proc is (mount table, swaps): the host safety checks read it. Tests point it elsewhere.</summary>
+    [JsonPropertyName("proc_root")] public string ProcRoot { get; init; } = "/proc";
+
+    /// <summary>Logs show a dev_id's serial only as a short hash (the registry and RPC keep it whole).</summary>
+    [JsonPropertyName("hide_serials")] public bool HideSerials { get; init; }
+
+    /// <summary>The config file these options came from (re-read for the policy on reload); null when none.</summary>
+    [JsonIgnore] public string? ConfigFile { get; init; }
+
     public string RegistryPath => Path.Combine(StateDirectory, "registry.db");
 
     public bool LibvirtEnabled => LibvirtUri != "none";
@@ -55,8 +73,9 @@ public sealed record DaemonOptions
 
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllText(path), DaemonOptionsJson.Default.DaemonOptions)
+            ConfigFile file = JsonSerializer.Deserialize(File.ReadAllText(path), DaemonOptionsJson.Default.ConfigFile)
                 ?? throw new InvalidOperationException($"config file {path} is empty (null)");
+            return file.Over(new DaemonOptions());
         }
         catch (JsonException e)
         {
@@ -72,6 +91,49 @@ public sealed record DaemonOptions
             : null;
 }
 
+/// <summary>
+/// The config file as written: every key optional. (Deserialising DaemonOptions itself would turn
+/// each absent key into null, not its default: the source generator does not keep init defaults.)
+/// </summary>
+internal sealed record ConfigFile
+{
+    [JsonPropertyName("sysfs_root")] public string? SysfsRoot { get; init; }
+    [JsonPropertyName("state_dir")] public string? StateDirectory { get; init; }
+    [JsonPropertyName("socket")] public string? Socket { get; init; }
+    [JsonPropertyName("socket_group")] public JsonElement? SocketGroup { get; init; }
+    [JsonPropertyName("admin_group")] public string? AdminGroup { get; init; }
+    [JsonPropertyName("usb_ids")] public string? UsbIds { get; init; }
+    [JsonPropertyName("libvirt_uri")] public string? LibvirtUri { get; init; }
+    [JsonPropertyName("uevents")] public string? Uevents { get; init; }
+    [JsonPropertyName("uevent_buffer")] public int? UeventBuffer { get; init; }
+    [JsonPropertyName("metrics_file")] public string? MetricsFile { get; init; }
+    [JsonPropertyName("policy_file")] public string? PolicyFile { get; init; }
+    [JsonPropertyName("passthrough_blocklist")] public JsonElement? PassthroughBlocklist { get; init; }
+    [JsonPropertyName("passthrough_allowlist")] public JsonElement? PassthroughAllowlist { get; init; }
+    [JsonPropertyName("proc_root")] public string? ProcRoot { get; init; }
+    [JsonPropertyName("hide_serials")] public bool? HideSerials { get; init; }
+
+    /// <summary>The keys present in the file, over the defaults. <c>"socket_group": null</c> means root only.</summary>
+    public DaemonOptions Over(DaemonOptions d) => d with
+    {
+        SysfsRoot = SysfsRoot ?? d.SysfsRoot,
+        StateDirectory = StateDirectory ?? d.StateDirectory,
+        Socket = Socket ?? d.Socket,
+        SocketGroup = SocketGroup is { } g ? (g.ValueKind == JsonValueKind.Null ? null : g.GetString()) : d.SocketGroup,
+        AdminGroup = AdminGroup ?? d.AdminGroup,
+        UsbIds = UsbIds ?? d.UsbIds,
+        LibvirtUri = LibvirtUri ?? d.LibvirtUri,
+        Uevents = Uevents ?? d.Uevents,
+        UeventBuffer = UeventBuffer ?? d.UeventBuffer,
+        MetricsFile = MetricsFile ?? d.MetricsFile,
+        PolicyFile = PolicyFile ?? d.PolicyFile,
+        PassthroughBlocklist = PassthroughBlocklist ?? d.PassthroughBlocklist,
+        PassthroughAllowlist = PassthroughAllowlist ?? d.PassthroughAllowlist,
+        ProcRoot = ProcRoot ?? d.ProcRoot,
+        HideSerials = HideSerials ?? d.HideSerials,
+    };
+}
+
 [JsonSourceGenerationOptions(UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true)]
-[JsonSerializable(typeof(DaemonOptions))]
+[JsonSerializable(typeof(ConfigFile))]
 internal sealed partial class DaemonOptionsJson : JsonSerializerContext;

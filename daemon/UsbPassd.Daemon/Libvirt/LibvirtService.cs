@@ -18,6 +18,8 @@ public sealed partial class LibvirtService(DaemonOptions options, ILogger<Libvir
     private LibvirtConnection? _connection;
     private bool _attempted;
     private int _reconnecting;
+    private bool _unreachableLogged;
+    private int _disposed;
 
     public AssignmentService? Assignments { get; set; }
 
@@ -60,6 +62,7 @@ public sealed partial class LibvirtService(DaemonOptions options, ILogger<Libvir
                 };
                 _connection.Lifecycle += (uuid, _, _) => DomainChanged?.Invoke(uuid);
                 LogConnected(options.LibvirtUri);
+                _unreachableLogged = false;
                 if (reopening)
                 {
                     ThreadPool.QueueUserWorkItem(_ => Reconnected?.Invoke());
@@ -67,7 +70,12 @@ public sealed partial class LibvirtService(DaemonOptions options, ILogger<Libvir
             }
             catch (LibvirtException e)
             {
-                LogUnreachable(options.LibvirtUri, e.Message);
+                if (!_unreachableLogged)
+                {
+                    LogUnreachable(options.LibvirtUri, e.Message); // once per outage; the retries are quiet
+                    _unreachableLogged = true;
+                }
+
                 ScheduleReconnect();
             }
 
@@ -83,12 +91,18 @@ public sealed partial class LibvirtService(DaemonOptions options, ILogger<Libvir
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        _stopping.Cancel();
+        _stopping.Cancel(); // before Dispose: the container stops, then disposes
         return Task.CompletedTask;
     }
 
+    // The container disposes us twice (as a singleton and as a hosted service).
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _stopping.Cancel();
         _stopping.Dispose();
         _connection?.Dispose();
@@ -131,7 +145,7 @@ public sealed partial class LibvirtService(DaemonOptions options, ILogger<Libvir
     [LoggerMessage(Level = LogLevel.Information, Message = "connected to libvirt at {Uri}")]
     private partial void LogConnected(string uri);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "libvirt at {Uri} is unreachable ({Why}); attach and detach wait for it, discovery goes on")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "libvirt at {Uri} is unreachable ({Why}); retrying every few seconds; attach and detach are refused until then, discovery goes on")]
     private partial void LogUnreachable(string uri, string why);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "libvirtd closed the connection (reason {Reason}); reconnecting")]

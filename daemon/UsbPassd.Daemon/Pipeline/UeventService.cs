@@ -33,12 +33,20 @@ public sealed partial class UeventService(
     private Task _consumerTask = Task.CompletedTask;
     private long _lastBatchAt = Stopwatch.GetTimestamp();
     private bool _resyncPending;
+    private int _rejudgePending;
 
     /// <summary>Raised on the pipeline thread after each commit that changed rows (subscribers are told).</summary>
     public event Action<ScanSummary>? Committed;
 
     /// <summary>Sent by the watchdog: the consumer answers by moving <see cref="LastAlive"/>.</summary>
     public bool TryPing() => _channel.Writer.TryWrite(new SourceMessage.Ping());
+
+    /// <summary>Asks the pipeline thread to judge the present devices again (the policy was reloaded).</summary>
+    public void RequestRejudge()
+    {
+        Interlocked.Exchange(ref _rejudgePending, 1);
+        _channel.Writer.TryWrite(new SourceMessage.Ping());
+    }
 
     /// <summary>When the consumer last finished a batch (Stopwatch ticks).</summary>
     public long LastAlive => Interlocked.Read(ref _lastBatchAt);
@@ -131,6 +139,11 @@ public sealed partial class UeventService(
                     }
                 }
 
+                if (Interlocked.Exchange(ref _rejudgePending, 0) == 1 && !resync)
+                {
+                    Rejudge();
+                }
+
                 Process(batch, resync);
                 Interlocked.Exchange(ref _lastBatchAt, Stopwatch.GetTimestamp());
             }
@@ -192,6 +205,27 @@ public sealed partial class UeventService(
             return;
         }
     }
+
+    private void Rejudge()
+    {
+        try
+        {
+            ScanSummary summary = pipeline.Rejudge();
+            LogRejudged(summary.Changes.Count);
+            if (summary.Changes.Count > 0)
+            {
+                Committed?.Invoke(summary);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogBatchFailed(e, 0);
+            _resyncPending = true;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "present devices judged by the new policy: {Changed} rows changed")]
+    private partial void LogRejudged(int changed);
 
     private void Rejected(SourceMessage.Rejected x)
     {

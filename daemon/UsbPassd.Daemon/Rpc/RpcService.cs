@@ -15,6 +15,7 @@ public sealed class RpcService(
     DeviceMethods methods,
     AssignmentMethods assignments,
     Metrics.MetricsService metrics,
+    Policy.PolicyMethods policy,
     UeventService uevents,
     DeviceRepository registry,
     DeviceView view,
@@ -30,6 +31,7 @@ public sealed class RpcService(
         methods.Register(dispatcher);
         assignments.Register(dispatcher);
         metrics.Register(dispatcher);
+        policy.Register(dispatcher);
         view.Refresh(); // after the start-up scan (UeventService starts first)
         _server = new RpcServer(options.Socket, options.SocketGroup, dispatcher, new RpcLimits(), logs.CreateLogger<RpcServer>());
         _server.Start();

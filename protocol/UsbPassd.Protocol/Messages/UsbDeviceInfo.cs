@@ -37,4 +37,10 @@ public sealed record UsbDeviceInfo
     public required bool Ambiguous { get; init; }
     public required bool Eligible { get; init; }
     public string? IneligibleReason { get; init; }
+
+    /// <summary>The policy rule that decided (<c>rule 3 'block with-interface 03:*:*'</c>, <c>the default</c>); null without a policy (usbpassctl scan).</summary>
+    public string? PolicyRule { get; init; }
+
+    /// <summary>The policy decision in words, as <c>policy.check</c> gives it at the time of the scan.</summary>
+    public string? PolicyReason { get; init; }
 }

@@ -97,12 +97,18 @@ public sealed class DaemonProcessTests : IDisposable
 
         psi.Environment["JOURNAL_STREAM"] = "8:12345";
         using Process daemon = Process.Start(psi)!;
-        string first = daemon.StandardOutput.ReadLine() ?? "";
+        string line;
+        do
+        {
+            line = daemon.StandardOutput.ReadLine() ?? throw new InvalidOperationException("the daemon stopped before its start-up scan");
+        }
+        while (!line.Contains("startup scan", StringComparison.Ordinal));
+
         daemon.Kill();
         daemon.WaitForExit();
 
-        Assert.StartsWith("<6>", first); // LOG_INFO
-        Assert.Contains("startup scan: 5 USB devices present", first);
+        Assert.StartsWith("<6>", line); // LOG_INFO
+        Assert.Contains("startup scan: 5 USB devices present", line);
     }
 
     [Theory]
@@ -123,6 +129,51 @@ public sealed class DaemonProcessTests : IDisposable
         p.WaitForExit();
 
         Assert.Equal(code, p.ExitCode);
+        Assert.Contains(message, error);
+    }
+
+    [Fact]
+    public void A_config_file_with_only_some_keys_keeps_the_defaults_of_the_others()
+    {
+        string config = Path.Combine(_dir, "partial.json");
+        File.WriteAllText(config, $$"""
+            // only what this test needs; everything else is the default
+            { "libvirt_uri": "none", "uevents": "none", "sysfs_root": "{{_tree.Root}}", "state_dir": "{{Path.Combine(_dir, "state")}}",
+              "socket": "{{Path.Combine(_dir, "usbpassd.sock")}}", "passthrough_blocklist": [{"vendor_id": "04a9"}], }
+            """);
+        using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        notify.Bind(new UnixDomainSocketEndPoint(Path.Combine(_dir, "notify.sock")));
+        var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "usbpassd.dll"), "--config", config]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        psi.Environment["NOTIFY_SOCKET"] = Path.Combine(_dir, "notify.sock");
+        using Process daemon = Process.Start(psi)!;
+
+        Receive(notify, m => m.Contains("READY=1", StringComparison.Ordinal));
+        daemon.Kill();
+        daemon.WaitForExit();
+        string log = daemon.StandardOutput.ReadToEnd();
+        Assert.Contains("device policy: 1 rules, then 'default allow'", log);
+    }
+
+    [Theory]
+    [InlineData("policy.rules", "allow id 0529:0001\nblock id 05z9:0001\n", "policy.rules: line 2, column 10: expected an id like 0529:0001")]
+    [InlineData("usbpassd.json", "{\"passthrough_blocklist\": [{\"vendor\": \"1d6b\"}]}", "passthrough_blocklist in")]
+    public void A_malformed_policy_stops_the_start_with_line_and_column(string file, string text, string message)
+    {
+        string path = Path.Combine(_dir, file);
+        File.WriteAllText(path, System.Text.RegularExpressions.Regex.Unescape(text));
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "usbpassd.dll"), "--uevents", "none", "--libvirt-uri", "none", "--sysfs-root", _tree.Root, "--state-dir", Path.Combine(_dir, "state"), "--socket", Path.Combine(_dir, "s.sock") })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.ArgumentList.Add(file == "policy.rules" ? "--policy-file" : "--config");
+        psi.ArgumentList.Add(path);
+        using Process p = Process.Start(psi)!;
+        string error = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+
+        Assert.Equal(1, p.ExitCode);
         Assert.Contains(message, error);
     }
 

@@ -1,0 +1,38 @@
+using UsbPassd.Devices;
+
+namespace UsbPassd.Policy;
+
+/// <summary>
+/// A policy with the host it runs on: judges devices with fresh <see cref="HostFacts"/>. When the
+/// host's state cannot be read (no mount table), storage is refused rather than guessed about.
+/// </summary>
+public sealed class PolicyJudge(DevicePolicy policy, HostFactsReader facts)
+{
+    public DevicePolicy Policy { get; } = policy;
+
+    /// <summary>One decision per device, with the host's tables read once for the batch.</summary>
+    public IReadOnlyList<PolicyDecision> Decide(IReadOnlyList<UsbDevice> devices)
+    {
+        IReadOnlyList<HostFacts> host;
+        try
+        {
+            host = facts.Read(devices);
+        }
+        catch (IOException e)
+        {
+            host = [.. devices.Select(d => Unknown(d, e.Message))];
+        }
+
+        return [.. devices.Select((d, i) => Policy.Evaluate(d, host[i]))];
+    }
+
+    // Fail closed: a mass-storage device counts as mounted when nobody can tell that it is not.
+    private static HostFacts Unknown(UsbDevice device, string why) => new()
+    {
+        BlockDevicesInUse = device.Interfaces.Any(i => i.Class == 0x08)
+            ? [new BlockDeviceUse("?", false, BlockUse.Mounted, $"unknown: the host's mount table could not be read ({why})")]
+            : [],
+    };
+
+    public IReadOnlyList<DeviceJudgement> Judge(IReadOnlyList<UsbDevice> devices) => [.. Decide(devices).Select(DeviceJudgement.Of)];
+}
