@@ -296,7 +296,13 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
     /// <summary>Judges the device as the host is now; a refusal is recorded and thrown, an allow names its rule.</summary>
     private Actor CheckPolicy(DeviceRow row, string instance, string action, Actor by)
     {
-        if (policy?.Invoke(row) is not Policy.DeviceJudgement judged)
+        Policy.DeviceJudgement? judged = policy?.Invoke(row);
+        if (judged is null && row.Eligible == 0)
+        {
+            judged = new(row.IneligibleReason, null, $"a {row.IneligibleReason?.Replace('_', ' ')} is never passed to a VM");
+        }
+
+        if (judged is null)
         {
             return by;
         }
@@ -347,16 +353,12 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
     private static string Hostdev(DeviceRow row, string alias, string policy, GuestUsbAddress? guest = null) =>
         HostdevXml.Build(Convert.ToUInt16(row.VendorId, 16), Convert.ToUInt16(row.ProductId, 16), (int)row.BusId!, (int)row.DeviceId!, alias, policy, guest);
 
+    // Eligibility is the policy's (CheckPolicy), judged as the host is now; these are the facts before it.
     private static void CheckPassable(DeviceRow row)
     {
         if (row.VendorId is null || row.ProductId is null || row.BusId is null || row.DeviceId is null)
         {
             throw new RpcException(ErrorCodes.NotPossible, $"device row {row.Id} has no bus/device or ids (a seed-era row): wait for usbpassd to see it plugged in");
-        }
-
-        if (row.Eligible == 0)
-        {
-            throw new RpcException(ErrorCodes.NotPossible, $"device {row.PortId} is a {row.IneligibleReason?.Replace('_', ' ')}: never passed to a VM");
         }
 
         if (row.Present == 0)

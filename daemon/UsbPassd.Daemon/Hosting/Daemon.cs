@@ -72,6 +72,7 @@ internal static class Daemon
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(registry);
         builder.Services.AddSingleton(names);
+        builder.Services.AddSingleton(new LogPrivacy(options.HideSerials));
         builder.Services.AddSingleton(sp => new DeviceRepository(registry, names));
         builder.Services.AddSingleton(_ => new SysfsScanner(options.SysfsRoot));
         builder.Services.AddSingleton(sp => new Policy.PolicyService(options, policy, sp.GetRequiredService<SysfsScanner>(), sp.GetRequiredService<DeviceRepository>(), sp.GetRequiredService<ILogger<Policy.PolicyService>>()));
@@ -81,7 +82,7 @@ internal static class Daemon
         builder.Services.AddSingleton(SystemdNotifier.FromEnvironment());
         builder.Services.AddSingleton(sp =>
         {
-            var uevents = new UeventService(source, sp.GetRequiredService<DevicePipeline>(), sp.GetRequiredService<PipelineStats>(), sp.GetRequiredService<ILogger<UeventService>>());
+            var uevents = new UeventService(source, sp.GetRequiredService<DevicePipeline>(), sp.GetRequiredService<PipelineStats>(), sp.GetRequiredService<ILogger<UeventService>>(), sp.GetRequiredService<LogPrivacy>());
             sp.GetRequiredService<Policy.PolicyService>().Pipeline = uevents;
             return uevents;
         });

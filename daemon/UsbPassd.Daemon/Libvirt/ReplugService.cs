@@ -12,7 +12,7 @@ namespace UsbPassd.Daemon.Libvirt;
 /// go to <see cref="AssignmentService.Follow"/>; a reconnect or a domain's lifecycle event (started,
 /// stopped, defined, undefined) to <see cref="AssignmentService.Reconcile"/>, at most one queued at a time.
 /// </summary>
-public sealed partial class ReplugService(UeventService uevents, AssignmentService assignments, LibvirtService libvirt, ILogger<ReplugService> log) : BackgroundService
+public sealed partial class ReplugService(UeventService uevents, AssignmentService assignments, LibvirtService libvirt, UsbPassd.Devices.LogPrivacy privacy, ILogger<ReplugService> log) : BackgroundService
 {
     // Either a commit's changes to follow, or (Changes null) a reconcile with libvirt's truth.
     private sealed record Work(IReadOnlyList<RowChange>? Changes);
@@ -42,7 +42,8 @@ public sealed partial class ReplugService(UeventService uevents, AssignmentServi
             {
                 foreach (AssignmentService.Followed f in work.Changes is null ? assignments.Reconcile() : assignments.Follow(work.Changes))
                 {
-                    LogFollowed(f.What, f.PortId, f.Instance, f.TotalMs, f.LibvirtMs);
+                    string what = privacy.Scrub(f.What);
+                    LogFollowed(what, f.PortId, f.Instance, f.TotalMs, f.LibvirtMs);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)

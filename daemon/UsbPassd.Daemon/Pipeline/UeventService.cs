@@ -19,7 +19,8 @@ public sealed partial class UeventService(
     IUeventSource? source,
     DevicePipeline pipeline,
     PipelineStats stats,
-    ILogger<UeventService> log) : IHostedService, IDisposable
+    ILogger<UeventService> log,
+    LogPrivacy? privacy = null) : IHostedService, IDisposable
 {
     private const int MaxBatch = 1024;
 
@@ -175,7 +176,8 @@ public sealed partial class UeventService(
 
                 foreach (string p in problems)
                 {
-                    LogUnusable(p);
+                    string problem = privacy?.Scrub(p) ?? p;
+                    LogUnusable(problem);
                 }
             }
 
@@ -236,7 +238,7 @@ public sealed partial class UeventService(
             LogRejected(x.Why);
         }
 
-        if (log.IsEnabled(LogLevel.Debug))
+        if (log.IsEnabled(LogLevel.Debug) && privacy?.HidesSerials != true) // the bytes carry ID_SERIAL
         {
             string base64 = Convert.ToBase64String(x.Bytes);
             LogRejectedBytes(x.Why, base64);

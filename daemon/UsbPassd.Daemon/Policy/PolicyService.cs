@@ -17,6 +17,7 @@ namespace UsbPassd.Daemon.Policy;
 /// </summary>
 public sealed partial class PolicyService(DaemonOptions options, DevicePolicy initial, SysfsScanner scanner, DeviceRepository devices, ILogger<PolicyService> log) : IHostedService, IDisposable
 {
+    private readonly LogPrivacy _privacy = new(options.HideSerials);
     private readonly HostFactsReader _facts = new(options.SysfsRoot, options.ProcRoot);
     private readonly Lock _reloading = new();
     private PolicyJudge? _judge;
@@ -53,7 +54,7 @@ public sealed partial class PolicyService(DaemonOptions options, DevicePolicy in
             }
             catch (InvalidOperationException e)
             {
-                LogReloadFailed(e.Message);
+                LogReloadFailed(_privacy.Scrub(e.Message));
                 throw;
             }
 
@@ -65,7 +66,7 @@ public sealed partial class PolicyService(DaemonOptions options, DevicePolicy in
             {
                 if (Check(row) is { Allowed: false } decision)
                 {
-                    LogOwnedButRefused(row.PortId ?? "?", row.Status, row.InstanceUuid ?? "?", decision.Reason);
+                    LogOwnedButRefused(row.PortId ?? "?", row.Status, row.InstanceUuid ?? "?", _privacy.Scrub(decision.Reason));
                     refused.Add((row, decision));
                 }
             }

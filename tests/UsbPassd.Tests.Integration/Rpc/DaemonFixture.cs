@@ -13,11 +13,20 @@ public class DaemonFixture : IAsyncLifetime
 
     public DaemonFixture() : this("none") { }
 
-    protected DaemonFixture(string libvirtUri) => _libvirtUri = libvirtUri;
+    private readonly string[] _extra = [];
+
+    protected DaemonFixture(string libvirtUri, params string[] extraArguments)
+    {
+        _libvirtUri = libvirtUri;
+        _extra = extraArguments;
+    }
+
+    /// <summary>A folder of this fixture's own, for files the daemon is pointed at.</summary>
+    public string Directory => _dir;
 
     private readonly SysfsTree _tree = CorpusRecording.Materialize(
         Path.Combine(Corpus.Raw, "martinpitt__umockdev/devices__cameras__canon-powershot-sx200.umockdev"), "umockdev");
-    private readonly string _dir = Directory.CreateTempSubdirectory("usbpassd-rpc-").FullName;
+    private readonly string _dir = System.IO.Directory.CreateTempSubdirectory("usbpassd-rpc-").FullName;
     private Process? _daemon;
 
     public string Socket => Path.Combine(_dir, "usbpassd.sock");
@@ -30,7 +39,7 @@ public class DaemonFixture : IAsyncLifetime
         using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         notify.Bind(new UnixDomainSocketEndPoint(notifyPath));
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "usbpassd.dll"), "--sysfs-root", _tree.Root, "--state-dir", Path.Combine(_dir, "state"), "--socket", Socket, "--uevents", "none", "--libvirt-uri", _libvirtUri })
+        foreach (string a in (string[])[ Path.Combine(AppContext.BaseDirectory, "usbpassd.dll"), "--sysfs-root", _tree.Root, "--state-dir", Path.Combine(_dir, "state"), "--socket", Socket, "--uevents", "none", "--libvirt-uri", _libvirtUri, .._extra])
         {
             psi.ArgumentList.Add(a);
         }
@@ -56,7 +65,7 @@ public class DaemonFixture : IAsyncLifetime
 
         _tree.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
+        System.IO.Directory.Delete(_dir, recursive: true);
     }
 
     /// <summary>A raw connection: write exact bytes, read exact lines.</summary>
