@@ -11,11 +11,12 @@
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/check.sh
+. "$HERE/../check.sh"
 HOOK=${1:-$HERE/../../packaging/libvirt/usbpassd}
 RUNS=${HOOK_TEST_RUNS:-200}
 WORK=$(mktemp -d /tmp/hook-test.XXXXXX)
 SOCK=$WORK/usbpassd.sock LOG=$WORK/requests.log CONF=$WORK/hook.conf
-PASSED=0 FAILED=0
 SERVER=
 
 cleanup() {
@@ -24,17 +25,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-check() { # NAME COMMAND...
-    local name=$1
-    shift
-    if "$@"; then
-        echo "ok   $name"
-        PASSED=$((PASSED + 1))
-    else
-        echo "FAIL $name"
-        FAILED=$((FAILED + 1))
-    fi
-}
 
 domain_xml() { # UUID: a domain XML as libvirt formats it (the hook reads only <uuid>)
     cat <<XML
