@@ -9,7 +9,7 @@
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tests/check.sh
+# shellcheck source-path=SCRIPTDIR source=../check.sh
 . "$HERE/../check.sh"
 LAB=$HERE/lab.sh
 RUN=${1:-$(mktemp -d /tmp/lab-smoke.XXXXXX)}
