@@ -11,7 +11,7 @@
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tests/check.sh
+# shellcheck source-path=SCRIPTDIR source=../check.sh
 . "$HERE/../check.sh"
 HOOK=${1:-$HERE/../../packaging/libvirt/usbpassd}
 RUNS=${HOOK_TEST_RUNS:-200}
@@ -39,9 +39,12 @@ domain_xml() { # UUID: a domain XML as libvirt formats it (the hook reads only <
       <source startupPolicy='optional'><vendor id='0x0529'/><product id='0x0001'/></source>
       <alias name='ua-usbpassd-0529-0001-licence-0042'/>
     </hostdev>
-  </devices>
-</domain>
 XML
+    # A domain of a usual size (about 4 KB): the cost of reading the XML is part of the round trip.
+    for i in $(seq "${DISKS:-30}"); do
+        echo "    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/var/lib/libvirt/images/erp-vm-$i.qcow2'/><target dev='vd$i' bus='virtio'/></disk>"
+    done
+    printf '  </devices>\n</domain>\n'
 }
 
 # hook UUID OP SUBOP: runs the hook as libvirt does (minimal environment, XML on stdin);
@@ -78,6 +81,15 @@ check "prepare begin, result: exit 0, nothing on stdout or stderr" test "$RC:$OU
 expected='{"jsonrpc":"2.0","id":1,"method":"hook.qemu","params":{"domain_uuid":"'$ALLOW'","operation":"prepare","sub_operation":"begin","xml_base64":"'$(base64 -w0 "$WORK/in.xml")'"}}'
 check "one line, byte for byte the documented request" test "$(cat "$LOG")" = "$expected"
 check "xml_base64 decodes to the XML on stdin" cmp -s <(sed 's/.*"xml_base64":"\([^"]*\)".*/\1/' "$LOG" | base64 -d) "$WORK/in.xml"
+
+printf '<domain><name>one-line</name><uuid>%s</uuid></domain>' "$ALLOW" >"$WORK/one.xml"
+n=$(requests)
+env -i LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin USBPASSD_HOOK_CONF="$CONF" "$HOOK" one-line prepare begin - <"$WORK/one.xml" >/dev/null 2>&1
+check "a one-line XML without a final newline: reported, XML kept" \
+    test "$(requests):$(tail -n1 "$LOG" | sed 's/.*"xml_base64":"\([^"]*\)".*/\1/' | base64 -d)" = "$((n + 1)):$(cat "$WORK/one.xml")"
+DISKS=3000 domain_xml "$ALLOW" >"$WORK/big.xml"
+env -i LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin USBPASSD_HOOK_CONF="$CONF" "$HOOK" erp-vm prepare begin - <"$WORK/big.xml" >/dev/null 2>&1
+check "a $(($(wc -c <"$WORK/big.xml") / 1024)) KB domain XML: reported whole" cmp -s <(tail -n1 "$LOG" | sed 's/.*"xml_base64":"\([^"]*\)".*/\1/' | base64 -d) "$WORK/big.xml"
 
 echo "== the start gate"
 hook "$DENY" prepare begin
