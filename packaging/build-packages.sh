@@ -82,8 +82,12 @@ mkdir -p "$MAN"
 } >"$MAN/usbpassctl.h2m"
 help2man --no-info --section=8 --version-string="$UPSTREAM" --include="$PKG/man/usbpassd.8.h2m" \
     --output="$MAN/usbpassd.8" "$APP/usbpassd"
+# Its top-level --help without the command list, which the COMMANDS section gives in full.
+mkdir -p "$MAN/bin"
+printf '#!/bin/sh\n"%s" --help | awk '"'"'/^Commands:/ { exit } { print }'"'"'\n' "$APP/usbpassctl" >"$MAN/bin/usbpassctl"
+chmod 755 "$MAN/bin/usbpassctl"
 help2man --no-info --section=1 --version-string="$UPSTREAM" --include="$MAN/usbpassctl.h2m" \
-    --output="$MAN/usbpassctl.1" "$APP/usbpassctl"
+    --output="$MAN/usbpassctl.1" "$MAN/bin/usbpassctl"
 gzip -9n "$MAN/usbpassd.8" "$MAN/usbpassctl.1"
 
 # --- the installed tree (LIBDIR: /lib on Debian 12, /usr/lib for RPM) -------------------------
