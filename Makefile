@@ -13,7 +13,7 @@ TESTING := $(DOTNET) $(BIN)/UsbPassd.Testing/$(CONFIG_DIR)/UsbPassd.Testing.dll
 # tests/lab/build-assets.sh installs the lab's own if they are missing).
 DEB_PACKAGES := usb.ids xz-utils sqlite3 inotify-tools python3 qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients busybox-static cpio kmod socat
 
-.PHONY: all build publish bench-daemon bench-rpc lab test test-unit test-integration test-lab lab-smoke demo corpus-demo bench deps clean
+.PHONY: all build publish bench-daemon bench-rpc lab test test-unit test-integration test-lab lab-smoke demo corpus-demo bench deps packages clean
 
 all: build
 
@@ -70,6 +70,10 @@ bench-daemon: publish
 publish:
 	$(DOTNET) publish daemon/UsbPassd.Daemon -c Release -r linux-x64 --self-contained -p:PublishReadyToRun=true -o $(BUILD)/publish/usbpassd -v quiet -nologo
 	$(DOTNET) publish cli/UsbPassd.Cli -c Release -r linux-x64 --self-contained -p:PublishReadyToRun=true -o $(BUILD)/publish/usbpassctl -v quiet -nologo
+
+## usbpassd_<version>_amd64.deb and usbpassd-<version>-1.x86_64.rpm in build/packages (packaging/README.md).
+packages: publish
+	packaging/build-packages.sh $${VERSION:-$$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props)} $(BUILD)/packages
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \

@@ -9,25 +9,15 @@
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../check.sh
+. "$HERE/../check.sh"
 LAB=$HERE/lab.sh
 RUN=${1:-$(mktemp -d /tmp/lab-smoke.XXXXXX)}
 KEEP=${1:+1}
-PASSED=0 FAILED=0
 TIMINGS=()
 
 now() { date +%s.%N; }
 since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.2f", e - s }'; }
-check() { # NAME COMMAND...: one pass/fail line per check
-    local name=$1
-    shift
-    if "$@"; then
-        echo "ok   $name"
-        PASSED=$((PASSED + 1))
-    else
-        echo "FAIL $name"
-        FAILED=$((FAILED + 1))
-    fi
-}
 timing() { TIMINGS+=("$(printf '%-58s %6ss' "$1" "$2")"); }
 l1() { "$LAB" exec "$RUN" -- "$@"; }
 qmp() { "$LAB" qmp "$RUN" "$@" >/dev/null; }

@@ -1,0 +1,64 @@
+#!/usr/bin/python3
+"""A stand-in for usbpassd's socket in hook tests: one JSON-RPC line in, one line out.
+
+    fake-usbpassd.py SOCKET LOG
+
+Every request line is appended to LOG as received. The reply depends on the domain UUID's first
+group, so one server plays every case:
+    deadbeef-...  an error (1008, "device 1-4.2 is attached to instance 6f1c... since 10:42")
+    00000000-...  -32601 method not found (a daemon older than hook.qemu)
+    5ec0d5a5-...  no reply at all (a hung daemon: the connection stays open for 30 s)
+    anything else {"result":{"allowed":true}}
+Stops on SIGTERM.
+"""
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+
+path, log = sys.argv[1], sys.argv[2]
+if os.path.exists(path):
+    os.unlink(path)
+server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+server.bind(path)
+server.listen(64)
+lock = threading.Lock()
+
+
+def reply_to(line):
+    request = json.loads(line)
+    uuid = request["params"]["domain_uuid"]
+    head = {"jsonrpc": "2.0", "id": request["id"]}
+    if uuid.startswith("deadbeef"):
+        return dict(head, error={"code": 1008, "message": "device 1-4.2 is attached to instance 6f1c0a3e since 10:42"})
+    if uuid.startswith("00000000"):
+        return dict(head, error={"code": -32601, "message": "Method not found: hook.qemu"})
+    if uuid.startswith("5ec0d5a5"):
+        return None
+    return dict(head, result={"allowed": True})
+
+
+def serve(conn):
+    with conn:
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        with lock, open(log, "ab") as f:
+            f.write(data)
+        answer = reply_to(data)
+        if answer is None:
+            time.sleep(30)  # a hung daemon: neither an answer nor a close
+            return
+        conn.sendall(json.dumps(answer, separators=(",", ":")).encode() + b"\n")
+
+
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+while True:
+    c, _ = server.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
