@@ -106,6 +106,7 @@ stage() { # DEST LIBDIR
     install -m 644 "$ROOT/udev-rules/70-usbpassd.rules" "$d/$lib/udev/rules.d/70-usbpassd.rules"
     install -m 644 "$PKG/config/usbpassd.json" "$d/etc/usbpassd/usbpassd.json"
     install -m 644 "$PKG/libvirt/hook.conf" "$d/etc/usbpassd/hook.conf"
+    install -m 644 "$PKG/config/policy.rules" "$d/etc/usbpassd/policy.rules"
     install -m 755 "$PKG/libvirt/usbpassd" "$d/etc/libvirt/hooks/qemu.d/usbpassd"
     install -m 644 "$MAN/usbpassctl.1.gz" "$d/usr/share/man/man1/"
     install -m 644 "$MAN/usbpassd.8.gz" "$d/usr/share/man/man8/"

@@ -39,4 +39,7 @@ public static class ErrorCodes
 
     /// <summary>The device cannot be passed now or ever (a hub, not present, libvirt disabled, a stale token...).</summary>
     public const int NotPossible = 1009;
+
+    /// <summary>hook.qemu refuses a domain start: a mandatory device is unplugged or another instance's.</summary>
+    public const int StartRefused = 1010;
 }

@@ -18,6 +18,7 @@ public static class Methods
     public const string PolicyShow = "policy.show";
     public const string PolicyReload = "policy.reload";
     public const string HistoryList = "history.list";
+    public const string HookQemu = "hook.qemu";
 
     /// <summary>StreamJsonRpc's cancellation notification: <c>{"id": ...}</c> of a request in flight.</summary>
     public const string CancelRequest = "$/cancelRequest";

@@ -35,6 +35,8 @@ namespace UsbPassd.Protocol;
 [JsonSerializable(typeof(PolicyReloadResult))]
 [JsonSerializable(typeof(HistoryParams))]
 [JsonSerializable(typeof(HistoryRecord[]))]
+[JsonSerializable(typeof(HookParams))]
+[JsonSerializable(typeof(HookResult))]
 [JsonSerializable(typeof(InstanceParams))]
 [JsonSerializable(typeof(AssignmentResult))]
 [JsonSerializable(typeof(string))]

@@ -34,5 +34,14 @@ public sealed class PolicyJudge(DevicePolicy policy, HostFactsReader facts)
             : [],
     };
 
-    public IReadOnlyList<DeviceJudgement> Judge(IReadOnlyList<UsbDevice> devices) => [.. Decide(devices).Select(DeviceJudgement.Of)];
+    /// <summary>
+    /// The rules and the checks the device itself answers (hub, root hub), without reading the host:
+    /// cheap enough for every commit of the event pipeline. Mounts, swap and keyboards change
+    /// without any USB event, so they are judged when it matters, by <see cref="Decide"/> before a
+    /// device is reserved or attached.
+    /// </summary>
+    public IReadOnlyList<DeviceJudgement> JudgeRules(IReadOnlyList<UsbDevice> devices) =>
+        [.. devices.Select(d => DeviceJudgement.Of(Policy.Evaluate(d, NoHost)))];
+
+    private static readonly HostFacts NoHost = new();
 }

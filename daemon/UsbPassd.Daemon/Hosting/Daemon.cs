@@ -101,7 +101,10 @@ internal static class Daemon
         });
         builder.Services.AddSingleton<AssignmentMethods>();
         builder.Services.AddSingleton<Policy.PolicyMethods>();
-        builder.Services.AddHostedService<ReplugService>();
+        builder.Services.AddSingleton<ReplugService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ReplugService>());
+        builder.Services.AddSingleton(sp => new StartGate(sp.GetRequiredService<DeviceRepository>(), sp.GetRequiredService<AssignmentRepository>()));
+        builder.Services.AddSingleton<HookMethods>();
         builder.Services.AddSingleton<Metrics.MetricsService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Metrics.MetricsService>());
         builder.Services.AddHostedService<RpcService>();

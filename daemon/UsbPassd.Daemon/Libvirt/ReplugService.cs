@@ -54,7 +54,7 @@ public sealed partial class ReplugService(UeventService uevents, AssignmentServi
     }
 
     // A burst of lifecycle events (a host booting twenty VMs) needs one pass, not twenty.
-    private void QueueReconcile()
+    public void QueueReconcile()
     {
         if (Interlocked.Exchange(ref _reconcileQueued, 1) == 0)
         {

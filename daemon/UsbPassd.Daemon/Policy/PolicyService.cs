@@ -31,7 +31,8 @@ public sealed partial class PolicyService(DaemonOptions options, DevicePolicy in
     /// <summary>The rule text in force with each rule's origin (<c>policy.show</c>).</summary>
     public string Describe() => Judge.Policy.ToString();
 
-    public IReadOnlyList<DeviceJudgement> JudgeAll(IReadOnlyList<UsbDevice> present) => Judge.Judge(present);
+    /// <summary>For the event pipeline: rules and hubs only (host facts are judged before a reserve or attach).</summary>
+    public IReadOnlyList<DeviceJudgement> JudgeAll(IReadOnlyList<UsbDevice> present) => Judge.JudgeRules(present);
 
     /// <summary>The decision for a registry row with the device read again from sysfs; null when it is not plugged in.</summary>
     public PolicyDecision? Check(DeviceRow row) =>

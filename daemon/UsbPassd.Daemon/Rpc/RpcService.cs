@@ -16,6 +16,7 @@ public sealed class RpcService(
     AssignmentMethods assignments,
     Metrics.MetricsService metrics,
     Policy.PolicyMethods policy,
+    Libvirt.HookMethods hook,
     UeventService uevents,
     DeviceRepository registry,
     DeviceView view,
@@ -32,6 +33,7 @@ public sealed class RpcService(
         assignments.Register(dispatcher);
         metrics.Register(dispatcher);
         policy.Register(dispatcher);
+        hook.Register(dispatcher);
         view.Refresh(); // after the start-up scan (UeventService starts first)
         _server = new RpcServer(options.Socket, options.SocketGroup, dispatcher, new RpcLimits(), logs.CreateLogger<RpcServer>());
         _server.Start();

@@ -99,3 +99,25 @@ public sealed record HistoryRecord
     /// <summary>The whole entry as recorded.</summary>
     public JsonElement? Detail { get; init; }
 }
+
+/// <summary><c>hook.qemu</c>: what libvirt's qemu hook was called with (packaging/libvirt/README.md).</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record HookParams
+{
+    public string? DomainUuid { get; init; }
+
+    /// <summary>prepare, start, started, stopped, release, migrate, restore, reconnect, attach.</summary>
+    public string? Operation { get; init; }
+
+    /// <summary>begin or end.</summary>
+    public string? SubOperation { get; init; }
+
+    /// <summary>The domain XML libvirt gave the hook on stdin, base64.</summary>
+    public string? XmlBase64 { get; init; }
+}
+
+/// <summary>The hook's answer: the domain may go on (a refusal is a JSON-RPC error).</summary>
+public sealed record HookResult
+{
+    public required bool Allowed { get; init; }
+}

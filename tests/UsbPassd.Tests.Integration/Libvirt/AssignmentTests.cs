@@ -169,6 +169,36 @@ public sealed class AssignmentTests(LibvirtDaemonFixture daemon) : IClassFixture
         }
     }
 
+    [Fact]
+    public async Task The_hook_lets_a_domain_start_with_its_mandatory_device_and_refuses_another_domain_naming_it()
+    {
+        using WireClient c = await daemon.ConnectAsync();
+        Json(await c.AskAsync(Request(Methods.DevicesAttach, $$"""{"device":"{{Camera}}","instance":"{{daemon.Domain}}","missing_policy":"mandatory"}""")));
+        try
+        {
+            string xml = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(LocalLibvirt.Shell($"virsh -c qemu:///system dumpxml --inactive {daemon.Domain}")));
+            string uuid = LocalLibvirt.Shell($"virsh -q -c qemu:///system domuuid {daemon.Domain}").Trim();
+            string Hook(string domain, string op, string sub) =>
+                Request(Methods.HookQemu, $$"""{"domain_uuid":"{{domain}}","operation":"{{op}}","sub_operation":"{{sub}}","xml_base64":"{{xml}}"}""");
+
+            Assert.True(Json(await c.AskAsync(Hook(uuid, "prepare", "begin"))).GetProperty("result").GetProperty("allowed").GetBoolean());
+
+            // A copy of the definition under another domain names a device that is not its own.
+            JsonElement refused = Json(await c.AskAsync(Hook("00000000-0000-4000-8000-0000000000ff", "prepare", "begin"))).GetProperty("error");
+            Assert.Equal(ErrorCodes.StartRefused, refused.GetProperty("code").GetInt32());
+            string message = refused.GetProperty("message").GetString()!;
+            Assert.Contains($"mandatory USB device {Camera}", message);
+            Assert.Contains($"is attached to instance {uuid}", message);
+            Assert.DoesNotContain("\"", message); // the hook cuts the message out with sed
+
+            Assert.True(Json(await c.AskAsync(Hook(uuid, "release", "end"))).GetProperty("result").GetProperty("allowed").GetBoolean());
+        }
+        finally
+        {
+            Json(await c.AskAsync(Request(Methods.DevicesDetach, $$"""{"device":"{{Camera}}","instance":"{{daemon.Domain}}"}""")));
+        }
+    }
+
     // Lifecycle events are handled on usbpassd's own thread: poll the wire for the outcome (bounded).
     private static async Task<JsonElement> WaitForStatusAsync(WireClient c, string status)
     {

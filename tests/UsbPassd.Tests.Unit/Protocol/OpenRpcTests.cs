@@ -22,6 +22,8 @@ public class OpenRpcTests
         new DeviceMethods(null!, null!, null!, null!, null!).Register(dispatcher); // registration only touches the dispatcher
         new AssignmentMethods(null!).Register(dispatcher);
         new UsbPassd.Daemon.Metrics.MetricsService(null!, null!, null!, null!, null!, null!).Register(dispatcher);
+        new UsbPassd.Daemon.Policy.PolicyMethods(null!, null!, null!, null!, null!).Register(dispatcher);
+        new UsbPassd.Daemon.Libvirt.HookMethods(null!, null!, null!).Register(dispatcher);
 
         Assert.Equal(dispatcher.MethodNames.Order(), DocMethods.Select(m => m.GetProperty("name").GetString()!).Order());
     }

@@ -1,0 +1,52 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+using UsbPassd.Assignment;
+using UsbPassd.Protocol;
+using UsbPassd.Protocol.JsonRpc;
+using UsbPassd.Protocol.Messages;
+using UsbPassd.Rpc;
+
+namespace UsbPassd.Daemon.Libvirt;
+
+/// <summary>
+/// <c>hook.qemu</c>, called by the libvirt hook while libvirtd waits for it: answered from the
+/// registry alone, at once. Work on libvirt (reconciling) is queued for after the answer.
+/// </summary>
+public sealed partial class HookMethods(StartGate gate, ReplugService replug, ILogger<HookMethods> log)
+{
+    private static readonly HookResult Allowed = new() { Allowed = true };
+
+    public void Register(RpcDispatcher dispatcher) =>
+        dispatcher.Add(Methods.HookQemu, Privilege.Modify, ProtocolJson.Default.HookParams, ProtocolJson.Default.HookResult, (_, p, _) => ValueTask.FromResult(Hook(p)));
+
+    private HookResult Hook(HookParams p)
+    {
+        string uuid = p.DomainUuid is string u && Guid.TryParse(u, out _) ? u : throw new RpcException(ErrorCodes.InvalidParams, "domain_uuid must be a UUID");
+        if ((p.Operation, p.SubOperation) != ("prepare", "begin"))
+        {
+            replug.QueueReconcile(); // started, stopped, released...: look at libvirt once the hook has returned
+            return Allowed;
+        }
+
+        string xml;
+        try
+        {
+            xml = Encoding.UTF8.GetString(Convert.FromBase64String(p.XmlBase64 ?? ""));
+        }
+        catch (FormatException)
+        {
+            throw new RpcException(ErrorCodes.InvalidParams, "xml_base64 is not base64");
+        }
+
+        if (gate.Refusal(uuid, xml) is string refusal)
+        {
+            LogRefused(uuid, refusal);
+            throw new RpcException(ErrorCodes.StartRefused, refusal);
+        }
+
+        return Allowed;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "domain {Uuid} may not start: {Why}")]
+    private partial void LogRefused(string uuid, string why);
+}
