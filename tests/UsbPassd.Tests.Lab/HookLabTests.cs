@@ -13,7 +13,7 @@ public sealed class HookLabTests(LabFixture fx, ITestOutputHelper output)
     private static string Hook => Path.Combine(Corpus.RepositoryRoot, "packaging", "libvirt", "usbpassd");
 
     // libvirtd looks for hook scripts only when it starts.
-    private Task RestartLibvirtdAsync() =>
+    private Task<string> RestartLibvirtdAsync() =>
         Lab.RunAsync("pkill -x libvirtd; while pgrep -x libvirtd >/dev/null; do sleep 0.05; done; libvirtd -d; for i in $(seq 200); do virsh -q list >/dev/null 2>&1 && break; sleep 0.1; done");
 
     [Fact]
