@@ -10,7 +10,7 @@ public sealed record HostFacts
     /// <summary>The kernel console includes a virtual terminal (tty0, tty1…): someone may need a keyboard at the host.</summary>
     public bool HasLocalConsole { get; init; }
 
-    /// <summary>Keyboards the host keeps that are not on this device (or behind it, for a hub).</summary>
+    /// <summary>Keyboards the host keeps that are not on this device (or behind it, for a hub); counted only when a HID device is judged.</summary>
     public int OtherKeyboards { get; init; }
 
     /// <summary>

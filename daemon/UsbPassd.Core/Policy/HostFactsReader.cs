@@ -48,11 +48,17 @@ public sealed class HostFactsReader
     /// <exception cref="IOException">The mount table cannot be read: without it no disk can be called unmounted.</exception>
     public IReadOnlyList<HostFacts> Read(IReadOnlyList<UsbDevice> devices)
     {
-        List<MountEntry> mounts = ReadMounts();
-        string swapsFile = Path.Combine(_proc, "swaps");
-        HashSet<string> swaps = File.Exists(swapsFile) ? ProcTables.ParseSwaps(File.ReadAllText(swapsFile)) : []; // no file: a kernel without swap
+        // Only what a device can be refused for is read: a reserve or attach waits on this, and on
+        // a busy host every sysfs walk counts. Keyboards matter only for HID devices; mounts and
+        // swaps only once a block device is found below the device.
+        var tables = new Lazy<(List<MountEntry> Mounts, HashSet<string> Swaps)>(() =>
+        {
+            string swapsFile = Path.Combine(_proc, "swaps");
+            return (ReadMounts(), File.Exists(swapsFile) ? ProcTables.ParseSwaps(File.ReadAllText(swapsFile)) : []); // no file: a kernel without swap
+        });
         bool console = HasLocalConsole();
-        List<string> keyboards = KeyboardPaths();
+        List<string> keyboards = devices.Any(d => d.DeviceClass == 0x03 || d.Interfaces.Any(i => i.Class == 0x03)) ? KeyboardPaths() : [];
+        List<string> blockDevices = ClassBlockPaths();
         return [.. devices.Select(device =>
         {
             string? directory = RealPath(Path.Combine(_sysfs, "bus", "usb", "devices", device.PortId));
@@ -62,14 +68,23 @@ public sealed class HostFactsReader
             }
 
             int own = keyboards.Count(k => k.StartsWith(directory + "/", StringComparison.Ordinal));
+            bool hasBlock = blockDevices.Any(b => b.StartsWith(directory + "/", StringComparison.Ordinal)) || device.Interfaces.Any(i => i.Class == 0x08);
             return new HostFacts
             {
                 HasLocalConsole = console,
                 OtherKeyboards = keyboards.Count - own,
                 DeviceHasKeyboard = own > 0,
-                BlockDevicesInUse = BlockDevicesInUse(directory, mounts, swaps),
+                BlockDevicesInUse = hasBlock ? BlockDevicesInUse(directory, tables.Value.Mounts, tables.Value.Swaps) : [],
             };
         })];
+    }
+
+    // Where every block device of the host lives in sysfs (/sys/class/block/* resolved): a few links
+    // to read, instead of walking each device's tree to learn it has no disk.
+    private List<string> ClassBlockPaths()
+    {
+        string block = Path.Combine(_sysfs, "class", "block");
+        return Directory.Exists(block) ? [.. Directory.EnumerateFileSystemEntries(block).Select(RealPath).OfType<string>()] : [];
     }
 
     private List<MountEntry> ReadMounts()

@@ -41,6 +41,10 @@ public sealed class HostFactsReaderTests : IDisposable
         _sys.AddDevice("/devices/virtual/block/dm-0", "block", Text(("dev", "254:0"), ("dm/name", "luks-3f2a")));
         Directory.CreateDirectory(Path.Combine(_sys.Root, "class", "block"));
         File.CreateSymbolicLink(Path.Combine(_sys.Root, "class", "block", "dm-0"), "../../devices/virtual/block/dm-0");
+        foreach (string name in new[] { "sdb", "sdb/sdb1", "sdb/sdb2", "sdb/sdb3", "sdb/sdb4" })
+        {
+            File.CreateSymbolicLink(Path.Combine(_sys.Root, "class", "block", Path.GetFileName(name)), "../.." + Disk[..^3] + name);
+        }
 
         _sys.AddDevice(UsbKeyboard, "usb", Text(("bDeviceClass", "00")));
         AddInput("input5", UsbKeyboard + "/1-2:1.0/0003:046D:C31C.0001/input/input5", KeyboardKeys);
@@ -73,7 +77,7 @@ public sealed class HostFactsReaderTests : IDisposable
                 new BlockDeviceUse("sdb3", true, BlockUse.Held, "dm-0 (luks-3f2a)"),
             ],
             facts.BlockDevicesInUse);
-        Assert.Equal((true, 2, false), (facts.HasLocalConsole, facts.OtherKeyboards, facts.DeviceHasKeyboard));
+        Assert.Equal((true, 0, false), (facts.HasLocalConsole, facts.OtherKeyboards, facts.DeviceHasKeyboard)); // keyboards are counted for HID devices only
     }
 
     [Fact]
@@ -97,7 +101,7 @@ public sealed class HostFactsReaderTests : IDisposable
     [Fact]
     public void A_keyboard_knows_it_is_one_and_counts_the_others()
     {
-        HostFacts facts = Reader.Read(TestDevices.Make("1-2"));
+        HostFacts facts = Reader.Read(TestDevices.Make("1-2") with { Interfaces = [new UsbInterface(0, 0x03, 0x00, 0x00)] });
 
         Assert.Equal((true, 1), (facts.DeviceHasKeyboard, facts.OtherKeyboards));
         Assert.Empty(facts.BlockDevicesInUse);
@@ -155,7 +159,7 @@ public sealed class HostFactsReaderTests : IDisposable
     [Fact]
     public void A_device_that_is_gone_uses_nothing()
     {
-        HostFacts facts = Reader.Read(TestDevices.Make("3-9"));
+        HostFacts facts = Reader.Read(TestDevices.Make("3-9") with { Interfaces = [new UsbInterface(0, 0x03, 0x01, 0x01)] });
 
         Assert.Equal((0, false, 2), (facts.BlockDevicesInUse.Count, facts.DeviceHasKeyboard, facts.OtherKeyboards));
     }
