@@ -98,6 +98,7 @@ public sealed class AttachLabTests(LabFixture fx, ITestOutputHelper output)
             Assert.Contains("QEMU USB HARDDRIVE", await Lab.GuestUsbAsync("l2-replug"));
             output.WriteLine(string.Join('\n', daemon.Log.Split('\n').Where(l => l.Contains("re-attached", StringComparison.Ordinal) || l.Contains("stale hostdev", StringComparison.Ordinal))));
             Report(daemon);
+            ReportReplug(daemon);
         }
         finally
         {
@@ -175,6 +176,25 @@ public sealed class AttachLabTests(LabFixture fx, ITestOutputHelper output)
     {
         double[] sorted = [.. values.Order()];
         return sorted[sorted.Length / 2];
+    }
+
+    // usbpassd's own share of a replug: uevent received → committed (the batch that renumbered the
+    // device), then commit → re-attached minus the time spent in libvirt calls.
+    private void ReportReplug(LabDaemon daemon)
+    {
+        string[] lines = daemon.Log.Split('\n');
+        string? commit = lines.LastOrDefault(l => l.Contains("renumbered", StringComparison.Ordinal) && l.Contains(" ms after the first was received", StringComparison.Ordinal));
+        System.Text.RegularExpressions.Match follow = System.Text.RegularExpressions.Regex.Match(
+            lines.LastOrDefault(l => l.Contains("re-attached:", StringComparison.Ordinal)) ?? "", @"([\d.]+) ms after the commit \(([\d.]+) ms of it in libvirt\)");
+        if (commit is null || !follow.Success)
+        {
+            return;
+        }
+
+        int at = commit.IndexOf(" ms after the first was received", StringComparison.Ordinal);
+        double received = double.Parse(commit[(commit.LastIndexOf(',', at) + 2)..at], CultureInfo.InvariantCulture);
+        double total = double.Parse(follow.Groups[1].Value, CultureInfo.InvariantCulture), libvirt = double.Parse(follow.Groups[2].Value, CultureInfo.InvariantCulture);
+        output.WriteLine($"lab: replug → re-attached: received → committed {received:0} ms + commit → re-attached {total:0} ms − libvirt {libvirt:0} ms = usbpassd's own {received + total - libvirt:0} ms");
     }
 
     private void Report(LabDaemon daemon)

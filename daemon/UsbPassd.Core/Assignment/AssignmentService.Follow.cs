@@ -8,7 +8,7 @@ public sealed partial class AssignmentService
 {
     private static readonly Actor Replug = new("usbpassd: re-attached after a replug");
 
-    /// <summary>What following one commit did, for the log.</summary>
+    /// <summary>What following one commit did, for the log: milliseconds since the commit, and how many of them libvirt took.</summary>
     public sealed record Followed(string What, string PortId, string Instance, double TotalMs, double LibvirtMs);
 
     /// <summary>
@@ -17,7 +17,7 @@ public sealed partial class AssignmentService
     /// comes back (renumbered, owner carried) it is attached again to the same VM, live and in the
     /// definition. Ambiguous devices are never matched automatically.
     /// </summary>
-    public IReadOnlyList<Followed> Follow(IReadOnlyList<RowChange> changes)
+    public IReadOnlyList<Followed> Follow(IReadOnlyList<RowChange> changes, long? committedAt = null)
     {
         List<Followed> done = [];
         foreach (RowChange change in changes)
@@ -28,7 +28,8 @@ public sealed partial class AssignmentService
                 continue;
             }
 
-            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            long start = committedAt ?? System.Diagnostics.Stopwatch.GetTimestamp();
+            long libvirtStart = System.Diagnostics.Stopwatch.GetTimestamp(); // every libvirt call counts as libvirt's time
             try
             {
                 using LibvirtDomain domain = connection.FindDomain(claim.InstanceUuid);
@@ -36,12 +37,11 @@ public sealed partial class AssignmentService
                 if (change.Kind == RowChangeKind.Changed && row.Status == DeviceStatus.Missing && running)
                 {
                     RemoveStale(connection, domain, claim.Alias);
-                    done.Add(new Followed("stale hostdev removed", row.PortId ?? "?", domain.Name, Ms(start), Ms(start)));
+                    done.Add(new Followed("stale hostdev removed", row.PortId ?? "?", domain.Name, Ms(start), Ms(libvirtStart)));
                 }
                 else if (change.Kind == RowChangeKind.Added && change.ReplacesId is not null && row.Present != 0 && row.Ambiguous == 0
                     && row.InstanceUuid == claim.InstanceUuid)
                 {
-                    long libvirtStart = System.Diagnostics.Stopwatch.GetTimestamp();
                     Repoint(connection, domain, row, claim, live: running, config: claim.Persistent != 0 && domain.Persistent);
                     double libvirtMs = Ms(libvirtStart);
                     ledger.SetState(row, claim.InstanceUuid, "attached", Replug);

@@ -15,14 +15,14 @@ namespace UsbPassd.Daemon.Libvirt;
 public sealed partial class ReplugService(UeventService uevents, AssignmentService assignments, LibvirtService libvirt, UsbPassd.Devices.LogPrivacy privacy, ILogger<ReplugService> log) : BackgroundService
 {
     // Either a commit's changes to follow, or (Changes null) a reconcile with libvirt's truth.
-    private sealed record Work(IReadOnlyList<RowChange>? Changes);
+    private sealed record Work(IReadOnlyList<RowChange>? Changes, long CommittedAt = 0);
 
     private int _reconcileQueued;
     private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        uevents.Committed += summary => _queue.Writer.TryWrite(new Work(summary.Changes));
+        uevents.Committed += summary => _queue.Writer.TryWrite(new Work(summary.Changes, System.Diagnostics.Stopwatch.GetTimestamp()));
         libvirt.Reconnected += QueueReconcile;
         libvirt.DomainChanged += _ => QueueReconcile();
         QueueReconcile(); // at start: settle what a crash or a stop left half done
@@ -40,7 +40,7 @@ public sealed partial class ReplugService(UeventService uevents, AssignmentServi
 
             try
             {
-                foreach (AssignmentService.Followed f in work.Changes is null ? assignments.Reconcile() : assignments.Follow(work.Changes))
+                foreach (AssignmentService.Followed f in work.Changes is null ? assignments.Reconcile() : assignments.Follow(work.Changes, work.CommittedAt))
                 {
                     string what = privacy.Scrub(f.What);
                     LogFollowed(what, f.PortId, f.Instance, f.TotalMs, f.LibvirtMs);
