@@ -1,0 +1,96 @@
+#!/bin/bash
+# PID 1 of the USB lab host (L1) for a moment, in systemd mode (lab.sh boot --systemd): the
+# initramfs /init switch_roots into this script instead of l1.sh; it prepares the overlay and
+# then execs systemd, which stays PID 1.
+#
+# Every change lands in the overlay's tmpfs upper layer, never on L0's disk: units for the
+# command agent, masks for what a lab does not need, journald in RAM, the modules to load.
+# The agent itself is l1.sh's ("l1.sh agent", run by lab-agent.service): same protocol, and
+# it greets READY only once `systemctl is-system-running --wait` returns.
+#
+# This file is read from L0's filesystem at every boot: edit it, boot again.
+
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+exec </dev/console >/dev/console 2>&1
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+UNITS=/etc/systemd/system
+
+fail() {
+    echo "LAB_FAIL l1-systemd: $*"
+    echo o >/proc/sysrq-trigger
+    sleep 60
+}
+cmdline_arg() {
+    local arg
+    for arg in $(cat /proc/cmdline); do
+        case "$arg" in "$1"=*) echo "${arg#*=}" ;; esac
+    done
+}
+
+echo "lab-l1: l1-systemd.sh started at $(cut -d' ' -f1 /proc/uptime)s"
+[ -x /lib/systemd/systemd ] || fail "no /lib/systemd/systemd on L0 (apt-get install systemd)"
+
+# The read-write window into L0 at the same path (see l1.sh). Mounted before systemd starts,
+# which then knows it as a mount unit and unmounts it at power-off.
+SHARE=$(cmdline_arg lab_share)
+if [ -n "$SHARE" ]; then
+    mkdir -p "$SHARE"
+    mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 labshare "$SHARE" ||
+        fail "mount 9p labshare on $SHARE"
+fi
+
+echo lab-l1 >/etc/hostname
+# L0 is a container and has /.dockerenv: systemd would believe it runs in one too (no real
+# shutdown, units with ConditionVirtualization=!container skipped). L1 is a VM.
+rm -f /.dockerenv /run/.containerenv
+# Only RAM is writable anyway; volatile keeps the journal off the overlay.
+mkdir -p /etc/systemd/journald.conf.d /etc/modules-load.d /etc/tmpfiles.d
+printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=64M\n' >/etc/systemd/journald.conf.d/lab.conf
+# Host controllers and the agent's port, as l1.sh loads them (udev would load most later).
+printf '%s\n' xhci-pci ehci-pci usb-storage usbhid virtio_console >/etc/modules-load.d/lab.conf
+# /tmp is L0's /tmp (read-only 9p) under the overlay, as in bash mode. tmpfiles' "D /tmp" would
+# empty it at boot: whiteouts for every file of L0's /tmp, minutes over 9p.
+ln -sfn /dev/null /etc/tmpfiles.d/tmp.conf
+ln -sfn /dev/null /etc/tmpfiles.d/x11.conf
+
+# Masked: what L0 has enabled but a lab host without disks, network or a clock to keep does
+# not need, and what only slows the boot (timers would run apt and man-db under TCG). The
+# users already exist on L0 (a package's postinst runs systemd-sysusers itself), there is no
+# fstab and no persistent journal. Kept: udevd, journald, dbus, logind, machined (libvirt
+# registers guests with it), libvirtd and its sockets, getty on tty1.
+MASKED=(
+    postgresql.service libvirt-guests.service e2scrub_reap.service
+    lvm2-monitor.service lvm2-lvmpolld.socket dm-event.socket blk-availability.service
+    systemd-pstore.service systemd-timesyncd.service systemd-networkd.service
+    systemd-networkd.socket systemd-networkd-wait-online.service systemd-network-generator.service
+    systemd-repart.service systemd-firstboot.service systemd-binfmt.service
+    proc-sys-fs-binfmt_misc.automount systemd-pcrphase.service systemd-pcrphase-sysinit.service
+    timers.target serial-getty@ttyS0.service console-getty.service
+    systemd-sysusers.service systemd-remount-fs.service systemd-journal-flush.service
+    modprobe@drm.service
+)
+for u in "${MASKED[@]}"; do ln -sfn /dev/null "$UNITS/$u"; done
+
+cat >"$UNITS/lab-agent.service" <<EOF
+[Unit]
+Description=USB lab command agent (tests/lab/l1.sh agent, virtio-serial port lab.agent)
+
+[Service]
+Type=simple
+ExecStart=/bin/bash $HERE/l1.sh agent
+# Commands may leave daemons behind (setsid -f ...): a restarted agent keeps them running.
+KillMode=process
+Restart=always
+RestartSec=1
+StandardOutput=journal+console
+StandardError=journal+console
+Environment=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+Environment=HOME=/root LANG=C.UTF-8 TERM=dumb
+Environment=DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+EOF
+mkdir -p "$UNITS/multi-user.target.wants"
+ln -sfn ../lab-agent.service "$UNITS/multi-user.target.wants/lab-agent.service"
+
+echo "lab-l1: exec systemd at $(cut -d' ' -f1 /proc/uptime)s"
+exec /lib/systemd/systemd
