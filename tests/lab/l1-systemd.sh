@@ -41,6 +41,7 @@ if [ -n "$SHARE" ]; then
 fi
 
 echo lab-l1 >/etc/hostname
+echo "127.0.1.1 lab-l1" >>/etc/hosts
 # L0 is a container and has /.dockerenv: systemd would believe it runs in one too (no real
 # shutdown, units with ConditionVirtualization=!container skipped). L1 is a VM.
 rm -f /.dockerenv /run/.containerenv
@@ -54,23 +55,32 @@ printf '%s\n' xhci-pci ehci-pci usb-storage usbhid virtio_console >/etc/modules-
 ln -sfn /dev/null /etc/tmpfiles.d/tmp.conf
 ln -sfn /dev/null /etc/tmpfiles.d/x11.conf
 
-# Masked: what L0 has enabled but a lab host without disks, network or a clock to keep does
-# not need, and what only slows the boot (timers would run apt and man-db under TCG). The
-# users already exist on L0 (a package's postinst runs systemd-sysusers itself), there is no
-# fstab and no persistent journal. Kept: udevd, journald, dbus, logind, machined (libvirt
-# registers guests with it), libvirtd and its sockets, getty on tty1.
-MASKED=(
-    postgresql.service libvirt-guests.service e2scrub_reap.service
-    lvm2-monitor.service lvm2-lvmpolld.socket dm-event.socket blk-availability.service
-    systemd-pstore.service systemd-timesyncd.service systemd-networkd.service
-    systemd-networkd.socket systemd-networkd-wait-online.service systemd-network-generator.service
+# Masked, first, whatever L0 has enabled (L0 is a build machine: postgresql, apt and man-db
+# timers, lvm, timesyncd... would start in L1 too, and take minutes under TCG), except what a
+# KVM host needs. A package installed in L1 enables its own units as on any host, timers too.
+KEEP=('libvirtd*' 'virtlogd*' 'virtlockd*' getty@tty1.service 'dbus*' machines.target remote-fs.target)
+kept() {
+    local p
+    for p in "${KEEP[@]}"; do [[ "$1" == $p ]] && return 0; done
+    return 1
+}
+MASKED=()
+for link in "$UNITS"/*.wants/*; do
+    kept "${link##*/}" || MASKED+=("${link##*/}")
+done
+# Then Debian's own units that a disk-less, network-less VM with L0's users does not need:
+# no fstab to remount, no persistent journal to flush, users exist (a package's postinst runs
+# systemd-sysusers itself), the serial console is for logs, not logins.
+MASKED+=(
+    systemd-remount-fs.service systemd-journal-flush.service systemd-sysusers.service
     systemd-repart.service systemd-firstboot.service systemd-binfmt.service
     proc-sys-fs-binfmt_misc.automount systemd-pcrphase.service systemd-pcrphase-sysinit.service
-    timers.target serial-getty@ttyS0.service console-getty.service
-    systemd-sysusers.service systemd-remount-fs.service systemd-journal-flush.service
-    modprobe@drm.service
+    systemd-networkd.service systemd-networkd.socket systemd-networkd-wait-online.service
+    systemd-network-generator.service systemd-timesyncd.service systemd-tmpfiles-clean.timer
+    serial-getty@ttyS0.service console-getty.service modprobe@drm.service
 )
 for u in "${MASKED[@]}"; do ln -sfn /dev/null "$UNITS/$u"; done
+echo "lab-l1: masked ${MASKED[*]}"
 
 cat >"$UNITS/lab-agent.service" <<EOF
 [Unit]

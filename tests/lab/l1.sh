@@ -165,7 +165,7 @@ wait_for_libvirtd() {
 # lab-agent.service (systemd mode): READY once systemd has finished the boot. A degraded boot
 # (some unit failed) is still served, but said on the console and in the greeting.
 systemd_ready() {
-    local state
+    local state unit
     if [ -f /run/lab-agent/ready ]; then # a restarted agent: L1 was ready long ago
         read -r READY_AT state </run/lab-agent/ready
     else
@@ -173,8 +173,9 @@ systemd_ready() {
         say "systemd boot finished at $(uptime_s)s: $state"
         [ "$state" = running ] || systemctl --failed --no-legend --plain | sed 's/^/LAB_FAILED_UNIT /'
         # Both are Type=notify: active means ready (virsh would add seconds under TCG).
-        systemctl is-active --quiet systemd-udevd.service libvirtd.service ||
-            fail "systemd-udevd.service or libvirtd.service is not active: $(systemctl is-active systemd-udevd.service libvirtd.service | tr '\n' ' ')"
+        for unit in systemd-udevd.service libvirtd.service; do
+            systemctl is-active --quiet "$unit" || fail "$unit is $(systemctl is-active "$unit")"
+        done
         READY_AT=$(uptime_s)
         mkdir -p /run/lab-agent
         echo "$READY_AT $state" >/run/lab-agent/ready
