@@ -61,6 +61,7 @@ ln -sfn /dev/null /etc/tmpfiles.d/x11.conf
 KEEP=('libvirtd*' 'virtlogd*' 'virtlockd*' getty@tty1.service 'dbus*' machines.target remote-fs.target)
 kept() {
     local p
+    # shellcheck disable=SC2053 # $p is a pattern
     for p in "${KEEP[@]}"; do [[ "$1" == $p ]] && return 0; done
     return 1
 }

@@ -103,7 +103,6 @@ agent() {
 
 setup() {
     say "l1.sh started at $(uptime_s)s"
-    local ok
 
     # --- filesystems
     # /run must not be the 9p view of L0's own /run (L0's daemons' pid files and sockets).
