@@ -6,6 +6,9 @@
 # the command agent that L0 talks to over a virtio-serial port (see README.md, "Agent
 # protocol"). It prints LAB_READY on the console when L1 is usable, LAB_FAIL if it is not.
 #
+# In systemd mode (l1-systemd.sh) systemd is PID 1 and does what setup() does here; it runs
+# "l1.sh agent" as lab-agent.service, which waits for the boot to finish and then serves the agent.
+#
 # This file is read from L0's filesystem at every boot: edit it, boot again.
 
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -66,7 +69,7 @@ agent() {
     exec 3<>"$port" || fail "cannot open $port"
     mkdir -p "$work"
     while :; do
-        printf 'READY kernel=%s uptime=%ss\n' "$(uname -r)" "$READY_AT" >&3
+        printf 'READY kernel=%s uptime=%ss%s\n' "$(uname -r)" "$READY_AT" "${READY_MORE:-}" >&3
         while read -r verb id timeout cmd input <&3; do
             case "$verb" in
             X)
@@ -100,7 +103,6 @@ agent() {
 
 setup() {
     say "l1.sh started at $(uptime_s)s"
-    local ok
 
     # --- filesystems
     # /run must not be the 9p view of L0's own /run (L0's daemons' pid files and sockets).
@@ -145,20 +147,50 @@ setup() {
     # virtlogd first: libvirtd hands guest console logs to it and refuses to start a guest without.
     virtlogd -d || fail "virtlogd"
     libvirtd -d || fail "libvirtd"
-    ok=0
-    for _ in $(seq 240); do
-        if virsh -c qemu:///system list >/dev/null 2>&1; then ok=1; break; fi
-        sleep 0.5
-    done
-    [ "$ok" = 1 ] || fail "libvirtd does not answer 'virsh -c qemu:///system list' after 120s"
-
+    wait_for_libvirtd
     READY_AT=$(uptime_s)
     echo "LAB_READY kernel=$(uname -r) uptime=${READY_AT}s"
+}
+
+wait_for_libvirtd() {
+    local _
+    for _ in $(seq 240); do
+        virsh -c qemu:///system list >/dev/null 2>&1 && return 0
+        sleep 0.5
+    done
+    fail "libvirtd does not answer 'virsh -c qemu:///system list' after 120s"
+}
+
+# lab-agent.service (systemd mode): READY once systemd has finished the boot. A degraded boot
+# (some unit failed) is still served, but said on the console and in the greeting.
+systemd_ready() {
+    local state unit
+    if [ -f /run/lab-agent/ready ]; then # a restarted agent: L1 was ready long ago
+        read -r READY_AT state </run/lab-agent/ready
+    else
+        state=$(systemctl is-system-running --wait)
+        say "systemd boot finished at $(uptime_s)s: $state"
+        [ "$state" = running ] || systemctl --failed --no-legend --plain | sed 's/^/LAB_FAILED_UNIT /'
+        # Both are Type=notify: active means ready (virsh would add seconds under TCG).
+        for unit in systemd-udevd.service libvirtd.service; do
+            systemctl is-active --quiet "$unit" || fail "$unit is $(systemctl is-active "$unit")"
+        done
+        READY_AT=$(uptime_s)
+        mkdir -p /run/lab-agent
+        echo "$READY_AT $state" >/run/lab-agent/ready
+        echo "LAB_READY kernel=$(uname -r) uptime=${READY_AT}s init=systemd state=$state"
+    fi
+    READY_MORE=" init=systemd state=$state"
 }
 
 # PID 1 stays a plain waiter so that daemons orphaned by agent commands are reaped, and a dead
 # agent is restarted instead of panicking the kernel.
 main() {
+    if [ "${1:-}" = agent ]; then
+        systemd_ready
+        agent
+        exit 1
+    fi
     exec </dev/console >/dev/console 2>&1
     setup
     while :; do
@@ -171,5 +203,5 @@ main() {
 
 # bash reads a script as it runs it; calling main as the last line means an edit of this file on
 # L0 while L1 runs cannot change what PID 1 executes.
-main
+main "$@"
 exit 1

@@ -1,7 +1,9 @@
 #!/bin/bash
 # Drives the USB lab host (L1, a TCG-emulated VM with real USB controllers) from this machine.
 #
-#   lab.sh boot RUN_DIR [QEMU_ARGS...]     start L1 in the background, wait until it is ready
+#   lab.sh boot RUN_DIR [--systemd] [QEMU_ARGS...]
+#                                          start L1 in the background, wait until it is ready;
+#                                          --systemd (or LAB_INIT=systemd): systemd as PID 1
 #   lab.sh exec RUN_DIR [-i] [-t SECS] -- CMD [ARGS...]
 #                                          run CMD in L1; its stdout, stderr and exit code
 #                                          become ours (-i: send our stdin to it)
@@ -14,7 +16,8 @@
 # RUN_DIR holds qmp.sock, agent.sock, console.log, qemu.log, qemu.pid, and share/ (visible
 # read-write in L1 at the same absolute path). See README.md for the protocols and timings.
 #
-# Environment: LAB_BUILD_DIR (default <repo>/build/lab, made by build-assets.sh),
+# Environment: LAB_BUILD_DIR (default <repo>/build/lab, made by build-assets.sh), LAB_INIT
+# (bash: l1.sh is PID 1, the default; systemd: l1-systemd.sh hands over to systemd),
 # LAB_MEM (MiB, 3072), LAB_SMP (2), LAB_CPU (max), LAB_BOOT_TIMEOUT (300),
 # LAB_EXEC_TIMEOUT (600, 0 = none), LAB_QMP_TIMEOUT (30), LAB_STOP_TIMEOUT (15),
 # LAB_XHCI_OPTS (appended to the xhci device, e.g. ",p2=8,p3=8" for 8 ports instead of 4).
@@ -111,7 +114,13 @@ boot_failed() {
 cmd_boot() {
     run_dir "${1:-}" create
     shift
-    local pid start timeout=${LAB_BOOT_TIMEOUT:-300}
+    local pid start timeout=${LAB_BOOT_TIMEOUT:-300} init=${LAB_INIT:-bash} l1
+    [ "${1:-}" != --systemd ] || { init=systemd; shift; }
+    case "$init" in
+    bash) l1=$HERE/l1.sh ;;
+    systemd) l1=$HERE/l1-systemd.sh ;;
+    *) die "LAB_INIT must be bash or systemd, not '$init'" ;;
+    esac
     if pid=$(qemu_pid); then die "L1 already runs in $RUN (pid $pid)" "lab.sh stop $RUN"; fi
     for f in vmlinuz initrd.gz kernel/lib/modules; do
         [ -e "$BUILD_DIR/$f" ] || die "missing $BUILD_DIR/$f" "run $HERE/build-assets.sh $BUILD_DIR"
@@ -132,7 +141,7 @@ cmd_boot() {
         -name lab-l1 -nodefaults -display none -no-reboot \
         -accel tcg -machine q35 -cpu "${LAB_CPU:-max}" -m "${LAB_MEM:-3072}" -smp "${LAB_SMP:-2}" \
         -kernel "$BUILD_DIR/vmlinuz" -initrd "$BUILD_DIR/initrd.gz" \
-        -append "console=ttyS0 quiet panic=-1 lab_l1=$HERE/l1.sh lab_share=$RUN/share" \
+        -append "console=ttyS0 quiet panic=-1 lab_l1=$l1 lab_share=$RUN/share" \
         -serial "file:$CONSOLE" \
         -pidfile "$PIDFILE" \
         -virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap \
