@@ -11,7 +11,7 @@ TESTING := $(DOTNET) $(BIN)/UsbPassd.Testing/$(CONFIG_DIR)/UsbPassd.Testing.dll
 
 # Debian packages the build, the tests and the demo use (installed by `make deps`, which CI runs;
 # tests/lab/build-assets.sh installs the lab's own if they are missing).
-DEB_PACKAGES := usb.ids xz-utils sqlite3 inotify-tools python3 qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients busybox-static cpio kmod socat
+DEB_PACKAGES := usb.ids xz-utils sqlite3 inotify-tools python3 qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients busybox-static cpio kmod socat rpm help2man lintian rpmlint e2fsprogs
 
 .PHONY: all build publish bench-daemon bench-rpc bench-hook lab test test-unit test-integration test-lab lab-smoke demo corpus-demo bench deps packages clean
 
@@ -25,7 +25,8 @@ lab:
 	tests/lab/build-assets.sh
 
 ## Tests, pure -> real -> lab (tests/run-tests prints one closing "N passed, N failed" line).
-test: build lab
+## The lab tier installs the .deb of `make packages` into a systemd lab host, so test builds it.
+test: build lab packages
 	tests/run-tests $(CONFIG) tests/UsbPassd.Tests.Unit tests/UsbPassd.Tests.Integration tests/UsbPassd.Tests.Lab
 
 test-unit: build
