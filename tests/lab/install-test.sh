@@ -24,6 +24,8 @@
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# dpkg -i of 28 MB under TCG takes 6-10 min when the machine is busy: more than lab.sh's 600 s default.
+export LAB_EXEC_TIMEOUT=${LAB_EXEC_TIMEOUT:-1800}
 LAB=$HERE/lab.sh
 DEB=${1:-}
 NEWER=${2:-}
