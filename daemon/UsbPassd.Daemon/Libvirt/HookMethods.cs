@@ -22,6 +22,7 @@ public sealed partial class HookMethods(StartGate gate, ReplugService replug, IL
     private HookResult Hook(HookParams p)
     {
         string uuid = p.DomainUuid is string u && Guid.TryParse(u, out _) ? u : throw new RpcException(ErrorCodes.InvalidParams, "domain_uuid must be a UUID");
+        LogCall(p.Operation ?? "?", p.SubOperation ?? "?", uuid);
         if ((p.Operation, p.SubOperation) != ("prepare", "begin"))
         {
             replug.QueueReconcile(); // started, stopped, released...: look at libvirt once the hook has returned
@@ -46,6 +47,9 @@ public sealed partial class HookMethods(StartGate gate, ReplugService replug, IL
 
         return Allowed;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "libvirt hook: {Operation} {SubOperation} of domain {Uuid}")]
+    private partial void LogCall(string operation, string subOperation, string uuid);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "domain {Uuid} may not start: {Why}")]
     private partial void LogRefused(string uuid, string why);
