@@ -179,5 +179,6 @@ check "remove keeps $STATE" marker_kept
 check "dpkg --purge $PKG removes $STATE and /etc/$PKG" l1 "dpkg --purge $PKG && [ ! -e $STATE ] && [ ! -e /etc/$PKG ]"
 [ -z "$HOOK" ] || check "purge removes $HOOK" l1 "[ ! -e $HOOK ]"
 
+{ echo "== for the record: PKG.service's journal of this boot"; l1 "journalctl -b -u $PKG.service --no-pager -o short-monotonic"; } >>"$RUN/checks.log" 2>&1
 echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
 [ "$FAILED" = 0 ]
