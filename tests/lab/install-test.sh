@@ -104,10 +104,6 @@ check "PID 1 is systemd, the boot finished (running)" \
     l1 '[ "$(cat /proc/1/comm)" = systemd ] && [ "$(systemctl is-system-running)" = running ]'
 
 echo "== install"
-# Build containers often carry a /usr/sbin/policy-rc.d that forbids starting services (exit 101),
-# and the lab host's root is this machine's: drop it in L1's overlay (this machine keeps it), as a
-# real host has none.
-l1 'rm -f /usr/sbin/policy-rc.d' >/dev/null 2>&1 || true
 check "dpkg -i $(basename "$DEB")" l1 "dpkg -i $RUN/share/$(basename "$DEB")"
 check "$PKG.service enabled and active" l1 "systemctl is-enabled -q $PKG.service && systemctl is-active -q $PKG.service"
 real_check "$PKG.service is Type=notify (so active means READY=1 was sent)" \
@@ -179,5 +175,6 @@ check "remove keeps $STATE" marker_kept
 check "dpkg --purge $PKG removes $STATE and /etc/$PKG" l1 "dpkg --purge $PKG && [ ! -e $STATE ] && [ ! -e /etc/$PKG ]"
 [ -z "$HOOK" ] || check "purge removes $HOOK" l1 "[ ! -e $HOOK ]"
 
+{ echo "== for the record: PKG.service's journal of this boot"; l1 "journalctl -b -u $PKG.service --no-pager -o short-monotonic"; } >>"$RUN/checks.log" 2>&1
 echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
 [ "$FAILED" = 0 ]

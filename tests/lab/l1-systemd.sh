@@ -45,6 +45,10 @@ echo "127.0.1.1 lab-l1" >>/etc/hosts
 # L0 is a container and has /.dockerenv: systemd would believe it runs in one too (no real
 # shutdown, units with ConditionVirtualization=!container skipped). L1 is a VM.
 rm -f /.dockerenv /run/.containerenv
+# Also from L0's container image: policy-rc.d "exit 101" makes deb-systemd-invoke (postinst's
+# "start usbpassd.service") refuse every start. And man-db's dpkg trigger would rebuild the
+# whole man page index over 9p after any package with a man page (it took minutes).
+rm -f /usr/sbin/policy-rc.d /var/lib/man-db/auto-update
 # Only RAM is writable anyway; volatile keeps the journal off the overlay.
 mkdir -p /etc/systemd/journald.conf.d /etc/modules-load.d /etc/tmpfiles.d
 printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=64M\n' >/etc/systemd/journald.conf.d/lab.conf
