@@ -49,17 +49,5 @@ measure() { # $1 = the hook under test, $2 = its name
 measure "$repo/packaging/libvirt/usbpassd" usbpassd
 measure /bin/true true
 
-python3 - "$run/share" <<'PY'
-import sys, statistics
-def pct(v, p): v = sorted(v); return v[max(0, min(len(v) - 1, round(p / 100 * len(v) + 0.5) - 1))]
-r = {}
-for name in ("usbpassd", "true"):
-    us = [int(l.split()[2]) for l in open(f"{sys.argv[1]}/{name}.times") if l.startswith("prepare begin")]
-    r[name] = (len(us), pct(us, 50) / 1000, pct(us, 99) / 1000)
-(n, a50, a99), (m, b50, b99) = r["usbpassd"], r["true"]
-print(f"hook round trip on 'prepare begin' (libvirt runs the hook → usbpassd answered → exit), TCG lab host")
-print(f"  usbpassd hook : n={n}  p50 {a50:6.2f} ms  p99 {a99:6.2f} ms")
-print(f"  /bin/true hook: n={m}  p50 {b50:6.2f} ms  p99 {b99:6.2f} ms")
-print(f"  ratio p50 {a50 / b50:.2f}x, p99 {a99 / b99:.2f}x; overhead p50 {a50 - b50:.2f} ms, p99 {a99 - b99:.2f} ms")
-PY
+"$here/../packaging/hook-times.py" "$run/share" "TCG lab host"
 grep -c 'hook.qemu' "$run/share/usbpassd.log" >/dev/null 2>&1 || true
