@@ -60,6 +60,8 @@ public sealed class AttachLabTests(LabFixture fx, ITestOutputHelper output)
             output.WriteLine($"lab: attach through usbpassd (socat RPC → confirmed) first {cold.Trim()} ms, warm {string.Join("/", ours)} ms (median {oursMedian}); " +
                 $"raw virsh attach-device {string.Join("/", theirs)} ms (median {theirsMedian}); ratio of medians {oursMedian / theirsMedian:0.00} (client processes timed in L1)");
 
+            // usbpassd saw the raw attaches (external while they lasted) and the detaches.
+            await daemon.WaitForRowsAsync("deleted = 0 AND dev_id = '46f4:0001:RAW-0001' AND status = 'available'", 1);
             await Lab.RunAsync(daemon.Ctl($"detach {stick.PortId} l2-attach"));
             Assert.DoesNotContain("QEMU USB HARDDRIVE", await Lab.GuestUsbAsync("l2-attach"));
             Assert.Contains("0 devices", await Lab.RunAsync(daemon.Ctl("instances l2-attach")));

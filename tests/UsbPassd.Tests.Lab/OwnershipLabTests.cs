@@ -7,7 +7,8 @@ namespace UsbPassd.Tests.Lab;
 
 /// <summary>
 /// Ownership when things go wrong, on real devices and the lab's real libvirtd: racing callers,
-/// libvirtd restarting, usbpassd killed in the middle of an attach, a full guest controller, a swap.
+/// libvirtd restarting, usbpassd killed in the middle of an attach, a full guest controller, a swap,
+/// a device passed by hand with virsh.
 /// </summary>
 [Collection(LabGroup.Name)]
 public sealed class OwnershipLabTests(LabFixture fx, ITestOutputHelper output)
@@ -93,6 +94,42 @@ public sealed class OwnershipLabTests(LabFixture fx, ITestOutputHelper output)
             await Lab.StopDomainAsync("l2-restart");
             await daemon.StopAsync();
             await Lab.UnplugAllAsync(d => d.Id.StartsWith("restart-", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task A_device_passed_by_hand_with_virsh_to_a_running_vm_is_held_as_external_until_virsh_takes_it_out()
+    {
+        fx.Output = output;
+        LabDaemon daemon = await LabDaemon.StartAsync(Lab, "byhand", "--libvirt-uri qemu:///system");
+        var stick = new UsbStorage("byhand-stick", "6", Serial: "BYHAND-0001");
+        await Lab.PlugAsync(stick);
+        await Lab.StartDomainAsync("l2-byhand");
+        const string other = "6f1c0a3e-0000-4000-8000-0000000000bb";
+        string live = "deleted = 0 AND dev_id = '46f4:0001:BYHAND-0001'";
+        try
+        {
+            await daemon.WaitForRowsAsync(live, 1);
+            // A hot-plug brings no lifecycle event: libvirt's device-added event alone must tell usbpassd.
+            await Lab.RunAsync(
+                $"b=$(cat /sys/bus/usb/devices/{stick.PortId}/busnum); d=$(cat /sys/bus/usb/devices/{stick.PortId}/devnum); " +
+                "echo \"<hostdev mode='subsystem' type='usb'><source><vendor id='0x46f4'/><product id='0x0001'/><address bus='$b' device='$d'/></source></hostdev>\" > /tmp/byhand.xml; " +
+                "virsh -q attach-device l2-byhand /tmp/byhand.xml --live");
+            await daemon.WaitForRowsAsync($"{live} AND status = 'external'", 1);
+            ExecResult refused = await Lab.ExecAsync(daemon.Ctl($"reserve {stick.PortId} {other}"));
+            Assert.NotEqual(0, refused.ExitCode);
+            Assert.Contains("outside usbpassd", refused.Stderr);
+            output.WriteLine($"while virsh holds it: {refused.Stderr.Trim()}");
+
+            await Lab.RunAsync("virsh -q detach-device l2-byhand /tmp/byhand.xml --live");
+            await daemon.WaitForRowsAsync($"{live} AND status = 'available'", 1);
+            Assert.Contains("reserved", await Lab.RunAsync(daemon.Ctl($"reserve {stick.PortId} {other}")));
+        }
+        finally
+        {
+            await Lab.StopDomainAsync("l2-byhand");
+            await daemon.StopAsync();
+            await Lab.UnplugAllAsync(d => d.Id.StartsWith("byhand-", StringComparison.Ordinal));
         }
     }
 

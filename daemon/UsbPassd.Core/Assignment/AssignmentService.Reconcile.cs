@@ -26,7 +26,7 @@ public sealed partial class AssignmentService
         }
 
         Dictionary<string, DomainTruth> domains = ReadDomains(connection);
-        foreach (Registry.Assignment claim in ledger.All().Where(c => c.State != External))
+        foreach (Registry.Assignment claim in ledger.All().Where(c => c.State != External && !IsMoving(c.DevId)))
         {
             if (devices.Find(null, claim.DevId, null, null) is not [DeviceRow row, ..])
             {
@@ -35,8 +35,11 @@ public sealed partial class AssignmentService
 
             if (!domains.TryGetValue(claim.InstanceUuid, out DomainTruth? domain))
             {
-                ledger.Release(row, claim.InstanceUuid, BaseStatus(row));
-                done.Add(new Followed("released (its domain no longer exists)", row.PortId ?? "?", claim.InstanceUuid, 0, 0));
+                if (ledger.Release(row, claim.InstanceUuid, BaseStatus(row), expected: claim.State))
+                {
+                        done.Add(new Followed("released (its domain no longer exists)", row.PortId ?? "?", claim.InstanceUuid, 0, 0));
+                }
+
                 continue;
             }
 
@@ -47,23 +50,22 @@ public sealed partial class AssignmentService
                 continue;
             }
 
+            // A reserved claim whose hostdev is in the XML was attached after all: libvirtd finished
+            // an attach whose caller (a daemon killed half way) never heard the answer.
             string? settled = (claim.State, present) switch
             {
-                ("attaching", true) or ("detaching", true) => "attached",
+                ("attaching", true) or ("detaching", true) or ("reserved", true) => "attached",
                 ("attaching", false) or ("attached", false) when row.Present != 0 => "reserved",
                 ("detaching", false) => "released",
                 _ => null,
             };
-            if (settled == "released")
+            bool changed = settled switch
             {
-                ledger.Release(row, claim.InstanceUuid, BaseStatus(row));
-            }
-            else if (settled is not null)
-            {
-                ledger.SetState(row, claim.InstanceUuid, settled);
-            }
-
-            if (settled is not null)
+                null => false,
+                "released" => ledger.Release(row, claim.InstanceUuid, BaseStatus(row), expected: claim.State),
+                _ => ledger.SetState(row, claim.InstanceUuid, settled, expected: claim.State),
+            };
+            if (changed)
             {
                 done.Add(new Followed($"{claim.State} settled as {settled} (libvirt's XML)", row.PortId ?? "?", domain.Name, 0, 0));
             }

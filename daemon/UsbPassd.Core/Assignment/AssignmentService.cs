@@ -23,15 +23,24 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
     private static readonly TimeSpan DetachConfirmation = TimeSpan.FromSeconds(15);
     private readonly ConcurrentDictionary<(string Uuid, string Alias), TaskCompletionSource> _removals = new();
 
+    // Devices an operation of this process is moving right now (claim written, libvirt called, the
+    // confirm still to come). Reconcile leaves them to it: the 'attaching' and 'detaching' claims it
+    // settles are only those a crash left behind, not one a lifecycle event caught half way.
+    private readonly ConcurrentDictionary<string, int> _inFlight = new();
+
     public Metrics.AssignmentCounters Counters { get; } = new();
 
     /// <summary>Called from the libvirt event loop: completes a pending live detach.</summary>
-    public void OnDeviceRemoved(string domainUuid, string alias)
+    /// <returns>False when no detach of ours waited for it (someone used virsh): reconcile.</returns>
+    public bool OnDeviceRemoved(string domainUuid, string alias)
     {
         if (_removals.TryRemove((domainUuid, alias), out TaskCompletionSource? done))
         {
             done.TrySetResult();
+            return true;
         }
+
+        return false;
     }
 
     public AssignmentResult Reserve(ReserveParams p, Actor by)
@@ -93,6 +102,7 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
         }
 
         by = CheckPolicy(row, domain.Uuid, "attach", by);
+        using InFlight busy = Moving(row);
         Registry.Assignment claim = Claim(row, domain.Uuid, "attaching", null, missingPolicy, (flags & AttachFlags.Config) != 0, p.Token, by);
         try
         {
@@ -124,6 +134,7 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
         using LibvirtDomain domain = FindDomain(connection, Required(p.Instance, "instance"));
         Registry.Assignment current = AttachedTo(row, domain);
         uint flags = DetachFlags(domain, current, p.Mode);
+        using InFlight busy = Moving(row);
         ledger.SetState(row, domain.Uuid, "detaching", by);
         try
         {
@@ -167,6 +178,7 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
         Registry.Assignment current = AttachedTo(from, domain);
         uint flags = DetachFlags(domain, current, p.Mode);
         by = CheckPolicy(to, domain.Uuid, "swap", by);
+        using InFlight busy = Moving(from, to);
         Registry.Assignment claim;
         try
         {
@@ -226,6 +238,33 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
         {
             ledger.SetState(from, domain.Uuid, "reserved");
             return $"could not be put back ({e.Message}) and stays reserved to {domain.Name}";
+        }
+    }
+
+    private bool IsMoving(string devId) => _inFlight.ContainsKey(devId);
+
+    private InFlight Moving(params DeviceRow[] rows)
+    {
+        string[] ids = [.. rows.Select(r => r.DevId!)];
+        foreach (string id in ids)
+        {
+            _inFlight.AddOrUpdate(id, 1, (_, n) => n + 1);
+        }
+
+        return new InFlight(_inFlight, ids);
+    }
+
+    private sealed class InFlight(ConcurrentDictionary<string, int> set, string[] ids) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (string id in ids)
+            {
+                if (set.AddOrUpdate(id, 0, (_, n) => n - 1) <= 0)
+                {
+                    set.TryRemove(new KeyValuePair<string, int>(id, 0));
+                }
+            }
         }
     }
 

@@ -8,12 +8,13 @@ namespace UsbPassd.Libvirt;
 /// A connection to libvirtd through libvirt's C library. Every call reads libvirt's (thread-local)
 /// error on its own thread right after failing. libvirt's default event loop runs on one
 /// process-wide thread; it carries keepalive, the close callback and the domain events
-/// (lifecycle, device removed), which are raised from that thread: handlers must only queue.
+/// (lifecycle, device added and removed), which are raised from that thread: handlers must only queue.
 /// </summary>
 public sealed class LibvirtConnection : IDisposable
 {
     private const int EventLifecycle = 0;
     private const int EventDeviceRemoved = 15;
+    private const int EventDeviceAdded = 19;
     private static readonly Lock EventLoopLock = new();
     private static Thread? _eventLoop;
 
@@ -39,6 +40,9 @@ public sealed class LibvirtConnection : IDisposable
     /// <summary>(domain UUID, device alias): a detach finished (or a device vanished from the guest).</summary>
     public event Action<string, string>? DeviceRemoved;
 
+    /// <summary>(domain UUID, device alias): a hot-plug finished (ours, or one done with virsh).</summary>
+    public event Action<string, string>? DeviceAdded;
+
     /// <summary>The reason code of virConnectCloseReason (error, eof, keepalive, client).</summary>
     public event Action<int>? Closed;
 
@@ -60,8 +64,10 @@ public sealed class LibvirtConnection : IDisposable
         Native.ConnectRegisterCloseCallback(handle, &OnClosed, opaque, IntPtr.Zero);
         delegate* unmanaged<IntPtr, IntPtr, int, int, IntPtr, int> lifecycle = &OnLifecycle;
         delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, void> removed = &OnDeviceRemoved;
+        delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, void> added = &OnDeviceAdded;
         if (Native.ConnectDomainEventRegisterAny(handle, IntPtr.Zero, EventLifecycle, lifecycle, opaque, IntPtr.Zero) < 0
-            || Native.ConnectDomainEventRegisterAny(handle, IntPtr.Zero, EventDeviceRemoved, removed, opaque, IntPtr.Zero) < 0)
+            || Native.ConnectDomainEventRegisterAny(handle, IntPtr.Zero, EventDeviceRemoved, removed, opaque, IntPtr.Zero) < 0
+            || Native.ConnectDomainEventRegisterAny(handle, IntPtr.Zero, EventDeviceAdded, added, opaque, IntPtr.Zero) < 0)
         {
             var (code, message) = Native.TakeLastError();
             connection.Dispose();
@@ -206,14 +212,21 @@ public sealed class LibvirtConnection : IDisposable
     }
 
     [UnmanagedCallersOnly]
-    private static void OnDeviceRemoved(IntPtr connection, IntPtr domain, IntPtr alias, IntPtr opaque)
+    private static void OnDeviceRemoved(IntPtr connection, IntPtr domain, IntPtr alias, IntPtr opaque) =>
+        RaiseDeviceEvent(domain, alias, opaque, added: false);
+
+    [UnmanagedCallersOnly]
+    private static void OnDeviceAdded(IntPtr connection, IntPtr domain, IntPtr alias, IntPtr opaque) =>
+        RaiseDeviceEvent(domain, alias, opaque, added: true);
+
+    private static void RaiseDeviceEvent(IntPtr domain, IntPtr alias, IntPtr opaque, bool added)
     {
         if (GCHandle.FromIntPtr(opaque).Target is LibvirtConnection self)
         {
             using var lent = new SafeVirDomainHandle(domain, owned: false);
             if (Native.DomainGetUuidString(lent) is string uuid && Marshal.PtrToStringUTF8(alias) is string name)
             {
-                self.DeviceRemoved?.Invoke(uuid, name);
+                (added ? self.DeviceAdded : self.DeviceRemoved)?.Invoke(uuid, name);
             }
         }
     }

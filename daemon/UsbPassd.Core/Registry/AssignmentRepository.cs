@@ -100,33 +100,42 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
     }
 
     /// <summary>Moves an existing claim to another state (attaching → attached, attached → detaching...).</summary>
-    public void SetState(DeviceRow device, string instanceUuid, string state, Actor? by = null)
+    /// <summary>
+    /// Moves the claim to <paramref name="state"/>. With <paramref name="expected"/> only if it is still
+    /// in that state (compare-and-set: reconcile acts on what it read, not on what changed since).
+    /// </summary>
+    /// <returns>False when there was no such claim, or it was no longer <paramref name="expected"/>.</returns>
+    public bool SetState(DeviceRow device, string instanceUuid, string state, Actor? by = null, string? expected = null)
     {
         using SqliteConnection c = database.Connect();
         using SqliteTransaction tx = c.BeginTransaction(deferred: false);
-        SetStateIn(c, tx, device, instanceUuid, state, Timestamps.Format(_clock.GetUtcNow()), by ?? Actor.Daemon);
+        bool set = SetStateIn(c, tx, device, instanceUuid, state, Timestamps.Format(_clock.GetUtcNow()), by ?? Actor.Daemon, expected);
         tx.Commit();
+        return set;
     }
 
-    private static void SetStateIn(SqliteConnection c, SqliteTransaction tx, DeviceRow device, string instanceUuid, string state, string stamp, Actor by)
+    private static bool SetStateIn(SqliteConnection c, SqliteTransaction tx, DeviceRow device, string instanceUuid, string state, string stamp, Actor by, string? expected = null)
     {
-        int n = c.Execute("UPDATE assignments SET state = @state, updated_at = @stamp WHERE dev_id = @devId AND instance_uuid = @instanceUuid",
-            new { state, stamp, devId = device.DevId, instanceUuid }, tx);
+        int n = c.Execute("UPDATE assignments SET state = @state, updated_at = @stamp WHERE dev_id = @devId AND instance_uuid = @instanceUuid AND (@expected IS NULL OR state = @expected)",
+            new { state, stamp, devId = device.DevId, instanceUuid, expected }, tx);
         if (n == 1)
         {
             Mirror(c, tx, device.Id, instanceUuid, state, stamp);
             Record(c, tx, stamp, device, state, new { instance_uuid = instanceUuid, by = by.Who, rule = by.Rule });
         }
+
+        return n == 1;
     }
 
-    /// <summary>Gives the device back; the row returns to its unowned status.</summary>
-    public bool Release(DeviceRow device, string instanceUuid, string baseStatus, Actor? by = null)
+    /// <summary>Gives the device back; the row returns to its unowned status. <paramref name="expected"/> as for <see cref="SetState"/>.</summary>
+    public bool Release(DeviceRow device, string instanceUuid, string baseStatus, Actor? by = null, string? expected = null)
     {
         by ??= Actor.Daemon;
         string stamp = Timestamps.Format(_clock.GetUtcNow());
         using SqliteConnection c = database.Connect();
         using SqliteTransaction tx = c.BeginTransaction(deferred: false);
-        bool released = c.Execute("DELETE FROM assignments WHERE dev_id = @devId AND instance_uuid = @instanceUuid", new { devId = device.DevId, instanceUuid }, tx) == 1;
+        bool released = c.Execute("DELETE FROM assignments WHERE dev_id = @devId AND instance_uuid = @instanceUuid AND (@expected IS NULL OR state = @expected)",
+            new { devId = device.DevId, instanceUuid, expected }, tx) == 1;
         if (released)
         {
             c.Execute("UPDATE usb_devices SET instance_uuid = NULL, status = @baseStatus, updated_at = @stamp WHERE id = @id", new { baseStatus, stamp, id = device.Id }, tx);

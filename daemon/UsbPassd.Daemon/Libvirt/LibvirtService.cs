@@ -54,7 +54,22 @@ public sealed partial class LibvirtService(DaemonOptions options, ILogger<Libvir
             try
             {
                 _connection = LibvirtConnection.Open(options.LibvirtUri);
-                _connection.DeviceRemoved += (uuid, alias) => Assignments?.OnDeviceRemoved(uuid, alias);
+                // A hostdev that came or went without us waiting for it (virsh by hand, or libvirtd
+                // finishing an attach whose caller died) changes who owns a device: reconcile.
+                _connection.DeviceRemoved += (uuid, alias) =>
+                {
+                    if (Assignments?.OnDeviceRemoved(uuid, alias) != true && IsHostdev(alias))
+                    {
+                        DomainChanged?.Invoke(uuid);
+                    }
+                };
+                _connection.DeviceAdded += (uuid, alias) =>
+                {
+                    if (IsHostdev(alias))
+                    {
+                        DomainChanged?.Invoke(uuid);
+                    }
+                };
                 _connection.Closed += reason =>
                 {
                     LogClosed(reason);
@@ -141,6 +156,11 @@ public sealed partial class LibvirtService(DaemonOptions options, ILogger<Libvir
             }
         });
     }
+
+    // libvirt names hostdevs hostdevN; "ua-" aliases are chosen by users (ours among them). Disks,
+    // NICs and the like come and go without changing who owns a USB device.
+    private static bool IsHostdev(string alias) =>
+        alias.StartsWith("hostdev", StringComparison.Ordinal) || alias.StartsWith("ua-", StringComparison.Ordinal);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "connected to libvirt at {Uri}")]
     private partial void LogConnected(string uri);

@@ -24,15 +24,7 @@ public sealed class ReconcileTests : IDisposable
     [Fact]
     public async Task A_claim_left_attaching_by_a_crash_is_settled_by_libvirts_xml_and_a_vanished_domain_releases_its_device()
     {
-        LocalLibvirt.Define(_domain);
-        using (Process first = Start(out _))
-        {
-            await WaitReady();
-            string reply = LocalLibvirt.Shell($"printf '%s\\n' '{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"devices.attach\",\"params\":{{\"device\":\"1-1.5.2.3\",\"instance\":\"{_domain}\"}}}}' | socat -t 10 - UNIX-CONNECT:{Socket}");
-            Assert.Contains("\"attached\"", reply);
-            first.Kill(); // SIGKILL: no clean stop
-            await first.WaitForExitAsync();
-        }
+        await AttachThenKillAsync();
 
         // As if it had died between libvirt's attach and the confirmation.
         Sql("UPDATE assignments SET state = 'attaching'; UPDATE usb_devices SET status = 'attaching' WHERE instance_uuid IS NOT NULL");
@@ -57,7 +49,36 @@ public sealed class ReconcileTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_hostdev_libvirtd_added_after_the_caller_died_turns_the_reserved_claim_into_attached()
+    {
+        await AttachThenKillAsync();
+
+        // As if the daemon had rolled the claim back (it saw no answer) while libvirtd went on and
+        // added the hostdev: the ledger must follow libvirt, not its own last word.
+        Sql("UPDATE assignments SET state = 'reserved'; UPDATE usb_devices SET status = 'reserved' WHERE instance_uuid IS NOT NULL");
+        using Process second = Start(out _);
+        await WaitReady();
+        await WaitForLog(second, "reserved settled as attached");
+        Assert.Equal("attached", Sql("SELECT state FROM assignments"));
+        Assert.Equal("attached", Sql("SELECT status FROM usb_devices WHERE port_id = '1-1.5.2.3' AND deleted = 0"));
+        second.Kill();
+        await second.WaitForExitAsync();
+    }
+
     private string Socket => Path.Combine(_dir, "usbpassd.sock");
+
+    // The camera attached to a shut-off domain (its definition), then the daemon SIGKILLed: no clean stop.
+    private async Task AttachThenKillAsync()
+    {
+        LocalLibvirt.Define(_domain);
+        using Process first = Start(out _);
+        await WaitReady();
+        string reply = LocalLibvirt.Shell($"printf '%s\\n' '{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"devices.attach\",\"params\":{{\"device\":\"1-1.5.2.3\",\"instance\":\"{_domain}\"}}}}' | socat -t 10 - UNIX-CONNECT:{Socket}");
+        Assert.Contains("\"attached\"", reply);
+        first.Kill();
+        await first.WaitForExitAsync();
+    }
 
     private Process Start(out Task<string> log)
     {
