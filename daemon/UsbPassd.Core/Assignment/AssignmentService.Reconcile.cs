@@ -11,11 +11,11 @@ public sealed partial class AssignmentService
     private sealed record DomainTruth(string Uuid, string Name, bool Active, IReadOnlyList<DomainHostdev> Live, IReadOnlyList<DomainHostdev> Defined);
 
     /// <summary>
-    /// Makes the ledger agree with libvirt (at start, after a reconnect, after lifecycle events): our
-    /// alias in a domain's live or persistent XML is the truth. A claim left attaching or detaching by
-    /// a crash is settled by it, a claim whose domain no longer exists is released, an attached claim
-    /// whose hostdev is gone falls back to reserved. USB hostdevs someone else put into a domain are
-    /// recorded as owned externally, so nobody attaches the same device twice.
+    /// Makes the ledger agree with libvirt (at start, after a reconnect, after lifecycle and hostdev
+    /// events): our alias in a domain's live or persistent XML is the truth. A claim left attaching or
+    /// detaching by a crash is settled by it, an attached claim whose domain no longer exists is
+    /// released, one whose hostdev is gone falls back to reserved. USB hostdevs someone else put into a
+    /// domain are recorded as owned externally, so nobody attaches the same device twice.
     /// </summary>
     public IReadOnlyList<Followed> Reconcile()
     {
@@ -35,9 +35,11 @@ public sealed partial class AssignmentService
 
             if (!domains.TryGetValue(claim.InstanceUuid, out DomainTruth? domain))
             {
-                if (ledger.Release(row, claim.InstanceUuid, BaseStatus(row), expected: claim.State))
+                // A reservation is the scheduler's, made before the VM is defined: it ends by its
+                // TTL or a release, never because libvirt does not know the instance (yet).
+                if (claim.State != "reserved" && ledger.Release(row, claim.InstanceUuid, BaseStatus(row), expected: claim.State))
                 {
-                        done.Add(new Followed("released (its domain no longer exists)", row.PortId ?? "?", claim.InstanceUuid, 0, 0));
+                    done.Add(new Followed("released (its domain no longer exists)", row.PortId ?? "?", claim.InstanceUuid, 0, 0));
                 }
 
                 continue;

@@ -40,10 +40,16 @@ public sealed partial class ReplugService(UeventService uevents, AssignmentServi
 
             try
             {
-                foreach (AssignmentService.Followed f in work.Changes is null ? assignments.Reconcile() : assignments.Follow(work.Changes, work.CommittedAt))
+                IReadOnlyList<AssignmentService.Followed> done = work.Changes is null ? assignments.Reconcile() : assignments.Follow(work.Changes, work.CommittedAt);
+                foreach (AssignmentService.Followed f in done)
                 {
                     string what = privacy.Scrub(f.What);
                     LogFollowed(what, f.PortId, f.Instance, f.TotalMs, f.LibvirtMs);
+                }
+
+                if (work.Changes is null)
+                {
+                    LogReconciled(done.Count);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -64,6 +70,9 @@ public sealed partial class ReplugService(UeventService uevents, AssignmentServi
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{What}: {Port} → {Instance}, {TotalMs:0.0} ms after the commit ({LibvirtMs:0.0} ms of it in libvirt)")]
     private partial void LogFollowed(string what, string port, string instance, double totalMs, double libvirtMs);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "reconciled with libvirt's domain XML: {Changes} change(s)")]
+    private partial void LogReconciled(int changes);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "acting on libvirt (following a commit or reconciling) failed")]
     private partial void LogFailed(Exception e);

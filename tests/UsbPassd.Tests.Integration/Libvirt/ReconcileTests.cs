@@ -66,7 +66,30 @@ public sealed class ReconcileTests : IDisposable
         await second.WaitForExitAsync();
     }
 
+    [Fact]
+    public async Task A_reservation_for_an_instance_libvirt_does_not_know_yet_outlives_a_reconcile()
+    {
+        const string instance = "00000000-0000-4000-8000-0000000000d1"; // the scheduler's pick; the VM is not defined yet
+        using (Process first = Start(out _))
+        {
+            await WaitReady();
+            Assert.Contains("\"reserved\"", Ask("devices.reserve", $"\"device\":\"1-1.5.2.3\",\"instance_uuid\":\"{instance}\""));
+            first.Kill();
+            await first.WaitForExitAsync();
+        }
+
+        using Process second = Start(out _, debug: true);
+        await WaitReady();
+        await WaitForLog(second, "reconciled with libvirt's domain XML"); // the start-up pass
+        Assert.Equal($"reserved {instance}", Sql("SELECT state || ' ' || instance_uuid FROM assignments"));
+        second.Kill();
+        await second.WaitForExitAsync();
+    }
+
     private string Socket => Path.Combine(_dir, "usbpassd.sock");
+
+    private string Ask(string method, string parameters) =>
+        LocalLibvirt.Shell($"printf '%s\\n' '{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"{method}\",\"params\":{{{parameters}}}}}' | socat -t 10 - UNIX-CONNECT:{Socket}");
 
     // The camera attached to a shut-off domain (its definition), then the daemon SIGKILLed: no clean stop.
     private async Task AttachThenKillAsync()
@@ -74,15 +97,20 @@ public sealed class ReconcileTests : IDisposable
         LocalLibvirt.Define(_domain);
         using Process first = Start(out _);
         await WaitReady();
-        string reply = LocalLibvirt.Shell($"printf '%s\\n' '{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"devices.attach\",\"params\":{{\"device\":\"1-1.5.2.3\",\"instance\":\"{_domain}\"}}}}' | socat -t 10 - UNIX-CONNECT:{Socket}");
+        string reply = Ask("devices.attach", $"\"device\":\"1-1.5.2.3\",\"instance\":\"{_domain}\"");
         Assert.Contains("\"attached\"", reply);
         first.Kill();
         await first.WaitForExitAsync();
     }
 
-    private Process Start(out Task<string> log)
+    private Process Start(out Task<string> log, bool debug = false)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        if (debug)
+        {
+            psi.Environment["USBPASSD_DEBUG"] = "1";
+        }
+
         foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "usbpassd.dll"), "--sysfs-root", _tree.Root, "--state-dir", Path.Combine(_dir, "state"), "--socket", Socket, "--uevents", "none", "--libvirt-uri", "qemu:///system" })
         {
             psi.ArgumentList.Add(a);
