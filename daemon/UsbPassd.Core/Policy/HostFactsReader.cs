@@ -83,8 +83,7 @@ public sealed class HostFactsReader
     // to read, instead of walking each device's tree to learn it has no disk.
     private List<string> ClassBlockPaths()
     {
-        string block = Path.Combine(_sysfs, "class", "block");
-        return Directory.Exists(block) ? [.. Directory.EnumerateFileSystemEntries(block).Select(RealPath).OfType<string>()] : [];
+        return [.. Entries(Path.Combine(_sysfs, "class", "block")).Select(RealPath).OfType<string>()];
     }
 
     private List<MountEntry> ReadMounts()
@@ -122,18 +121,10 @@ public sealed class HostFactsReader
 
     private List<string> KeyboardPaths()
     {
-        string input = Path.Combine(_sysfs, "class", "input");
-        if (!Directory.Exists(input))
-        {
-            return [];
-        }
-
         var keyboards = new List<string>();
-        foreach (string entry in Directory.EnumerateFileSystemEntries(input, "input*"))
+        foreach (string entry in Entries(Path.Combine(_sysfs, "class", "input"), "input*"))
         {
-            string? path = RealPath(entry);
-            string keys = Path.Combine(entry, "capabilities", "key");
-            if (path is not null && File.Exists(keys) && IsKeyboard(File.ReadAllText(keys)))
+            if (RealPath(entry) is string path && ReadTrimmed(Path.Combine(entry, "capabilities", "key")) is string keys && IsKeyboard(keys))
             {
                 keyboards.Add(path);
             }
@@ -181,8 +172,7 @@ public sealed class HostFactsReader
                 uses.Add(new BlockDeviceUse(name, isPartition, BlockUse.Swap, node));
             }
 
-            string holders = Path.Combine(directory, "holders");
-            string[] held = Directory.Exists(holders) ? [.. Directory.EnumerateFileSystemEntries(holders).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal)] : [];
+            string[] held = [.. Entries(Path.Combine(directory, "holders")).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal)];
             if (held.Length > 0)
             {
                 uses.Add(new BlockDeviceUse(name, isPartition, BlockUse.Held, string.Join(", ", held.Select(HolderName))));
@@ -229,11 +219,17 @@ public sealed class HostFactsReader
             Array.Sort(directories, StringComparer.Ordinal); // sdb1 before sdb2: reasons read in a stable order
             return directories;
         }
-        catch (DirectoryNotFoundException)
+        catch (Exception e) when (Vanished(e))
         {
-            return []; // unplugged while being read
+            return []; // unplugged, or its driver unbound, while being read
         }
     }
+
+    // sysfs changes under the reader: a device another VM's QEMU just claimed loses its disk (usb-storage
+    // unbinds), an unplugged one its whole tree, and an attribute of a device on its way out reads as
+    // ENODEV. What vanished while being read is not in use by the host; only an unreadable mount
+    // table is (ReadMounts: fail closed).
+    private static bool Vanished(Exception e) => e is IOException or UnauthorizedAccessException;
 
     private static string? ReadTrimmed(string path)
     {
@@ -241,16 +237,35 @@ public sealed class HostFactsReader
         {
             return File.ReadAllText(path).Trim();
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        catch (Exception e) when (Vanished(e))
         {
             return null;
         }
     }
 
-    /// <summary>The directory a sysfs link leads to, in full; null when it leads nowhere.</summary>
+    private static string[] Entries(string directory, string pattern = "*")
+    {
+        try
+        {
+            return Directory.GetFileSystemEntries(directory, pattern);
+        }
+        catch (Exception e) when (Vanished(e))
+        {
+            return [];
+        }
+    }
+
+    /// <summary>The directory a sysfs link leads to, in full; null when it leads nowhere (or no longer exists).</summary>
     private static string? RealPath(string path)
     {
-        var info = new DirectoryInfo(path);
-        return !info.Exists ? null : info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? info.FullName;
+        try
+        {
+            var info = new DirectoryInfo(path);
+            return !info.Exists ? null : info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? info.FullName;
+        }
+        catch (Exception e) when (Vanished(e))
+        {
+            return null;
+        }
     }
 }
