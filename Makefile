@@ -13,7 +13,7 @@ TESTING := $(DOTNET) $(BIN)/UsbPassd.Testing/$(CONFIG_DIR)/UsbPassd.Testing.dll
 # tests/lab/build-assets.sh installs the lab's own if they are missing).
 DEB_PACKAGES := usb.ids xz-utils sqlite3 inotify-tools python3 qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients busybox-static cpio kmod socat rpm help2man lintian rpmlint e2fsprogs
 
-.PHONY: all build publish bench-daemon bench-rpc bench-hook bench-hook-lab lab test test-unit test-integration test-lab lab-smoke demo corpus-demo bench deps packages clean
+.PHONY: all build publish bench-daemon bench-rpc bench-hook bench-hook-lab bench-attach-lab lab test test-unit test-integration test-lab lab-smoke demo corpus-demo bench deps packages clean
 
 all: build
 
@@ -91,6 +91,12 @@ clean:
 bench-hook: build
 	mkdir -p $(BUILD)/benchmarks
 	tests/packaging/hook-bench-local.sh 200 | tee $(BUILD)/benchmarks/hook-figures.txt
+
+## Attach vs raw virsh and replug → re-attached in the lab, with the shipped (ReadyToRun) daemon.
+bench-attach-lab: build lab publish
+	USBPASSD_LAB_DAEMON=$(CURDIR)/$(BUILD)/publish/usbpassd/usbpassd $(DOTNET) test tests/UsbPassd.Tests.Lab -c $(CONFIG) --no-build --nologo \
+		--filter "FullyQualifiedName~AttachLabTests.Attach_to_a_running|FullyQualifiedName~AttachLabTests.Unplugged_while" \
+		--logger "console;verbosity=detailed" | grep -E '^ *lab: |Passed|Failed'
 
 bench-hook-lab: build lab
 	mkdir -p $(BUILD)/benchmarks

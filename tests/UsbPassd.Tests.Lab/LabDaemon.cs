@@ -35,12 +35,21 @@ public sealed class LabDaemon
         return daemon;
     }
 
+    /// <summary>
+    /// The daemon the lab runs: the test build (JIT) by default; USBPASSD_LAB_DAEMON names another
+    /// executable, such as the shipped ReadyToRun build of <c>make publish</c>, for figures that
+    /// should not include the JIT compiling each code path on its first use.
+    /// </summary>
+    private static string Command =>
+        Environment.GetEnvironmentVariable("USBPASSD_LAB_DAEMON") is { Length: > 0 } shipped
+            ? shipped
+            : $"dotnet {Path.Combine(AppContext.BaseDirectory, "usbpassd.dll")}";
+
     /// <summary>Starts the daemon again on the state it left (after a stop or a SIGKILL); returns once it is ready.</summary>
     public async Task RestartAsync(string extraArguments = "")
     {
-        string dll = Path.Combine(AppContext.BaseDirectory, "usbpassd.dll");
         await _lab.RunAsync(
-            $"USBPASSD_DEBUG=1 setsid -f dotnet {dll} --state-dir {StateDirectory} --socket {Socket} {(extraArguments.Contains("--libvirt-uri", StringComparison.Ordinal) ? "" : "--libvirt-uri none")} {extraArguments} " +
+            $"USBPASSD_DEBUG=1 setsid -f {Command} --state-dir {StateDirectory} --socket {Socket} {(extraArguments.Contains("--libvirt-uri", StringComparison.Ordinal) ? "" : "--libvirt-uri none")} {extraArguments} " +
             $"> {LogPath} 2>&1 < /dev/null");
         await WaitForLogAsync("ready:");
     }
