@@ -13,8 +13,26 @@ public sealed class ReconcileTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("usbpassd-reconcile-").FullName;
     private readonly string _domain = $"usbpassd-reconcile-{Environment.ProcessId}";
 
+    // Every daemon a test started: killed in Dispose too, so a failed assertion leaves none running.
+    private readonly List<Process> _started = [];
+
     public void Dispose()
     {
+        foreach (Process p in _started)
+        {
+            try
+            {
+                p.Kill(entireProcessTree: true);
+                p.WaitForExit();
+            }
+            catch (InvalidOperationException)
+            {
+                // already exited
+            }
+
+            p.Dispose();
+        }
+
         LocalLibvirt.Remove(_domain);
         _tree.Dispose();
         SqliteConnection.ClearAllPools();
@@ -28,25 +46,21 @@ public sealed class ReconcileTests : IDisposable
 
         // As if it had died between libvirt's attach and the confirmation.
         Sql("UPDATE assignments SET state = 'attaching'; UPDATE usb_devices SET status = 'attaching' WHERE instance_uuid IS NOT NULL");
-        using (Process second = Start(out Task<string> log))
-        {
-            await WaitReady();
-            await WaitForLog(second, "attaching settled as attached");
-            Assert.Equal("attached", Sql("SELECT state FROM assignments"));
-            second.Kill();
-            await second.WaitForExitAsync();
-        }
+        Process second = Start(out Task<string> log);
+        await WaitReady();
+        await WaitForLog(second, "attaching settled as attached");
+        Assert.Equal("attached", Sql("SELECT state FROM assignments"));
+        second.Kill();
+        await second.WaitForExitAsync();
 
         LocalLibvirt.Shell($"virsh -q -c qemu:///system undefine {_domain}");
-        using (Process third = Start(out _))
-        {
-            await WaitReady();
-            await WaitForLog(third, "its domain no longer exists");
-            Assert.Equal("0", Sql("SELECT count(*) FROM assignments"));
-            Assert.Equal("available", Sql("SELECT status FROM usb_devices WHERE port_id = '1-1.5.2.3' AND deleted = 0"));
-            third.Kill();
-            await third.WaitForExitAsync();
-        }
+        Process third = Start(out _);
+        await WaitReady();
+        await WaitForLog(third, "its domain no longer exists");
+        Assert.Equal("0", Sql("SELECT count(*) FROM assignments"));
+        Assert.Equal("available", Sql("SELECT status FROM usb_devices WHERE port_id = '1-1.5.2.3' AND deleted = 0"));
+        third.Kill();
+        await third.WaitForExitAsync();
     }
 
     [Fact]
@@ -57,7 +71,7 @@ public sealed class ReconcileTests : IDisposable
         // As if the daemon had rolled the claim back (it saw no answer) while libvirtd went on and
         // added the hostdev: the ledger must follow libvirt, not its own last word.
         Sql("UPDATE assignments SET state = 'reserved'; UPDATE usb_devices SET status = 'reserved' WHERE instance_uuid IS NOT NULL");
-        using Process second = Start(out _);
+        Process second = Start(out _);
         await WaitReady();
         await WaitForLog(second, "reserved settled as attached");
         Assert.Equal("attached", Sql("SELECT state FROM assignments"));
@@ -70,15 +84,13 @@ public sealed class ReconcileTests : IDisposable
     public async Task A_reservation_for_an_instance_libvirt_does_not_know_yet_outlives_a_reconcile()
     {
         const string instance = "00000000-0000-4000-8000-0000000000d1"; // the scheduler's pick; the VM is not defined yet
-        using (Process first = Start(out _))
-        {
-            await WaitReady();
-            Assert.Contains("\"reserved\"", Ask("devices.reserve", $"\"device\":\"1-1.5.2.3\",\"instance_uuid\":\"{instance}\""));
-            first.Kill();
-            await first.WaitForExitAsync();
-        }
+        Process first = Start(out _);
+        await WaitReady();
+        Assert.Contains("\"reserved\"", Ask("devices.reserve", $"\"device\":\"1-1.5.2.3\",\"instance_uuid\":\"{instance}\""));
+        first.Kill();
+        await first.WaitForExitAsync();
 
-        using Process second = Start(out _, debug: true);
+        Process second = Start(out _, debug: true);
         await WaitReady();
         await WaitForLog(second, "reconciled with libvirt's domain XML"); // the start-up pass
         Assert.Equal($"reserved {instance}", Sql("SELECT state || ' ' || instance_uuid FROM assignments"));
@@ -95,7 +107,7 @@ public sealed class ReconcileTests : IDisposable
     private async Task AttachThenKillAsync()
     {
         LocalLibvirt.Define(_domain);
-        using Process first = Start(out _);
+        Process first = Start(out _);
         await WaitReady();
         string reply = Ask("devices.attach", $"\"device\":\"1-1.5.2.3\",\"instance\":\"{_domain}\"");
         Assert.Contains("\"attached\"", reply);
@@ -117,6 +129,7 @@ public sealed class ReconcileTests : IDisposable
         }
 
         Process p = Process.Start(psi)!;
+        _started.Add(p);
         log = p.StandardError.ReadToEndAsync();
         return p;
     }
