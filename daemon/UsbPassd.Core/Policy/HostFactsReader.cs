@@ -81,10 +81,7 @@ public sealed class HostFactsReader
 
     // Where every block device of the host lives in sysfs (/sys/class/block/* resolved): a few links
     // to read, instead of walking each device's tree to learn it has no disk.
-    private List<string> ClassBlockPaths()
-    {
-        return [.. Entries(Path.Combine(_sysfs, "class", "block")).Select(RealPath).OfType<string>()];
-    }
+    private List<string> ClassBlockPaths() => [.. Entries(Path.Combine(_sysfs, "class", "block")).Select(RealPath).OfType<string>()];
 
     private List<MountEntry> ReadMounts()
     {

@@ -99,9 +99,8 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
         return claim;
     }
 
-    /// <summary>Moves an existing claim to another state (attaching → attached, attached → detaching...).</summary>
     /// <summary>
-    /// Moves the claim to <paramref name="state"/>. With <paramref name="expected"/> only if it is still
+    /// Moves an existing claim to another state (attaching → attached, attached → detaching...). With <paramref name="expected"/> only if it is still
     /// in that state (compare-and-set: reconcile acts on what it read, not on what changed since).
     /// </summary>
     /// <returns>False when there was no such claim, or it was no longer <paramref name="expected"/>.</returns>

@@ -9,7 +9,8 @@ namespace UsbPassd.Daemon.Libvirt;
 /// <summary>
 /// Holds the libvirt connection: opened at start (a libvirtd that is down is not fatal: usbpassd
 /// keeps registering devices), reopened when libvirtd closes it (restart, keepalive timeout), with
-/// device-removed events routed to the assignment service and lifecycle events raised for reconciling.
+/// device-removed events routed to the assignment service (a detach waiting for them), and lifecycle
+/// events and other hostdev comings and goings raised for reconciling.
 /// </summary>
 public sealed partial class LibvirtService(DaemonOptions options, ILogger<LibvirtService> log) : IHostedService, IDisposable
 {
@@ -26,7 +27,7 @@ public sealed partial class LibvirtService(DaemonOptions options, ILogger<Libvir
     /// <summary>Raised after a connection was (re)opened later than at start: events were lost meanwhile, so the ledger is reconciled.</summary>
     public event Action? Reconnected;
 
-    /// <summary>Raised (on libvirt's event thread: only queue) when a domain started, stopped, was defined or undefined.</summary>
+    /// <summary>Raised (on libvirt's event thread: only queue) when a domain started, stopped, was defined or undefined, or a hostdev came or went that no detach of ours waited for.</summary>
     public event Action<string>? DomainChanged;
 
     /// <summary>disabled, connected or disconnected (for host.info).</summary>

@@ -9,8 +9,9 @@ namespace UsbPassd.Daemon.Libvirt;
 
 /// <summary>
 /// The one thread that acts on libvirt after the fact (libvirt calls block): each commit's changes
-/// go to <see cref="AssignmentService.Follow"/>; a reconnect or a domain's lifecycle event (started,
-/// stopped, defined, undefined) to <see cref="AssignmentService.Reconcile"/>, at most one queued at a time.
+/// go to <see cref="AssignmentService.Follow"/>; a reconnect, a domain's lifecycle event (started,
+/// stopped, defined, undefined) or a hostdev added or removed by someone else to
+/// <see cref="AssignmentService.Reconcile"/>, at most one queued at a time.
 /// </summary>
 public sealed partial class ReplugService(UeventService uevents, AssignmentService assignments, LibvirtService libvirt, UsbPassd.Devices.LogPrivacy privacy, ILogger<ReplugService> log) : BackgroundService
 {

@@ -24,6 +24,7 @@ public sealed class LibvirtDaemonFixture : DaemonFixture
     }
 }
 
+[Collection(LocalLibvirtGroup.Name)]
 public sealed class AssignmentTests(LibvirtDaemonFixture daemon) : IClassFixture<LibvirtDaemonFixture>
 {
     private const string Camera = "1-1.5.2.3";

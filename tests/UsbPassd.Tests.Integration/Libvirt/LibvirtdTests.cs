@@ -4,6 +4,7 @@ using UsbPassd.Libvirt;
 namespace UsbPassd.Tests.Integration.Libvirt;
 
 /// <summary>The binding against the real libvirtd of this machine (started here if it is not running).</summary>
+[Collection(LocalLibvirtGroup.Name)]
 public sealed class LibvirtdTests : IDisposable
 {
     private readonly string _name = $"usbpassd-test-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40];

@@ -2,6 +2,16 @@ using System.Diagnostics;
 
 namespace UsbPassd.Tests.Integration.Libvirt;
 
+/// <summary>
+/// The tests that use this machine's libvirtd run one class at a time: their daemons see every
+/// domain on it, and a hostdev one test defines is, rightly, "attached outside usbpassd" to another.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class LocalLibvirtGroup
+{
+    public const string Name = "this machine's libvirtd";
+}
+
 /// <summary>This machine's real libvirtd: started if it is not running, and throw-away domains (type qemu, no disk).</summary>
 internal static class LocalLibvirt
 {

@@ -6,6 +6,7 @@ using UsbPassd.Testing.Recordings;
 namespace UsbPassd.Tests.Integration.Libvirt;
 
 /// <summary>After a SIGKILL, usbpassd's ledger is made to agree with the real libvirtd's domain XML.</summary>
+[Collection(LocalLibvirtGroup.Name)]
 public sealed class ReconcileTests : IDisposable
 {
     private readonly SysfsTree _tree = CorpusRecording.Materialize(
@@ -13,26 +14,13 @@ public sealed class ReconcileTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("usbpassd-reconcile-").FullName;
     private readonly string _domain = $"usbpassd-reconcile-{Environment.ProcessId}";
 
-    // Every daemon a test started: killed in Dispose too, so a failed assertion leaves none running.
+    // Every daemon a test started. One runs at a time on the state folder; the last is killed in
+    // Dispose, so a failed assertion leaves none running.
     private readonly List<Process> _started = [];
 
     public void Dispose()
     {
-        foreach (Process p in _started)
-        {
-            try
-            {
-                p.Kill(entireProcessTree: true);
-                p.WaitForExit();
-            }
-            catch (InvalidOperationException)
-            {
-                // already exited
-            }
-
-            p.Dispose();
-        }
-
+        KillStarted();
         LocalLibvirt.Remove(_domain);
         _tree.Dispose();
         SqliteConnection.ClearAllPools();
@@ -46,21 +34,14 @@ public sealed class ReconcileTests : IDisposable
 
         // As if it had died between libvirt's attach and the confirmation.
         Sql("UPDATE assignments SET state = 'attaching'; UPDATE usb_devices SET status = 'attaching' WHERE instance_uuid IS NOT NULL");
-        Process second = Start(out Task<string> log);
-        await WaitReady();
-        await WaitForLog(second, "attaching settled as attached");
+        await StartUntilLoggedAsync("attaching settled as attached");
         Assert.Equal("attached", Sql("SELECT state FROM assignments"));
-        second.Kill();
-        await second.WaitForExitAsync();
 
+        KillStarted(); // the domain goes while usbpassd is down: the next start must notice
         LocalLibvirt.Shell($"virsh -q -c qemu:///system undefine {_domain}");
-        Process third = Start(out _);
-        await WaitReady();
-        await WaitForLog(third, "its domain no longer exists");
+        await StartUntilLoggedAsync("its domain no longer exists");
         Assert.Equal("0", Sql("SELECT count(*) FROM assignments"));
         Assert.Equal("available", Sql("SELECT status FROM usb_devices WHERE port_id = '1-1.5.2.3' AND deleted = 0"));
-        third.Kill();
-        await third.WaitForExitAsync();
     }
 
     [Fact]
@@ -71,31 +52,20 @@ public sealed class ReconcileTests : IDisposable
         // As if the daemon had rolled the claim back (it saw no answer) while libvirtd went on and
         // added the hostdev: the ledger must follow libvirt, not its own last word.
         Sql("UPDATE assignments SET state = 'reserved'; UPDATE usb_devices SET status = 'reserved' WHERE instance_uuid IS NOT NULL");
-        Process second = Start(out _);
-        await WaitReady();
-        await WaitForLog(second, "reserved settled as attached");
+        await StartUntilLoggedAsync("reserved settled as attached");
         Assert.Equal("attached", Sql("SELECT state FROM assignments"));
         Assert.Equal("attached", Sql("SELECT status FROM usb_devices WHERE port_id = '1-1.5.2.3' AND deleted = 0"));
-        second.Kill();
-        await second.WaitForExitAsync();
     }
 
     [Fact]
     public async Task A_reservation_for_an_instance_libvirt_does_not_know_yet_outlives_a_reconcile()
     {
         const string instance = "00000000-0000-4000-8000-0000000000d1"; // the scheduler's pick; the VM is not defined yet
-        Process first = Start(out _);
-        await WaitReady();
+        await StartAsync();
         Assert.Contains("\"reserved\"", Ask("devices.reserve", $"\"device\":\"1-1.5.2.3\",\"instance_uuid\":\"{instance}\""));
-        first.Kill();
-        await first.WaitForExitAsync();
 
-        Process second = Start(out _, debug: true);
-        await WaitReady();
-        await WaitForLog(second, "reconciled with libvirt's domain XML"); // the start-up pass
+        await StartUntilLoggedAsync("reconciled with libvirt's domain XML", debug: true); // the start-up pass
         Assert.Equal($"reserved {instance}", Sql("SELECT state || ' ' || instance_uuid FROM assignments"));
-        second.Kill();
-        await second.WaitForExitAsync();
     }
 
     private string Socket => Path.Combine(_dir, "usbpassd.sock");
@@ -107,16 +77,17 @@ public sealed class ReconcileTests : IDisposable
     private async Task AttachThenKillAsync()
     {
         LocalLibvirt.Define(_domain);
-        Process first = Start(out _);
-        await WaitReady();
+        await StartAsync();
         string reply = Ask("devices.attach", $"\"device\":\"1-1.5.2.3\",\"instance\":\"{_domain}\"");
-        Assert.Contains("\"attached\"", reply);
-        first.Kill();
-        await first.WaitForExitAsync();
+        Assert.True(reply.Contains("\"attached\"", StringComparison.Ordinal), reply);
+        KillStarted();
     }
 
-    private Process Start(out Task<string> log, bool debug = false)
+    /// <summary>SIGKILLs the daemon that ran before (no clean stop) and starts one on the state it left.</summary>
+    private async Task<Process> StartAsync(bool debug = false)
     {
+        KillStarted();
+        File.Delete(Socket); // the killed one's: waiting for the file must mean this daemon is listening
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
         if (debug)
         {
@@ -130,20 +101,19 @@ public sealed class ReconcileTests : IDisposable
 
         Process p = Process.Start(psi)!;
         _started.Add(p);
-        log = p.StandardError.ReadToEndAsync();
-        return p;
-    }
-
-    private async Task WaitReady()
-    {
+        _ = p.StandardError.ReadToEndAsync(); // drained, so a chatty daemon never blocks on a full pipe
         for (int i = 0; i < 600 && !File.Exists(Socket); i++)
         {
             await Task.Delay(50);
         }
+
+        return p;
     }
 
-    private static async Task WaitForLog(Process daemon, string text)
+    /// <summary>As <see cref="StartAsync"/>, then waits until the daemon logged <paramref name="text"/>.</summary>
+    private async Task StartUntilLoggedAsync(string text, bool debug = false)
     {
+        Process daemon = await StartAsync(debug);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         while (await daemon.StandardOutput.ReadLineAsync(cts.Token) is string line)
         {
@@ -154,6 +124,22 @@ public sealed class ReconcileTests : IDisposable
         }
 
         throw new Xunit.Sdk.XunitException($"usbpassd ended without logging '{text}'");
+    }
+
+    private void KillStarted()
+    {
+        foreach (Process p in _started)
+        {
+            if (!p.HasExited)
+            {
+                p.Kill(entireProcessTree: true);
+            }
+
+            p.WaitForExit();
+            p.Dispose();
+        }
+
+        _started.Clear();
     }
 
     private string Sql(string sql)
