@@ -22,8 +22,9 @@ public sealed partial class HookMethods(StartGate gate, ReplugService replug, IL
     private HookResult Hook(HookParams p)
     {
         string uuid = p.DomainUuid is string u && Guid.TryParse(u, out _) ? u : throw new RpcException(ErrorCodes.InvalidParams, "domain_uuid must be a UUID");
-        LogCall(p.Operation ?? "?", p.SubOperation ?? "?", uuid);
-        if ((p.Operation, p.SubOperation) != ("prepare", "begin"))
+        string operation = HookWord(p.Operation, "operation"), subOperation = HookWord(p.SubOperation, "sub_operation");
+        LogCall(operation, subOperation, uuid);
+        if ((operation, subOperation) != ("prepare", "begin"))
         {
             replug.QueueReconcile(); // started, stopped, released...: look at libvirt once the hook has returned
             return Allowed;
@@ -47,6 +48,12 @@ public sealed partial class HookMethods(StartGate gate, ReplugService replug, IL
 
         return Allowed;
     }
+
+    // libvirt's words ("prepare", "begin", "-"): anything else is not libvirt's hook and must not reach the log as is.
+    private static string HookWord(string? word, string name) =>
+        word is { Length: > 0 and <= 32 } && word.All(ch => char.IsAsciiLetterLower(ch) || ch == '-')
+            ? word
+            : throw new RpcException(ErrorCodes.InvalidParams, $"{name} must be one of libvirt's hook words (lower-case letters and '-', like prepare or begin)");
 
     [LoggerMessage(Level = LogLevel.Information, Message = "libvirt hook: {Operation} {SubOperation} of domain {Uuid}")]
     private partial void LogCall(string operation, string subOperation, string uuid);

@@ -193,6 +193,9 @@ public sealed class AssignmentTests(LibvirtDaemonFixture daemon) : IClassFixture
             Assert.DoesNotContain("\"", message); // the hook cuts the message out with sed
 
             Assert.True(Json(await c.AskAsync(Hook(uuid, "release", "end"))).GetProperty("result").GetProperty("allowed").GetBoolean());
+            JsonElement odd = Json(await c.AskAsync(Hook(uuid, "start\\nforged log line", "begin"))).GetProperty("error");
+            Assert.Equal(ErrorCodes.InvalidParams, odd.GetProperty("code").GetInt32());
+            Assert.Contains("operation must be one of libvirt's hook words", odd.GetProperty("message").GetString());
         }
         finally
         {
