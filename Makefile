@@ -13,7 +13,7 @@ TESTING := $(DOTNET) $(BIN)/UsbPassd.Testing/$(CONFIG_DIR)/UsbPassd.Testing.dll
 # tests/lab/build-assets.sh installs the lab's own if they are missing).
 DEB_PACKAGES := usb.ids xz-utils sqlite3 inotify-tools python3 qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients busybox-static cpio kmod socat rpm help2man lintian rpmlint e2fsprogs
 
-.PHONY: all build publish bench-daemon bench-rpc bench-hook bench-hook-lab bench-attach-lab lab test test-unit test-integration test-lab lab-smoke demo corpus-demo bench deps packages clean
+.PHONY: all build publish bench-hostile bench-daemon bench-rpc bench-hook bench-hook-lab bench-attach-lab lab test test-unit test-integration test-lab lab-smoke demo corpus-demo bench deps packages clean
 
 all: build
 
@@ -53,6 +53,7 @@ corpus-demo: build
 ## Benchmarks (BenchmarkDotNet, Release); readable results in build/benchmarks/results/*.md,
 ## then the daemon's figures (event -> commit latency, burst, RSS, start -> READY) on the shipped build.
 bench: publish
+	mkdir -p $(BUILD)/benchmarks
 	$(DOTNET) build tests/UsbPassd.Benchmarks -c Release -v quiet -nologo
 	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll --filter '*'
 	@cat $(BUILD)/benchmarks/results/*-report-github.md
@@ -60,10 +61,19 @@ bench: publish
 	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll rpc $(BUILD)/publish/usbpassd/usbpassd | tee $(BUILD)/benchmarks/rpc-figures.txt
 
 bench-rpc: publish
+	mkdir -p $(BUILD)/benchmarks
 	$(DOTNET) build tests/UsbPassd.Benchmarks -c Release -v quiet -nologo
 	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll rpc $(BUILD)/publish/usbpassd/usbpassd | tee $(BUILD)/benchmarks/rpc-figures.txt
 
+## A hostile read-only client against the shipped daemon (and, with BEFORE=path/to/usbpassd[.dll], an older build
+## in the same run): memory under a batch flood, root's latency while another uid holds connections, wrong answers.
+bench-hostile: publish
+	$(DOTNET) build tests/UsbPassd.Benchmarks -c Release -v quiet -nologo
+	mkdir -p $(BUILD)/benchmarks
+	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll hostile $${BEFORE:-} $(CURDIR)/$(BUILD)/publish/usbpassd/usbpassd | tee $(BUILD)/benchmarks/hostile-figures.txt
+
 bench-daemon: publish
+	mkdir -p $(BUILD)/benchmarks
 	$(DOTNET) build tests/UsbPassd.Benchmarks -c Release -v quiet -nologo
 	USBPASSD_BIN=$(BUILD)/publish/usbpassd/usbpassd $(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll daemon | tee $(BUILD)/benchmarks/daemon-figures.txt
 

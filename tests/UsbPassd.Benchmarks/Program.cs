@@ -15,6 +15,12 @@ if (args is ["rpc", string binary])
     return await UsbPassd.Benchmarks.RpcFigures.RunAsync(binary);
 }
 
+// `hostile BINARY...`: issue 12's figures (memory under a flood, root under held connections, wrong answers) per daemon.
+if (args is ["hostile", .. var binaries] && binaries.Length > 0)
+{
+    return await UsbPassd.Benchmarks.HostileFigures.RunAsync(binaries);
+}
+
 // In-process: the mirror serves the packages this project restored, and nothing more is built.
 var config = ManualConfig.Create(DefaultConfig.Instance)
     .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(15))

@@ -22,8 +22,8 @@ internal static class RpcFigures
         {
             BigTree.Write(Path.Combine(work, "sys"), 1000);
             string socket = Path.Combine(work, "usbpassd.sock");
-            using Process daemon = StartDaemon(daemonBinary, work, socket);
-            await WaitForSocket(socket);
+            using Process daemon = DaemonProcess.Start(daemonBinary, "--sysfs-root", Path.Combine(work, "sys"), "--state-dir", Path.Combine(work, "state"), "--socket", socket, "--uevents", "none", "--libvirt-uri", "none");
+            await DaemonProcess.WaitForSocketAsync(socket);
 
             string echoSocket = Path.Combine(work, "echo.sock");
             using var echo = new EchoServer(echoSocket, SmallReply);
@@ -94,28 +94,6 @@ internal static class RpcFigures
     }
 
     private static readonly byte[] SmallReply = [.. """{"jsonrpc":"2.0","id":1,"result":{}}"""u8, (byte)'\n'];
-
-    private static Process StartDaemon(string binary, string work, string socket)
-    {
-        var psi = new ProcessStartInfo(binary) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string a in new[] { "--sysfs-root", Path.Combine(work, "sys"), "--state-dir", Path.Combine(work, "state"), "--socket", socket, "--uevents", "none", "--libvirt-uri", "none" })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        Process p = Process.Start(psi)!;
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        return p;
-    }
-
-    private static async Task WaitForSocket(string path)
-    {
-        for (int i = 0; i < 600 && !File.Exists(path); i++)
-        {
-            await Task.Delay(50);
-        }
-    }
 
     /// <summary>The floor: read a line, write a fixed line, nothing else.</summary>
     private sealed class EchoServer : IDisposable

@@ -5,8 +5,11 @@ using UsbPassd.Testing.Recordings;
 //   corpus-trees OUT        every USB recording of the corpus as a sysfs tree OUT/<name>
 //   big-tree OUT COUNT      one sysfs tree with COUNT devices cloned from the corpus
 //   lab-demo USBPASSCTL_DLL USBPASSD_DLL   the lab demo (`make demo`)
+//   rpc-stress …            a hostile client of the socket (RpcStressCommand: pipeline, hold, flood)
 switch (args)
 {
+    case ["rpc-stress", .. var rest]:
+        return await UsbPassd.Testing.Rpc.RpcStressCommand.RunAsync(rest);
     case ["lab-demo", string usbpassctl, string usbpassd]:
         return await UsbPassd.Testing.Lab.LabDemo.RunAsync(Path.GetFullPath(usbpassctl), Path.GetFullPath(usbpassd));
     case ["corpus-trees", string output]:
@@ -23,7 +26,7 @@ switch (args)
         BigTree.Write(output, int.Parse(count));
         return 0;
     default:
-        Console.Error.WriteLine("usage: UsbPassd.Testing corpus-trees OUT | big-tree OUT COUNT | lab-demo USBPASSCTL_DLL USBPASSD_DLL");
+        Console.Error.WriteLine("usage: UsbPassd.Testing corpus-trees OUT | big-tree OUT COUNT | lab-demo USBPASSCTL_DLL USBPASSD_DLL | rpc-stress …");
         return 2;
 }
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using UsbPassd.Protocol;
 using UsbPassd.Protocol.Messages;
@@ -21,9 +20,10 @@ public sealed class DeviceView(DeviceRepository registry)
         IReadOnlyDictionary<long, Entry> ById,
         IReadOnlyDictionary<string, Entry[]> ByDevId,
         IReadOnlyDictionary<string, Entry[]> ByPortId,
-        IReadOnlyDictionary<string, Entry[]> ByAddress)
+        IReadOnlyDictionary<string, Entry[]> ByAddress,
+        byte[] AllJson)
     {
-        public static Snapshot Empty { get; } = new([], new Dictionary<long, Entry>(), new Dictionary<string, Entry[]>(), new Dictionary<string, Entry[]>(), new Dictionary<string, Entry[]>());
+        public static Snapshot Empty { get; } = new([], new Dictionary<long, Entry>(), new Dictionary<string, Entry[]>(), new Dictionary<string, Entry[]>(), new Dictionary<string, Entry[]>(), "[]"u8.ToArray());
     }
 
     public int Count => Volatile.Read(ref _current).All.Count;
@@ -41,8 +41,18 @@ public sealed class DeviceView(DeviceRepository registry)
             entries.ToDictionary(e => e.Record.Id),
             Index(entries, e => e.Record.DevId),
             Index(entries, e => e.Record.PortId),
-            Index(entries, e => e.Record.Address)));
+            Index(entries, e => e.Record.Address),
+            ToJsonArray(entries)));
     }
+
+    /// <summary>
+    /// devices.list's result: without filters the array made once per commit (the common call, and
+    /// the one a flooding client repeats), else the matching entries joined.
+    /// </summary>
+    public byte[] ListJson(DevicesListParams p) =>
+        p is { Status: null, VendorId: null, ProductId: null, Serial: null, InstanceUuid: null }
+            ? Volatile.Read(ref _current).AllJson
+            : ToJsonArray(List(p));
 
     /// <summary>Live devices matching every filter given.</summary>
     public IEnumerable<Entry> List(DevicesListParams p) =>
@@ -64,26 +74,26 @@ public sealed class DeviceView(DeviceRepository registry)
             : [];
     }
 
-    /// <summary>A JSON array of the entries' ready bytes.</summary>
+    /// <summary>A JSON array of the entries' ready bytes (one allocation of the exact size).</summary>
     public static byte[] ToJsonArray(IEnumerable<Entry> entries)
     {
         List<Entry> list = [.. entries];
-        var buffer = new ArrayBufferWriter<byte>(list.Sum(e => e.Json.Length + 1) + 2);
-        buffer.Write("["u8);
-        bool first = true;
-        foreach (Entry e in list)
+        byte[] array = new byte[2 + list.Sum(e => e.Json.Length) + Math.Max(0, list.Count - 1)];
+        array[0] = (byte)'[';
+        int at = 1;
+        for (int i = 0; i < list.Count; i++)
         {
-            if (!first)
+            if (i > 0)
             {
-                buffer.Write(","u8);
+                array[at++] = (byte)',';
             }
 
-            buffer.Write(e.Json);
-            first = false;
+            list[i].Json.CopyTo(array, at);
+            at += list[i].Json.Length;
         }
 
-        buffer.Write("]"u8);
-        return buffer.WrittenSpan.ToArray();
+        array[at] = (byte)']';
+        return array;
     }
 
     private static Dictionary<string, Entry[]> Index(List<Entry> entries, Func<Entry, string?> key) =>

@@ -3,13 +3,16 @@ using static UsbPassd.Interop.Interop;
 
 namespace UsbPassd.Rpc;
 
-/// <summary>Who is connected: SO_PEERCRED (set by the kernel at connect) and the process's supplementary groups.</summary>
+/// <summary>
+/// Who is connected: SO_PEERCRED and SO_PEERGROUPS, both recorded by the kernel at connect(2). Nothing
+/// is read from /proc/PID afterwards for access: the client may exit and its PID go to another process.
+/// </summary>
 public sealed record PeerIdentity(int Pid, uint Uid, uint Gid, IReadOnlySet<uint> Groups)
 {
     public static PeerIdentity Of(Socket socket)
     {
         Libc.UCred cred = Libc.PeerCredentials(socket.SafeHandle);
-        return new PeerIdentity(cred.Pid, cred.Uid, cred.Gid, SupplementaryGroups(cred.Pid));
+        return new PeerIdentity(cred.Pid, cred.Uid, cred.Gid, SupplementaryGroups(socket));
     }
 
     public bool IsRoot => Uid == 0;
@@ -34,15 +37,15 @@ public sealed record PeerIdentity(int Pid, uint Uid, uint Gid, IReadOnlySet<uint
         return $"uid {Uid} pid {Pid} ({name})";
     }
 
-    // "Groups:\t4 24 27 1000" in /proc/PID/status. A process that is gone by now gets none.
-    private static HashSet<uint> SupplementaryGroups(int pid)
+    // A kernel without SO_PEERGROUPS (before 4.13) gives no supplementary groups: the caller is judged
+    // by its uid and primary gid alone, which can only refuse more, never allow more.
+    private static HashSet<uint> SupplementaryGroups(Socket socket)
     {
         try
         {
-            string? line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("Groups:", StringComparison.Ordinal));
-            return line is null ? [] : [.. line[7..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(uint.Parse)];
+            return [.. Libc.PeerGroups(socket.SafeHandle)];
         }
-        catch (IOException)
+        catch (SocketException)
         {
             return [];
         }

@@ -3,14 +3,18 @@ using System.Net.Sockets;
 using System.Text.Json;
 using System.Threading.Channels;
 using UsbPassd.Protocol;
+using static UsbPassd.Interop.Interop;
 
 namespace UsbPassd.Rpc;
 
 /// <summary>
-/// One client: a reader loop (framing → formatting → dispatch, each request on its own task up to
-/// the in-flight limit) and a writer loop that sends one line at a time from a bounded queue, so
-/// replies and notifications never interleave. A client that stops reading fills its queue and is
-/// disconnected; the others never wait for it. Requests in flight are cancelled when it leaves.
+/// One client: a reader loop (framing → formatting → dispatch, each request on its own task) and a
+/// writer loop that sends one line at a time, so replies and notifications never interleave.
+/// Everything a client can make the daemon hold is bounded in bytes (<see cref="RpcLimits"/>): past
+/// the in-flight limits the reader stops reading (the client's own writes block, nobody else's);
+/// replies wait for room in the output budget; a notification that finds no room means the client
+/// does not read, and it is disconnected. A client that hangs up has its requests cancelled at once,
+/// one that only half-closed (socat, the libvirt hook) still gets its replies.
 /// </summary>
 public sealed class RpcConnection : IAsyncDisposable
 {
@@ -18,40 +22,62 @@ public sealed class RpcConnection : IAsyncDisposable
     private readonly NetworkStream _stream;
     private readonly RpcDispatcher _dispatcher;
     private readonly RpcLimits _limits;
-    private readonly Channel<byte[]> _outgoing;
+    private readonly bool _idleCloses;
+    private readonly Channel<RpcReply> _outgoing = Channel.CreateUnbounded<RpcReply>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ByteBudget _queued;
+    private readonly ByteBudget _requestBytes;
+    private readonly SemaphoreSlim _slots;
     private readonly CancellationTokenSource _closed;
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _inFlight = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Task, byte> _running = new();
-    private int _inFlightCount;
+    private Task _batch = Task.CompletedTask;
+    private long _lastActivity = Environment.TickCount64;
+    private long _lastWrite = Environment.TickCount64;
 
-    public RpcConnection(Socket socket, PeerIdentity peer, RpcDispatcher dispatcher, RpcLimits limits, CancellationToken serverStopping)
+    /// <param name="privileged">Root or the admin group: never closed for idling (orchestrators keep a connection).</param>
+    public RpcConnection(Socket socket, PeerIdentity peer, bool privileged, RpcDispatcher dispatcher, RpcLimits limits, CancellationToken serverStopping)
     {
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: false);
         Peer = peer;
+        Privileged = privileged;
+        _idleCloses = !privileged;
         _dispatcher = dispatcher;
         _limits = limits;
-        _outgoing = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(limits.MaxQueuedPerConnection) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        _queued = new ByteBudget(limits.MaxQueuedBytesPerConnection);
+        _requestBytes = new ByteBudget(limits.MaxRequestBytesPerConnection);
+        _slots = new SemaphoreSlim(limits.MaxInFlightPerConnection);
         _closed = CancellationTokenSource.CreateLinkedTokenSource(serverStopping);
     }
 
     public PeerIdentity Peer { get; }
 
-    /// <summary>Set by events.subscribe: this connection receives device notifications.</summary>
+    public bool Privileged { get; }
+
+    /// <summary>Set by events.subscribe: this connection receives device notifications (and is never idle).</summary>
     public bool Subscribed { get; set; }
 
     /// <summary>Why the connection ended abnormally, if it did (for the server's log).</summary>
     public string? AbortReason { get; private set; }
 
-    /// <summary>Queues a line; a client whose queue is full is not reading and is disconnected.</summary>
+    /// <summary>True when the abort was the idle timeout: normal, not worth a warning.</summary>
+    public bool ClosedForIdling { get; private set; }
+
+    /// <summary>Queues a notification; a client without room for it is not reading and is disconnected.</summary>
     public bool TrySend(byte[] line)
     {
-        if (_outgoing.Writer.TryWrite(line))
+        if (_queued.TryTake(line.Length))
         {
-            return true;
+            if (_outgoing.Writer.TryWrite(new RpcReply(line)))
+            {
+                return true;
+            }
+
+            _queued.Release(line.Length); // the connection is closing
+            return false;
         }
 
-        Abort($"{Peer} does not read its replies (more than {_limits.MaxQueuedPerConnection} queued)");
+        Abort($"{Peer} does not read its replies (more than {_limits.MaxQueuedBytesPerConnection} bytes queued)");
         return false;
     }
 
@@ -59,12 +85,14 @@ public sealed class RpcConnection : IAsyncDisposable
     {
         CancellationToken ct = _closed.Token;
         Task writer = WriteLoopAsync(ct);
+        Task watcher = WatchAsync(ct);
         try
         {
             var reader = new LineReader(_stream, _limits.MaxMessageBytes);
             while (!ct.IsCancellationRequested)
             {
                 var (status, line) = await reader.ReadAsync(ct);
+                Touch();
                 if (status == LineReader.LineStatus.End)
                 {
                     break;
@@ -72,13 +100,15 @@ public sealed class RpcConnection : IAsyncDisposable
 
                 if (status == LineReader.LineStatus.TooLong)
                 {
-                    TrySend(RpcFormatter.Error(null, ErrorCodes.LimitExceeded, $"message longer than {_limits.MaxMessageBytes} bytes: refused"));
+                    await SendAsync(new RpcReply(RpcFormatter.Error(null, ErrorCodes.LimitExceeded, $"message longer than {_limits.MaxMessageBytes} bytes: refused")), ct);
                     continue;
                 }
 
                 if (line.Length > 0)
                 {
-                    Receive(line);
+                    // The request owns its bytes: the reader's buffer is reused for the next line
+                    // while this one is still being served (JsonDocument keeps the memory it parsed).
+                    await ReceiveAsync(line.ToArray(), ct);
                 }
             }
         }
@@ -87,33 +117,39 @@ public sealed class RpcConnection : IAsyncDisposable
         }
 
         // The client stopped sending (a script's half-close): finish what it asked, send the replies,
-        // then close. If it is really gone, the writer fails and cancels the rest.
+        // then close. If it really hung up, the watcher sees it and cancels the rest.
         await Task.WhenAll(_running.Keys).WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _outgoing.Writer.TryComplete();
         await writer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _closed.CancelAsync();
+        await watcher.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    private void Receive(ReadOnlyMemory<byte> line)
+    private async ValueTask ReceiveAsync(byte[] line, CancellationToken ct)
     {
         JsonDocument? doc = RpcFormatter.Parse(line, out string? error);
         if (doc is null)
         {
-            TrySend(RpcFormatter.Error(null, ErrorCodes.ParseError, $"parse error: {error}"));
+            await SendAsync(new RpcReply(RpcFormatter.Error(null, ErrorCodes.ParseError, $"parse error: {error}")), ct);
             return;
         }
 
         JsonElement root = doc.RootElement;
         if (root.ValueKind == JsonValueKind.Array)
         {
-            if (root.GetArrayLength() == 0)
+            int count = root.GetArrayLength();
+            if (count == 0 || count > _limits.MaxBatchRequests)
             {
-                TrySend(RpcFormatter.Error(null, ErrorCodes.InvalidRequest, "an empty batch"));
                 doc.Dispose();
+                await SendAsync(new RpcReply(RpcFormatter.Error(null, ErrorCodes.InvalidRequest, count == 0
+                    ? "an empty batch"
+                    : $"a batch of {count} requests: at most {_limits.MaxBatchRequests} per batch (send several batches, or pipeline single requests)")), ct);
                 return;
             }
 
-            Start(doc, batch: true);
+            // One batch at a time per connection: a batch's joined reply is built in memory.
+            await _batch.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            _batch = await StartAsync(doc, line.Length, batch: true, ct);
         }
         else if (IsCancel(root))
         {
@@ -127,7 +163,7 @@ public sealed class RpcConnection : IAsyncDisposable
         }
         else
         {
-            Start(doc, batch: false);
+            await StartAsync(doc, line.Length, batch: false, ct);
         }
     }
 
@@ -135,18 +171,31 @@ public sealed class RpcConnection : IAsyncDisposable
         root.ValueKind == JsonValueKind.Object && root.TryGetProperty("method", out JsonElement m) && m.ValueKind == JsonValueKind.String
         && m.GetString() == Methods.CancelRequest && !root.TryGetProperty("id", out _);
 
-    private void Start(JsonDocument doc, bool batch)
+    private async ValueTask<Task> StartAsync(JsonDocument doc, int size, bool batch, CancellationToken ct)
     {
-        JsonElement root = doc.RootElement;
-        if (Interlocked.Increment(ref _inFlightCount) > _limits.MaxInFlightPerConnection)
+        // Backpressure: wait for a slot and for room before reading on (the client's writes wait, not its answers).
+        try
         {
-            Interlocked.Decrement(ref _inFlightCount);
-            JsonElement? id = !batch && root.ValueKind == JsonValueKind.Object && root.TryGetProperty("id", out JsonElement i) ? i.Clone() : null;
-            TrySend(RpcFormatter.Error(id, ErrorCodes.LimitExceeded, $"more than {_limits.MaxInFlightPerConnection} requests in flight on this connection: wait for replies"));
+            await _slots.WaitAsync(ct);
+        }
+        catch (OperationCanceledException)
+        {
             doc.Dispose();
-            return;
+            throw;
         }
 
+        try
+        {
+            await _requestBytes.TakeAsync(size, ct);
+        }
+        catch (OperationCanceledException)
+        {
+            _slots.Release();
+            doc.Dispose();
+            throw;
+        }
+
+        JsonElement root = doc.RootElement;
         string? key = !batch && root.ValueKind == JsonValueKind.Object && root.TryGetProperty("id", out JsonElement rawId) ? rawId.GetRawText() : null;
         var cts = CancellationTokenSource.CreateLinkedTokenSource(_closed.Token);
         if (key is not null)
@@ -159,28 +208,12 @@ public sealed class RpcConnection : IAsyncDisposable
             try
             {
                 var context = new RpcCallContext(Peer, this);
-                if (!batch)
+                RpcReply? reply = batch
+                    ? await BatchAsync(root, context, cts.Token)
+                    : await _dispatcher.HandleAsync(root, context, cts.Token);
+                if (reply is RpcReply line)
                 {
-                    if (await _dispatcher.HandleAsync(root, context, cts.Token) is byte[] response)
-                    {
-                        TrySend(response);
-                    }
-
-                    return;
-                }
-
-                List<byte[]> responses = [];
-                foreach (JsonElement member in root.EnumerateArray())
-                {
-                    if (await _dispatcher.HandleAsync(member, context, cts.Token) is byte[] response)
-                    {
-                        responses.Add(response);
-                    }
-                }
-
-                if (responses.Count > 0)
-                {
-                    TrySend(RpcFormatter.Batch(responses));
+                    await SendAsync(line, cts.Token);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -199,20 +232,65 @@ public sealed class RpcConnection : IAsyncDisposable
 
                 cts.Dispose();
                 doc.Dispose();
-                Interlocked.Decrement(ref _inFlightCount);
+                _requestBytes.Release(size);
+                _slots.Release();
+                Touch();
             }
-        });
+        }, CancellationToken.None);
         _running.TryAdd(work, 0);
-        work.ContinueWith(t => _running.TryRemove(t, out _), TaskScheduler.Default);
+        _ = work.ContinueWith(t => _running.TryRemove(t, out _), TaskScheduler.Default);
+        return work;
+    }
+
+    /// <summary>The members in order; the joined reply, or one error when it would pass the output budget.</summary>
+    private async Task<RpcReply?> BatchAsync(JsonElement root, RpcCallContext context, CancellationToken ct)
+    {
+        List<RpcReply> responses = [];
+        long bytes = 0;
+        int member = 0;
+        foreach (JsonElement request in root.EnumerateArray())
+        {
+            ct.ThrowIfCancellationRequested(); // the client is gone: the rest is not run
+            member++;
+            if (await _dispatcher.HandleAsync(request, context, ct) is not RpcReply response)
+            {
+                continue;
+            }
+
+            bytes += response.Length;
+            if (bytes > _limits.MaxQueuedBytesPerConnection)
+            {
+                return new RpcReply(RpcFormatter.Error(null, ErrorCodes.LimitExceeded,
+                    $"the batch's replies pass {_limits.MaxQueuedBytesPerConnection} bytes at member {member} of {root.GetArrayLength()}: " +
+                    $"members 1 to {member} ran, the rest did not; send fewer requests per batch"));
+            }
+
+            responses.Add(response);
+        }
+
+        return responses.Count > 0 ? new RpcReply(RpcFormatter.Batch(responses)) : default(RpcReply?);
+    }
+
+    /// <summary>Queues a reply, waiting while the client has more than its budget unread.</summary>
+    private async ValueTask SendAsync(RpcReply line, CancellationToken ct)
+    {
+        await _queued.TakeAsync(line.Length, ct);
+        if (!_outgoing.Writer.TryWrite(line))
+        {
+            _queued.Release(line.Length);
+        }
     }
 
     private async Task WriteLoopAsync(CancellationToken ct)
     {
         try
         {
-            await foreach (byte[] line in _outgoing.Reader.ReadAllAsync(ct))
+            await foreach (RpcReply line in _outgoing.Reader.ReadAllAsync(ct))
             {
-                await _stream.WriteAsync(line, ct);
+                await line.WriteAsync(_stream, ct);
+                _queued.Release(line.Length);
+                Interlocked.Exchange(ref _lastWrite, Environment.TickCount64);
+                Touch();
             }
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or SocketException or ObjectDisposedException)
@@ -221,7 +299,48 @@ public sealed class RpcConnection : IAsyncDisposable
         }
     }
 
-    private void Abort(string reason)
+    /// <summary>
+    /// Cancels everything when the client hangs up, drops a client that has not read its replies for the
+    /// idle timeout, and closes an unprivileged connection left idle.
+    /// </summary>
+    private async Task WatchAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(_limits.WatchPeriod);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                if (Libc.PeerHungUp(_socket.SafeHandle))
+                {
+                    Abort(_running.IsEmpty ? null : $"{Peer} hung up; its {_running.Count} request(s) in flight were cancelled");
+                    return;
+                }
+
+                long now = Environment.TickCount64, limit = (long)_limits.IdleTimeout.TotalMilliseconds;
+                if (_queued.Held > 0 && now - Interlocked.Read(ref _lastWrite) > limit && now - Interlocked.Read(ref _lastActivity) > limit)
+                {
+                    // Replies wait and nothing has been read for a long time: it holds memory for nothing.
+                    Abort($"{Peer} does not read its replies ({_queued.Held} bytes waiting for {_limits.IdleTimeout.TotalSeconds:0} s)");
+                    return;
+                }
+
+                if (_idleCloses && !Subscribed && _running.IsEmpty && _queued.Held == 0
+                    && now - Interlocked.Read(ref _lastActivity) > limit)
+                {
+                    ClosedForIdling = true;
+                    Abort($"{Peer} idle for {_limits.IdleTimeout.TotalSeconds:0} s: closed");
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        {
+        }
+    }
+
+    private void Touch() => Interlocked.Exchange(ref _lastActivity, Environment.TickCount64);
+
+    private void Abort(string? reason)
     {
         AbortReason ??= reason;
         try
@@ -241,5 +360,6 @@ public sealed class RpcConnection : IAsyncDisposable
         await _stream.DisposeAsync();
         _socket.Dispose();
         _closed.Dispose();
+        _slots.Dispose();
     }
 }

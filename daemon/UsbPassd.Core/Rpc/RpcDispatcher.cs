@@ -18,6 +18,8 @@ public sealed class RpcDispatcher(AccessPolicy policy)
 
     public IReadOnlyCollection<string> MethodNames => _methods.Keys;
 
+    public AccessPolicy Policy => policy;
+
     public void Add<TParams, TResult>(
         string method,
         Privilege privilege,
@@ -49,7 +51,7 @@ public sealed class RpcDispatcher(AccessPolicy policy)
     }
 
     /// <summary>Handles one message; the response line, or null for a notification.</summary>
-    public async ValueTask<byte[]?> HandleAsync(JsonElement message, RpcCallContext context, CancellationToken ct)
+    public async ValueTask<RpcReply?> HandleAsync(JsonElement message, RpcCallContext context, CancellationToken ct)
     {
         JsonElement? id = null;
         bool notification = true;
@@ -62,7 +64,7 @@ public sealed class RpcDispatcher(AccessPolicy policy)
         string? invalid = Validate(message, out string? method, out JsonElement? parameters);
         if (invalid is not null)
         {
-            return RpcFormatter.Error(id, ErrorCodes.InvalidRequest, invalid);
+            return new RpcReply(RpcFormatter.Error(id, ErrorCodes.InvalidRequest, invalid));
         }
 
         try
@@ -78,17 +80,17 @@ public sealed class RpcDispatcher(AccessPolicy policy)
             }
 
             var (result, info) = await entry.Handler(context, parameters, ct);
-            return notification ? null
+            return notification ? default(RpcReply?)
                 : result is Preserialized raw ? RpcFormatter.RawResult(id, raw.Json)
-                : RpcFormatter.Result(id, result, info);
+                : new RpcReply(RpcFormatter.Result(id, result, info));
         }
         catch (RpcException e)
         {
-            return notification ? null : RpcFormatter.Error(id, e.ToError());
+            return notification ? default(RpcReply?) : new RpcReply(RpcFormatter.Error(id, e.ToError()));
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            return notification ? null : RpcFormatter.Error(id, ErrorCodes.RequestCancelled, "the request was cancelled");
+            return notification ? default(RpcReply?) : new RpcReply(RpcFormatter.Error(id, ErrorCodes.RequestCancelled, "the request was cancelled"));
         }
     }
 

@@ -47,14 +47,23 @@ public static class RpcFormatter
         }
     });
 
-    /// <summary>A result whose JSON is already made (trusted: produced by our own serializer).</summary>
-    public static byte[] RawResult(JsonElement? id, byte[] json) => Write(w =>
+    private static readonly byte[] ResultTail = "}\n"u8.ToArray();
+
+    /// <summary>
+    /// A result whose JSON is already made (trusted: produced by our own serializer), sent as it is
+    /// after a small head: the bytes are shared, never copied (see <see cref="RpcReply"/>).
+    /// </summary>
+    public static RpcReply RawResult(JsonElement? id, byte[] json)
     {
-        w.WriteString("jsonrpc", "2.0");
-        WriteId(w, id);
-        w.WritePropertyName("result");
-        w.WriteRawValue(json, skipInputValidation: true);
-    }, json.Length + 128);
+        // The id is echoed as the client wrote it: the parser accepted it as a JSON string or number.
+        byte[] idText = id is JsonElement e ? System.Text.Encoding.UTF8.GetBytes(e.GetRawText()) : "null"u8.ToArray();
+        ReadOnlySpan<byte> start = """{"jsonrpc":"2.0","id":"""u8, middle = ""","result":"""u8;
+        byte[] head = new byte[start.Length + idText.Length + middle.Length];
+        start.CopyTo(head);
+        idText.CopyTo(head, start.Length);
+        middle.CopyTo(head.AsSpan(start.Length + idText.Length));
+        return new RpcReply(head, json, ResultTail);
+    }
 
     public static byte[] Error(JsonElement? id, JsonRpcError error) => Write(w =>
     {
@@ -74,23 +83,23 @@ public static class RpcFormatter
         JsonSerializer.Serialize(w, payload, info);
     });
 
-    /// <summary>A batch response: the members' responses joined into one array line.</summary>
-    public static byte[] Batch(IReadOnlyList<byte[]> responses)
+    /// <summary>A batch response: the members' responses joined into one array line (one allocation).</summary>
+    public static byte[] Batch(IReadOnlyList<RpcReply> responses)
     {
-        var buffer = new ArrayBufferWriter<byte>();
-        buffer.Write("["u8);
-        for (int i = 0; i < responses.Count; i++)
+        // Each response ends with its newline: that byte becomes the ',' or the closing ']'.
+        byte[] joined = new byte[1 + responses.Sum(r => r.Length) + 1];
+        joined[0] = (byte)'[';
+        int at = 1;
+        foreach (RpcReply r in responses)
         {
-            if (i > 0)
-            {
-                buffer.Write(","u8);
-            }
-
-            buffer.Write(responses[i].AsSpan(0, responses[i].Length - 1)); // without its newline
+            r.CopyTo(joined.AsSpan(at));
+            at += r.Length;
+            joined[at - 1] = (byte)',';
         }
 
-        buffer.Write("]\n"u8);
-        return buffer.WrittenSpan.ToArray();
+        joined[at - 1] = (byte)']';
+        joined[at] = (byte)'\n';
+        return joined;
     }
 
     private static void WriteId(Utf8JsonWriter w, JsonElement? id)

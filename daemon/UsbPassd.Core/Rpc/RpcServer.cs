@@ -8,13 +8,14 @@ namespace UsbPassd.Rpc;
 
 /// <summary>
 /// The Unix socket: created 0660 root:&lt;group&gt; (a stale file from a crashed daemon is replaced,
-/// a live one is not), an accept loop with a connection limit, and notification broadcast to
+/// a live one is not), an accept loop with connection quotas (<see cref="ConnectionQuota"/>), and notification broadcast to
 /// subscribers. Binding happens in <see cref="Start"/>, so the daemon reports ready only once it listens.
 /// </summary>
 public sealed partial class RpcServer(string path, string? group, RpcDispatcher dispatcher, RpcLimits limits, ILogger<RpcServer> log) : IAsyncDisposable
 {
     private readonly List<RpcConnection> _connections = [];
     private readonly CancellationTokenSource _stop = new();
+    private readonly ConnectionQuota _quota = new(limits);
     private Socket? _listener;
     private Task _accepting = Task.CompletedTask;
 
@@ -145,31 +146,27 @@ public sealed partial class RpcServer(string path, string? group, RpcDispatcher 
             return;
         }
 
-        RpcConnection connection = new(client, peer, dispatcher, limits, ct);
-        bool admitted;
-        lock (_connections)
-        {
-            admitted = _connections.Count < limits.MaxConnections;
-            if (admitted)
-            {
-                _connections.Add(connection);
-            }
-        }
-
-        if (!admitted)
+        bool privileged = dispatcher.Policy.IsPrivileged(peer);
+        if (_quota.TryEnter(peer.Uid, privileged) is string refusal)
         {
             // Told why, then closed: the connections already open are not affected.
-            LogTooMany(peer, limits.MaxConnections);
+            LogRefused(peer, refusal);
             try
             {
-                await client.SendAsync(RpcFormatter.Error(null, ErrorCodes.LimitExceeded, $"more than {limits.MaxConnections} connections: try again later"), ct);
+                await client.SendAsync(RpcFormatter.Error(null, ErrorCodes.LimitExceeded, refusal), ct);
             }
             catch (Exception e) when (e is SocketException or OperationCanceledException)
             {
             }
 
-            await connection.DisposeAsync();
+            client.Dispose();
             return;
+        }
+
+        RpcConnection connection = new(client, peer, privileged, dispatcher, limits, ct);
+        lock (_connections)
+        {
+            _connections.Add(connection);
         }
 
         LogConnected(peer);
@@ -184,9 +181,17 @@ public sealed partial class RpcServer(string path, string? group, RpcDispatcher 
                 _connections.Remove(connection);
             }
 
+            _quota.Leave(peer.Uid, privileged);
             if (connection.AbortReason is string why)
             {
-                LogAborted(why);
+                if (connection.ClosedForIdling)
+                {
+                    LogIdle(why);
+                }
+                else
+                {
+                    LogAborted(why);
+                }
             }
 
             await connection.DisposeAsync();
@@ -218,8 +223,11 @@ public sealed partial class RpcServer(string path, string? group, RpcDispatcher 
     [LoggerMessage(Level = LogLevel.Debug, Message = "client connected: {Peer}")]
     private partial void LogConnected(PeerIdentity peer);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "client refused, {Peer}: already {Max} connections")]
-    private partial void LogTooMany(PeerIdentity peer, int max);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "client refused, {Peer}: {Why}")]
+    private partial void LogRefused(PeerIdentity peer, string why);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "client disconnected: {Reason}")]
+    private partial void LogIdle(string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "client disconnected: {Reason}")]
     private partial void LogAborted(string reason);

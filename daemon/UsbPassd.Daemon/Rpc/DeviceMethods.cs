@@ -54,7 +54,7 @@ public sealed class DeviceMethods(DeviceRepository registry, DeviceView view, Pi
             ? JsonSerializer.SerializeToUtf8Bytes(
                 [.. registry.List(p.Status, p.VendorId, p.ProductId, p.Serial, p.InstanceUuid, includeDeleted: true).Select(r => r.ToRecord())],
                 ProtocolJson.Default.DeviceRecordArray)
-            : DeviceView.ToJsonArray(view.List(p));
+            : view.ListJson(p);
 
     private byte[] Get(DevicesGetParams p)
     {

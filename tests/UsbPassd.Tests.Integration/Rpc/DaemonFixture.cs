@@ -33,6 +33,10 @@ public class DaemonFixture : IAsyncLifetime
 
     public int Pid => _daemon!.Id;
 
+    /// <summary>The daemon's resident memory now, in bytes.</summary>
+    public long Rss() =>
+        long.Parse(File.ReadLines($"/proc/{Pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal)).Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+
     public virtual async Task InitializeAsync()
     {
         string notifyPath = Path.Combine(_dir, "notify.sock");
