@@ -5,9 +5,13 @@
 
 Every request line is appended to LOG as received. The reply depends on the domain UUID's first
 group, so one server plays every case:
-    deadbeef-...  an error (1008, "device 1-4.2 is attached to instance 6f1c... since 10:42")
+    deadbeef-...  the start gate's refusal (1010, "device 1-4.2 is attached to instance 6f1c... since 10:42")
     00000000-...  -32601 method not found (a daemon older than hook.qemu)
     5ec0d5a5-...  no reply at all (a hung daemon: the connection stays open for 30 s)
+    00001003-...  error 1003 (usbpassd's connection limit), its data naming code 1010
+    00032603-...  error -32603 (an internal error)
+    0000bad0-...  a line that is not JSON
+    0000c105-...  the connection reset without a reply (closed with the request unread)
     anything else {"result":{"allowed":true}}
 Stops on SIGTERM.
 """
@@ -33,16 +37,26 @@ def reply_to(line):
     uuid = request["params"]["domain_uuid"]
     head = {"jsonrpc": "2.0", "id": request["id"]}
     if uuid.startswith("deadbeef"):
-        return dict(head, error={"code": 1008, "message": "device 1-4.2 is attached to instance 6f1c0a3e since 10:42"})
+        return dict(head, error={"code": 1010, "message": "device 1-4.2 is attached to instance 6f1c0a3e since 10:42"})
     if uuid.startswith("00000000"):
         return dict(head, error={"code": -32601, "message": "Method not found: hook.qemu"})
     if uuid.startswith("5ec0d5a5"):
         return None
+    if uuid.startswith("00001003"):
+        return dict(head, error={"code": 1003, "message": "more than 64 connections: try again later", "data": {"code": 1010}})
+    if uuid.startswith("00032603"):
+        return dict(head, error={"code": -32603, "message": "internal error: the registry is locked"})
+    if uuid.startswith("0000bad0"):
+        return b"this is not JSON\n"
     return dict(head, result={"allowed": True})
 
 
 def serve(conn):
     with conn:
+        # On a Unix socket, closing with data unread (here: only peeked at) is what resets the
+        # connection: the hook's socat fails to read (ECONNRESET) or to write (EPIPE).
+        if b'"domain_uuid":"0000c105' in conn.recv(256, socket.MSG_PEEK):
+            return
         data = b""
         while not data.endswith(b"\n"):
             chunk = conn.recv(65536)
@@ -54,6 +68,9 @@ def serve(conn):
         answer = reply_to(data)
         if answer is None:
             time.sleep(30)  # a hung daemon: neither an answer nor a close
+            return
+        if isinstance(answer, bytes):
+            conn.sendall(answer)
             return
         conn.sendall(json.dumps(answer, separators=(",", ":")).encode() + b"\n")
 

@@ -71,6 +71,10 @@ ALLOW=6f1c0a3e-2b7d-4c1e-9a55-0d3c8e7f1a20
 DENY=deadbeef-2b7d-4c1e-9a55-0d3c8e7f1a20
 OLD=00000000-2b7d-4c1e-9a55-0d3c8e7f1a20
 SILENT=5ec0d5a5-2b7d-4c1e-9a55-0d3c8e7f1a20
+BUSY=00001003-2b7d-4c1e-9a55-0d3c8e7f1a20
+INTERNAL=00032603-2b7d-4c1e-9a55-0d3c8e7f1a20
+GARBAGE=0000bad0-2b7d-4c1e-9a55-0d3c8e7f1a20
+RESET=0000c105-2b7d-4c1e-9a55-0d3c8e7f1a20
 
 config allow
 start_server
@@ -100,6 +104,17 @@ hook "$DENY" release end
 check "release end, error: exit 0 (only prepare begin can refuse)" test "$RC" = 0
 hook "$OLD" prepare begin
 check "an older daemon (-32601): exit 0 with a warning" test "$RC" = 0 -a -n "$ERR"
+# Only the gate's refusal (1010) refuses; any other answer is as if the daemon were down.
+for case in "$BUSY|error 1003 (a limit), its data naming 1010" "$INTERNAL|error -32603 (internal)" \
+    "$GARBAGE|a line that is not JSON" "$RESET|the connection reset"; do
+    config allow
+    hook "${case%%|*}" prepare begin
+    check "${case#*|}, when_daemon_down=allow: exit 0, one warning line" test "$RC:$(echo "$ERR" | wc -l)" = "0:1" -a -n "$ERR"
+    config deny
+    hook "${case%%|*}" prepare begin
+    check "${case#*|}, when_daemon_down=deny: exit 1, says why" test "$RC" = 1 -a -n "$ERR"
+done
+config allow
 config allow 1
 n=$(requests)
 t0=$(date +%s%N)
