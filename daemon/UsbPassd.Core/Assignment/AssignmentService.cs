@@ -368,6 +368,10 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
         {
             throw Owned(e);
         }
+        catch (ReservationGoneException e)
+        {
+            throw new RpcException(ErrorCodes.NotPossible, e.Message);
+        }
     }
 
     private static RpcException Owned(OwnershipConflictException e) =>
