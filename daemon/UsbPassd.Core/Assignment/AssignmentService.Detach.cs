@@ -25,7 +25,11 @@ public sealed partial class AssignmentService
         return false;
     }
 
-    public async Task<AssignmentResult> DetachAsync(DetachParams p, Actor by, CancellationToken ct)
+    /// <summary>Detaches by alias; the caller may stop waiting, the claim is settled all the same (<see cref="CallerMayLeaveAsync"/>).</summary>
+    public Task<AssignmentResult> DetachAsync(DetachParams p, Actor by, CancellationToken ct) =>
+        CallerMayLeaveAsync(DetachToTheEndAsync(p, by), "detach", p.Device, ct);
+
+    private async Task<AssignmentResult> DetachToTheEndAsync(DetachParams p, Actor by)
     {
         LibvirtConnection connection = Connection();
         DeviceRow row = Resolve(p.Device);
@@ -34,9 +38,11 @@ public sealed partial class AssignmentService
         uint flags = DetachFlags(domain, current, p.Mode);
         using InFlight busy = Moving(row);
         ledger.SetState(row, domain.Uuid, "detaching", by);
+        view.Refresh(); // shown while libvirt's confirmation is awaited
+        bool? gone;
         try
         {
-            await DetachConfirmedAsync(connection, domain, current.Alias, flags, ct);
+            gone = await DetachGoneAsync(connection, domain, current.Alias, flags);
         }
         catch (LibvirtException e)
         {
@@ -45,10 +51,16 @@ public sealed partial class AssignmentService
             Counters.CountDetachFailed();
             throw new RpcException(ErrorCodes.LibvirtFailed, $"libvirt refused to detach {row.PortId} from {domain.Name}: {e.Message}");
         }
-        catch (TimeoutException)
+
+        if (gone != true)
         {
+            if (gone == false)
+            {
+                ledger.SetState(row, domain.Uuid, "attached", by);
+            }
+
             view.Refresh();
-            throw NotConfirmed(domain, row);
+            throw NotConfirmed(domain, row, gone);
         }
 
         ledger.Release(row, domain.Uuid, BaseStatus(row), by);
@@ -60,9 +72,13 @@ public sealed partial class AssignmentService
     /// <summary>
     /// The seed's resize A→B: the instance gives up <c>from</c> and takes <c>to</c>, with the same
     /// flags and missing-device policy. The ledger moves both in one transaction first, so B cannot be
-    /// taken by anyone between A's detach and B's attach; when libvirt refuses B, A is put back.
+    /// taken by anyone between A's detach and B's attach; when libvirt refuses B, A is put back. The
+    /// caller may stop waiting: the swap goes on to its end (<see cref="CallerMayLeaveAsync"/>).
     /// </summary>
-    public async Task<AssignmentResult> SwapAsync(SwapParams p, Actor by, CancellationToken ct)
+    public Task<AssignmentResult> SwapAsync(SwapParams p, Actor by, CancellationToken ct) =>
+        CallerMayLeaveAsync(SwapToTheEndAsync(p, by), "swap", p.From, ct);
+
+    private async Task<AssignmentResult> SwapToTheEndAsync(SwapParams p, Actor by)
     {
         LibvirtConnection connection = Connection();
         DeviceRow from = Resolve(p.From), to = Resolve(p.To);
@@ -88,20 +104,29 @@ public sealed partial class AssignmentService
         }
 
         view.Refresh();
+        bool? gone;
         try
         {
-            await DetachConfirmedAsync(connection, domain, current.Alias, flags, ct);
+            gone = await DetachGoneAsync(connection, domain, current.Alias, flags);
         }
-        catch (Exception e) when (e is LibvirtException or TimeoutException && from.Present != 0)
+        catch (LibvirtException e) when (from.Present != 0)
         {
             ledger.Release(to, domain.Uuid, BaseStatus(to), by);
-            ledger.SetState(from, domain.Uuid, e is TimeoutException ? "detaching" : "attached", by);
+            ledger.SetState(from, domain.Uuid, "attached", by);
             view.Refresh();
-            throw e is TimeoutException ? NotConfirmed(domain, from) : new RpcException(ErrorCodes.LibvirtFailed, $"libvirt refused to detach {from.PortId} from {domain.Name}: {e.Message}; nothing was swapped");
+            throw new RpcException(ErrorCodes.LibvirtFailed, $"libvirt refused to detach {from.PortId} from {domain.Name}: {e.Message}; nothing was swapped");
         }
-        catch (Exception e) when (e is LibvirtException or TimeoutException)
+        catch (LibvirtException)
         {
-            // An unplugged A has no live hostdev any more: nothing to wait for.
+            gone = true; // an unplugged A has no live hostdev any more: nothing to wait for
+        }
+
+        if (gone != true && from.Present != 0)
+        {
+            ledger.Release(to, domain.Uuid, BaseStatus(to), by);
+            ledger.SetState(from, domain.Uuid, gone == false ? "attached" : "detaching", by);
+            view.Refresh();
+            throw NotConfirmed(domain, from, gone, "; nothing was swapped");
         }
 
         try
@@ -151,8 +176,61 @@ public sealed partial class AssignmentService
         _ => (IsActive(domain) ? AttachFlags.Live : 0) | (claim.Persistent != 0 && domain.Persistent ? AttachFlags.Config : 0),
     };
 
-    /// <summary>Detaches by alias; a live detach is done only when libvirt's device-removed event says so.</summary>
-    private async Task DetachConfirmedAsync(LibvirtConnection connection, LibvirtDomain domain, string alias, uint flags, CancellationToken ct)
+    /// <summary>
+    /// Waits for an operation on libvirt as long as its caller does. A caller that cancels
+    /// ($/cancelRequest) or disconnects only stops waiting: once libvirt has been asked, stopping
+    /// there would leave the claim 'detaching' until the next reconcile, so the operation runs to its
+    /// end (bounded by <see cref="DetachConfirmation"/>) and settles the ledger itself.
+    /// </summary>
+    private static async Task<AssignmentResult> CallerMayLeaveAsync(Task<AssignmentResult> operation, string what, string? device, CancellationToken ct)
+    {
+        try
+        {
+            return await operation.WaitAsync(ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Its outcome is in the ledger and the history: an error nobody waits for is no news.
+            _ = operation.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            throw new RpcException(ErrorCodes.RequestCancelled, $"stopped waiting; the {what} goes on and settles by itself (usbpassctl show {device} tells how it ended)");
+        }
+    }
+
+    /// <summary>
+    /// Asks libvirt to detach, then waits for its confirmation (<see cref="DetachConfirmedAsync"/>).
+    /// Without one in time, libvirt's XML says whether our hostdev is still there.
+    /// </summary>
+    /// <returns>True when it is gone, false when libvirt still lists it, null when libvirt cannot be asked (the reconcile after the reconnect settles it).</returns>
+    /// <exception cref="LibvirtException">libvirt refused the detach: nothing changed.</exception>
+    private async Task<bool?> DetachGoneAsync(LibvirtConnection connection, LibvirtDomain domain, string alias, uint flags)
+    {
+        try
+        {
+            await DetachConfirmedAsync(connection, domain, alias, flags);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            // Not confirmed in time: libvirt's XML decides. (Should the event come later, it
+            // queues a reconcile: no detach of ours waits for it any more.)
+        }
+
+        try
+        {
+            return !DomainXml.UsbHostdevs(connection.Xml(domain)).Any(h => h.Alias == alias);
+        }
+        catch (LibvirtException e) when (e.Code == LibvirtException.NoDomain)
+        {
+            return true; // the domain is gone, its hostdevs with it
+        }
+        catch (LibvirtException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Detaches by alias; a live detach is done only when libvirt's device-removed event says so, within <see cref="DetachConfirmation"/>.</summary>
+    private async Task DetachConfirmedAsync(LibvirtConnection connection, LibvirtDomain domain, string alias, uint flags)
     {
         TaskCompletionSource? removed = (flags & AttachFlags.Live) != 0
             ? _removals.GetOrAdd((domain.Uuid, alias), _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously))
@@ -162,7 +240,7 @@ public sealed partial class AssignmentService
             connection.DetachAlias(domain, alias, flags);
             if (removed is not null)
             {
-                await removed.Task.WaitAsync(DetachConfirmation, ct);
+                await removed.Task.WaitAsync(DetachConfirmation);
             }
         }
         finally
@@ -171,6 +249,8 @@ public sealed partial class AssignmentService
         }
     }
 
-    private static RpcException NotConfirmed(LibvirtDomain domain, DeviceRow row) =>
-        new(ErrorCodes.LibvirtFailed, $"{domain.Name} did not confirm removing {row.PortId} within {DetachConfirmation.TotalSeconds:0} s; it stays 'detaching' until libvirt reports it");
+    private static RpcException NotConfirmed(LibvirtDomain domain, DeviceRow row, bool? gone, string then = "") =>
+        new(ErrorCodes.LibvirtFailed, $"{domain.Name} did not confirm removing {row.PortId} within {DetachConfirmation.TotalSeconds:0} s" + (gone == false
+            ? " and still lists it: it stays attached (detach again, or look at what holds it in the guest)"
+            : " and libvirt cannot be asked now: it stays 'detaching' until usbpassd reconciles with libvirt") + then);
 }

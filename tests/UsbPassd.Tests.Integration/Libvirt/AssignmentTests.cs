@@ -238,20 +238,5 @@ public sealed class AssignmentTests(LibvirtDaemonFixture daemon) : IClassFixture
         }
     }
 
-    // Lifecycle events are handled on usbpassd's own thread: poll the wire for the outcome (bounded).
-    private static async Task<JsonElement> WaitForStatusAsync(WireClient c, string status)
-    {
-        JsonElement device = default;
-        for (var until = DateTime.UtcNow.AddSeconds(20); DateTime.UtcNow < until; await Task.Delay(50))
-        {
-            device = Json(await c.AskAsync(Request(Methods.DevicesGet, $$"""{"port_id":"{{Camera}}"}"""))).GetProperty("result");
-            if (device.GetProperty("status").GetString() == status)
-            {
-                return device;
-            }
-        }
-
-        Assert.Fail($"the camera did not become {status}: {device}");
-        return device;
-    }
+    private static Task<JsonElement> WaitForStatusAsync(WireClient c, string status) => StatusPoll.UntilAsync(c, Camera, s => s == status, status);
 }
