@@ -1,8 +1,9 @@
 #!/bin/bash
 # Tests the libvirt hook (packaging/libvirt/usbpassd) against a stand-in for usbpassd's socket
-# (fake-usbpassd.py): the exact request line, the start gate's allow and deny, the daemon down
-# (allow and deny), no answer, an older daemon, and what must never reach the daemon (a bad UUID,
-# an unknown operation). Then the round trip, timed as libvirt pays it: 200 runs of the hook on
+# (fake-usbpassd.py): the exact request line (only the domain's hostdevs, whatever the size of the
+# XML or the shape of its <metadata>), the start gate's allow and deny, errors other than the
+# gate's refusal, the daemon down (allow and deny), no answer, an older daemon, and what must
+# never reach the daemon (a bad UUID, an unknown operation). Then the round trip, timed as libvirt pays it: 200 runs of the hook on
 # "prepare begin" and of /bin/true in the same loop, p50/p99. Ends with "N passed, N failed".
 #
 #   hook-test.sh [HOOK]        default: packaging/libvirt/usbpassd of this checkout
@@ -26,26 +27,47 @@ cleanup() {
 trap cleanup EXIT
 
 
-domain_xml() { # UUID: a domain XML as libvirt formats it (the hook reads only <uuid>)
+# UUID: a domain XML as libvirt formats it (one element a line, two spaces a level). POLICY is
+# the hostdev's startupPolicy (optional), DESCRIPTION_KB the size of a <description> (none),
+# METADATA lines in <metadata> (none), DISKS the number of disks (30: a usual 5 KB domain).
+domain_xml() {
+    printf "<domain type='qemu'>\n  <name>erp-vm</name>\n  <uuid>%s</uuid>\n" "$1"
+    if [ "${DESCRIPTION_KB:-0}" -gt 0 ]; then # libvirt escapes text: a '<' in it is never an element
+        local text="    &lt;hostdev type='usb'&gt; the ERP licence dongle: never unplug it, or the ERP stops"
+        printf '  <description>'
+        yes "$text" | head -n $((DESCRIPTION_KB * 1024 / (${#text} + 1)))
+        printf '</description>\n'
+    fi
+    [ -z "${METADATA:-}" ] || printf '  <metadata>\n%s\n  </metadata>\n' "$METADATA"
     cat <<XML
-<domain type='qemu'>
-  <name>erp-vm</name>
-  <uuid>$1</uuid>
   <memory unit='KiB'>98304</memory>
-  <os><type arch='x86_64' machine='pc-q35-7.2'>hvm</type></os>
+  <os>
+    <type arch='x86_64' machine='pc-q35-7.2'>hvm</type>
+  </os>
   <devices>
     <controller type='usb' index='0' model='qemu-xhci'/>
-    <hostdev mode='subsystem' type='usb' managed='yes'>
-      <source startupPolicy='optional'><vendor id='0x0529'/><product id='0x0001'/></source>
-      <alias name='ua-usbpassd-0529-0001-licence-0042'/>
-    </hostdev>
+$(hostdev_xml)
 XML
-    # A domain of a usual size (about 4 KB): the cost of reading the XML is part of the round trip.
+    # The cost of reading the XML is part of the round trip.
     for i in $(seq "${DISKS:-30}"); do
         echo "    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/var/lib/libvirt/images/erp-vm-$i.qcow2'/><target dev='vd$i' bus='virtio'/></disk>"
     done
     printf '  </devices>\n</domain>\n'
 }
+hostdev_xml() {
+    cat <<XML
+    <hostdev mode='subsystem' type='usb' managed='yes'>
+      <source startupPolicy='${POLICY:-optional}'>
+        <vendor id='0x0529'/>
+        <product id='0x0001'/>
+      </source>
+      <alias name='ua-usbpassd-0529-0001-licence-0042'/>
+    </hostdev>
+XML
+}
+# What the hook sends of domain_xml: its hostdevs in a document of their own.
+reduced_xml() { printf '<domain><devices>\n%s\n</devices></domain>\n' "$(hostdev_xml)"; }
+sent_xml() { tail -n1 "$LOG" | sed 's/.*"xml_base64":"\([^"]*\)".*/\1/' | base64 -d; }
 
 # hook UUID OP SUBOP: runs the hook as libvirt does (minimal environment, XML on stdin);
 # sets RC, OUT (stdout) and ERR (stderr).
@@ -71,6 +93,10 @@ ALLOW=6f1c0a3e-2b7d-4c1e-9a55-0d3c8e7f1a20
 DENY=deadbeef-2b7d-4c1e-9a55-0d3c8e7f1a20
 OLD=00000000-2b7d-4c1e-9a55-0d3c8e7f1a20
 SILENT=5ec0d5a5-2b7d-4c1e-9a55-0d3c8e7f1a20
+BUSY=00001003-2b7d-4c1e-9a55-0d3c8e7f1a20
+INTERNAL=00032603-2b7d-4c1e-9a55-0d3c8e7f1a20
+GARBAGE=0000bad0-2b7d-4c1e-9a55-0d3c8e7f1a20
+RESET=0000c105-2b7d-4c1e-9a55-0d3c8e7f1a20
 
 config allow
 start_server
@@ -78,18 +104,45 @@ start_server
 echo "== the request"
 hook "$ALLOW" prepare begin
 check "prepare begin, result: exit 0, nothing on stdout or stderr" test "$RC:$OUT:$ERR" = "0::"
-expected='{"jsonrpc":"2.0","id":1,"method":"hook.qemu","params":{"domain_uuid":"'$ALLOW'","operation":"prepare","sub_operation":"begin","xml_base64":"'$(base64 -w0 "$WORK/in.xml")'"}}'
+expected='{"jsonrpc":"2.0","id":1,"method":"hook.qemu","params":{"domain_uuid":"'$ALLOW'","operation":"prepare","sub_operation":"begin","xml_base64":"'$(reduced_xml | base64 -w0)'"}}'
 check "one line, byte for byte the documented request" test "$(cat "$LOG")" = "$expected"
-check "xml_base64 decodes to the XML on stdin" cmp -s <(sed 's/.*"xml_base64":"\([^"]*\)".*/\1/' "$LOG" | base64 -d) "$WORK/in.xml"
+check "xml_base64 decodes to the domain's hostdevs in a <domain><devices> of their own" cmp -s <(sent_xml) <(reduced_xml)
 
 printf '<domain><name>one-line</name><uuid>%s</uuid></domain>' "$ALLOW" >"$WORK/one.xml"
 n=$(requests)
 env -i LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin USBPASSD_HOOK_CONF="$CONF" "$HOOK" one-line prepare begin - <"$WORK/one.xml" >/dev/null 2>&1
-check "a one-line XML without a final newline: reported, XML kept" \
-    test "$(requests):$(tail -n1 "$LOG" | sed 's/.*"xml_base64":"\([^"]*\)".*/\1/' | base64 -d)" = "$((n + 1)):$(cat "$WORK/one.xml")"
+check "a one-line XML without a final newline: reported, no hostdevs (not libvirt's formatting)" \
+    test "$(requests):$(sent_xml)" = "$((n + 1)):$(printf '<domain><devices>\n</devices></domain>')"
 DISKS=3000 domain_xml "$ALLOW" >"$WORK/big.xml"
 env -i LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin USBPASSD_HOOK_CONF="$CONF" "$HOOK" erp-vm prepare begin - <"$WORK/big.xml" >/dev/null 2>&1
-check "a $(($(wc -c <"$WORK/big.xml") / 1024)) KB domain XML: reported whole" cmp -s <(tail -n1 "$LOG" | sed 's/.*"xml_base64":"\([^"]*\)".*/\1/' | base64 -d) "$WORK/big.xml"
+check "a $(($(wc -c <"$WORK/big.xml") / 1024)) KB domain XML: only its hostdevs sent" cmp -s <(sent_xml) <(reduced_xml)
+
+echo "== a domain of any size, <metadata> of any shape"
+DESCRIPTION_KB=800 POLICY=mandatory hook "$ALLOW" prepare begin
+check "an 800 KB <description>, a mandatory device unplugged: refused by the gate (1010), not for its size" \
+    test "$RC:$ERR" = "1:usbpassd: mandatory USB device 0x0529:0x0001 is not plugged in. Plug it in, or make it optional"
+DESCRIPTION_KB=800 hook "$ALLOW" prepare begin
+check "an 800 KB <description>, nothing to refuse: exit 0, no warning" test "$RC:$ERR" = "0:"
+check "... the request is one short line ($(tail -n1 "$LOG" | wc -c) bytes)" test "$(tail -n1 "$LOG" | wc -c)" -lt 2048
+# <metadata> keeps what an application put there as written: CDATA and comments may hold lines
+# that look like libvirt's, and libvirt writes <metadata> before <devices>.
+fake="    <app:erp xmlns:app='urn:erp'><![CDATA[
+  <devices>
+    <hostdev mode='subsystem' type='usb'>
+      <source startupPolicy='mandatory'><vendor id='0x1234'/><product id='0x5678'/></source>
+    </hostdev>
+  </devices>
+  <devices>
+    <hostdev mode='subsystem' type='usb'>
+    ]]></app:erp>
+    <!--
+    <hostdev mode='subsystem' type='usb'/>
+    -->"
+METADATA=$fake hook "$ALLOW" prepare begin
+check "<metadata> with <devices> and <hostdev> lines in CDATA and comments: only the domain's own hostdevs sent" \
+    test "$RC:$ERR:$(sent_xml)" = "0::$(reduced_xml)"
+METADATA=$fake POLICY=mandatory hook "$ALLOW" prepare begin
+check "... and its mandatory device still refuses" test "$RC" = 1 -a -n "$ERR"
 
 echo "== the start gate"
 hook "$DENY" prepare begin
@@ -100,6 +153,17 @@ hook "$DENY" release end
 check "release end, error: exit 0 (only prepare begin can refuse)" test "$RC" = 0
 hook "$OLD" prepare begin
 check "an older daemon (-32601): exit 0 with a warning" test "$RC" = 0 -a -n "$ERR"
+# Only the gate's refusal (1010) refuses; any other answer is as if the daemon were down.
+for case in "$BUSY|error 1003 (a limit), its data naming 1010" "$INTERNAL|error -32603 (internal)" \
+    "$GARBAGE|a line that is not JSON" "$RESET|the connection reset"; do
+    config allow
+    hook "${case%%|*}" prepare begin
+    check "${case#*|}, when_daemon_down=allow: exit 0, one warning line" test "$RC:$(echo "$ERR" | wc -l)" = "0:1" -a -n "$ERR"
+    config deny
+    hook "${case%%|*}" prepare begin
+    check "${case#*|}, when_daemon_down=deny: exit 1, says why" test "$RC" = 1 -a -n "$ERR"
+done
+config allow
 config allow 1
 n=$(requests)
 t0=$(date +%s%N)

@@ -90,7 +90,7 @@ public sealed partial class AssignmentService
 
         try
         {
-            DetachConfirmedAsync(connection, domain, alias, AttachFlags.Live, CancellationToken.None).GetAwaiter().GetResult();
+            DetachConfirmedAsync(connection, domain, alias, AttachFlags.Live).GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is LibvirtException or TimeoutException)
         {

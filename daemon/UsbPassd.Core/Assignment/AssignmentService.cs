@@ -20,28 +20,12 @@ namespace UsbPassd.Assignment;
 /// </remarks>
 public sealed partial class AssignmentService(DeviceRepository devices, AssignmentRepository ledger, DeviceView view, Func<LibvirtConnection?> libvirt, Func<DeviceRow, Policy.DeviceJudgement?>? policy = null)
 {
-    private static readonly TimeSpan DetachConfirmation = TimeSpan.FromSeconds(15);
-    private readonly ConcurrentDictionary<(string Uuid, string Alias), TaskCompletionSource> _removals = new();
-
     // Devices an operation of this process is moving right now (claim written, libvirt called, the
     // confirm still to come). Reconcile leaves them to it: the 'attaching' and 'detaching' claims it
     // settles are only those a crash left behind, not one a lifecycle event caught half way.
     private readonly ConcurrentDictionary<string, int> _inFlight = new();
 
     public Metrics.AssignmentCounters Counters { get; } = new();
-
-    /// <summary>Called from the libvirt event loop: completes a pending live detach.</summary>
-    /// <returns>False when no detach of ours waited for it (someone used virsh): reconcile.</returns>
-    public bool OnDeviceRemoved(string domainUuid, string alias)
-    {
-        if (_removals.TryRemove((domainUuid, alias), out TaskCompletionSource? done))
-        {
-            done.TrySetResult();
-            return true;
-        }
-
-        return false;
-    }
 
     public AssignmentResult Reserve(ReserveParams p, Actor by)
     {
@@ -127,120 +111,6 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
         return Result(row.Id, ledger.Get(row.DevId!) ?? claim);
     }
 
-    public async Task<AssignmentResult> DetachAsync(DetachParams p, Actor by, CancellationToken ct)
-    {
-        LibvirtConnection connection = Connection();
-        DeviceRow row = Resolve(p.Device);
-        using LibvirtDomain domain = FindDomain(connection, Required(p.Instance, "instance"));
-        Registry.Assignment current = AttachedTo(row, domain);
-        uint flags = DetachFlags(domain, current, p.Mode);
-        using InFlight busy = Moving(row);
-        ledger.SetState(row, domain.Uuid, "detaching", by);
-        try
-        {
-            await DetachConfirmedAsync(connection, domain, current.Alias, flags, ct);
-        }
-        catch (LibvirtException e)
-        {
-            ledger.SetState(row, domain.Uuid, "attached", by);
-            view.Refresh();
-            Counters.CountDetachFailed();
-            throw new RpcException(ErrorCodes.LibvirtFailed, $"libvirt refused to detach {row.PortId} from {domain.Name}: {e.Message}");
-        }
-        catch (TimeoutException)
-        {
-            view.Refresh();
-            throw NotConfirmed(domain, row);
-        }
-
-        ledger.Release(row, domain.Uuid, BaseStatus(row), by);
-        view.Refresh();
-        Counters.CountDetached();
-        return Result(row.Id, null);
-    }
-
-    /// <summary>
-    /// The seed's resize A→B: the instance gives up <c>from</c> and takes <c>to</c>, with the same
-    /// flags and missing-device policy. The ledger moves both in one transaction first, so B cannot be
-    /// taken by anyone between A's detach and B's attach; when libvirt refuses B, A is put back.
-    /// </summary>
-    public async Task<AssignmentResult> SwapAsync(SwapParams p, Actor by, CancellationToken ct)
-    {
-        LibvirtConnection connection = Connection();
-        DeviceRow from = Resolve(p.From), to = Resolve(p.To);
-        if (from.Id == to.Id)
-        {
-            throw Invalid("from and to are the same device");
-        }
-
-        CheckPassable(to);
-        using LibvirtDomain domain = FindDomain(connection, Required(p.Instance, "instance"));
-        Registry.Assignment current = AttachedTo(from, domain);
-        uint flags = DetachFlags(domain, current, p.Mode);
-        by = CheckPolicy(to, domain.Uuid, "swap", by);
-        using InFlight busy = Moving(from, to);
-        Registry.Assignment claim;
-        try
-        {
-            claim = ledger.Swap(from, to, domain.Uuid, HostdevXml.Alias(to.DevId!), current.StartupPolicy, current.Persistent != 0, by);
-        }
-        catch (OwnershipConflictException e)
-        {
-            throw Owned(e);
-        }
-
-        view.Refresh();
-        try
-        {
-            await DetachConfirmedAsync(connection, domain, current.Alias, flags, ct);
-        }
-        catch (Exception e) when (e is LibvirtException or TimeoutException && from.Present != 0)
-        {
-            ledger.Release(to, domain.Uuid, BaseStatus(to), by);
-            ledger.SetState(from, domain.Uuid, e is TimeoutException ? "detaching" : "attached", by);
-            view.Refresh();
-            throw e is TimeoutException ? NotConfirmed(domain, from) : new RpcException(ErrorCodes.LibvirtFailed, $"libvirt refused to detach {from.PortId} from {domain.Name}: {e.Message}; nothing was swapped");
-        }
-        catch (Exception e) when (e is LibvirtException or TimeoutException)
-        {
-            // An unplugged A has no live hostdev any more: nothing to wait for.
-        }
-
-        try
-        {
-            connection.Attach(domain, Hostdev(to, claim.Alias, claim.StartupPolicy), flags);
-        }
-        catch (LibvirtException e)
-        {
-            string back = PutBack(connection, domain, from, current, flags);
-            ledger.Release(to, domain.Uuid, BaseStatus(to), by);
-            view.Refresh();
-            throw new RpcException(ErrorCodes.LibvirtFailed, $"libvirt refused to attach {to.PortId} to {domain.Name}: {e.Message}; {from.PortId} {back}");
-        }
-
-        ledger.Release(from, domain.Uuid, BaseStatus(from), by);
-        ledger.SetState(to, domain.Uuid, "attached", by);
-        view.Refresh();
-        Counters.CountDetached();
-        Counters.CountAttached();
-        return Result(to.Id, ledger.Get(to.DevId!) ?? claim);
-    }
-
-    private string PutBack(LibvirtConnection connection, LibvirtDomain domain, DeviceRow from, Registry.Assignment claim, uint flags)
-    {
-        try
-        {
-            connection.Attach(domain, Hostdev(from, claim.Alias, claim.StartupPolicy), flags);
-            ledger.SetState(from, domain.Uuid, "attached");
-            return "was attached again";
-        }
-        catch (Exception e) when (e is LibvirtException or RpcException)
-        {
-            ledger.SetState(from, domain.Uuid, "reserved");
-            return $"could not be put back ({e.Message}) and stays reserved to {domain.Name}";
-        }
-    }
-
     private bool IsMoving(string devId) => _inFlight.ContainsKey(devId);
 
     private InFlight Moving(params DeviceRow[] rows)
@@ -267,41 +137,6 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
             }
         }
     }
-
-    private Registry.Assignment AttachedTo(DeviceRow row, LibvirtDomain domain) =>
-        ledger.Get(row.DevId!) is { } a && a.InstanceUuid == domain.Uuid && a.State is "attached" or "attaching" or "detaching"
-            ? a
-            : throw new RpcException(ErrorCodes.NotPossible, $"device {row.PortId} is not attached to {domain.Name}");
-
-    private static uint DetachFlags(LibvirtDomain domain, Registry.Assignment claim, string? mode) => mode switch
-    {
-        "live" => AttachFlags.Live,
-        "config" => AttachFlags.Config,
-        _ => (IsActive(domain) ? AttachFlags.Live : 0) | (claim.Persistent != 0 && domain.Persistent ? AttachFlags.Config : 0),
-    };
-
-    /// <summary>Detaches by alias; a live detach is done only when libvirt's device-removed event says so.</summary>
-    private async Task DetachConfirmedAsync(LibvirtConnection connection, LibvirtDomain domain, string alias, uint flags, CancellationToken ct)
-    {
-        TaskCompletionSource? removed = (flags & AttachFlags.Live) != 0
-            ? _removals.GetOrAdd((domain.Uuid, alias), _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously))
-            : null;
-        try
-        {
-            connection.DetachAlias(domain, alias, flags);
-            if (removed is not null)
-            {
-                await removed.Task.WaitAsync(DetachConfirmation, ct);
-            }
-        }
-        finally
-        {
-            _removals.TryRemove((domain.Uuid, alias), out _);
-        }
-    }
-
-    private static RpcException NotConfirmed(LibvirtDomain domain, DeviceRow row) =>
-        new(ErrorCodes.LibvirtFailed, $"{domain.Name} did not confirm removing {row.PortId} within {DetachConfirmation.TotalSeconds:0} s; it stays 'detaching' until libvirt reports it");
 
     private static bool IsActive(LibvirtDomain domain) =>
         domain.State is DomainState.Running or DomainState.Paused or DomainState.Blocked or DomainState.PmSuspended;
@@ -367,6 +202,10 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
         catch (OwnershipConflictException e)
         {
             throw Owned(e);
+        }
+        catch (ReservationGoneException e)
+        {
+            throw new RpcException(ErrorCodes.NotPossible, e.Message);
         }
     }
 

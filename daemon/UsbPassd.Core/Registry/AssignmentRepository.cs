@@ -73,9 +73,20 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
                 : $"device {device.PortId} ({device.DevId}) is {current.State} by instance {current.InstanceUuid} since {current.CreatedAt}", current);
         }
 
-        if (expectedToken is long token && current is not null && current.InstanceUuid == instanceUuid && current.Token != token)
+        // A token names one reservation. Once it is over (its TTL passed, or it was released), the
+        // caller must reserve again: going on as if the device were free would let two schedulers
+        // that each believe they hold it both act.
+        if (expectedToken is long token)
         {
-            throw new OwnershipConflictException($"fencing token {token} is stale: the reservation of {device.DevId} is now at token {current.Token}", current);
+            if (current is null || current.InstanceUuid != instanceUuid || Expired(current, now))
+            {
+                throw new ReservationGoneException($"the reservation of {device.PortId} ({device.DevId}) with token {token} no longer exists (it expired or was released): reserve the device again");
+            }
+
+            if (current.Token != token)
+            {
+                throw new OwnershipConflictException($"fencing token {token} is stale: the reservation of {device.DevId} is now at token {current.Token}", current);
+            }
         }
 
         long next = c.ExecuteScalar<long>("UPDATE fencing SET last = last + 1 WHERE id = 1 RETURNING last", transaction: tx);

@@ -38,7 +38,7 @@ public sealed record AttachParams
     /// <summary>optional (the default, also when null: the VM boots without the device) or mandatory.</summary>
     public string? MissingPolicy { get; init; }
 
-    /// <summary>The fencing token from devices.reserve; a stale one is refused.</summary>
+    /// <summary>The fencing token from devices.reserve; a stale one is refused, and so is one whose reservation is over (expired or released).</summary>
     public long? Token { get; init; }
 }
 

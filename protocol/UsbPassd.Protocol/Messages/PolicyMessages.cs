@@ -112,7 +112,11 @@ public sealed record HookParams
     /// <summary>begin or end.</summary>
     public string? SubOperation { get; init; }
 
-    /// <summary>The domain XML libvirt gave the hook on stdin, base64.</summary>
+    /// <summary>
+    /// Base64 of what the start gate reads of the domain XML libvirt gave the hook: its
+    /// <c>&lt;hostdev&gt;</c> elements in a <c>&lt;domain&gt;&lt;devices&gt;</c> document (older
+    /// hooks: the whole XML, read alike).
+    /// </summary>
     public string? XmlBase64 { get; init; }
 }
 

@@ -102,6 +102,41 @@ public sealed class AssignmentTests(LibvirtDaemonFixture daemon) : IClassFixture
     }
 
     [Fact]
+    public async Task An_attach_naming_a_reservation_that_is_over_is_refused_not_served_as_if_the_device_were_free()
+    {
+        using WireClient c = await daemon.ConnectAsync();
+        string uuid = LocalLibvirt.Shell($"virsh -q -c qemu:///system domuuid {daemon.Domain}").Trim();
+        async Task<long> ReserveAsync(string ttl) =>
+            Json(await c.AskAsync(Request(Methods.DevicesReserve, $$"""{"device":"{{Camera}}","instance_uuid":"{{uuid}}"{{ttl}}}"""))).GetProperty("result").GetProperty("token").GetInt64();
+        async Task<JsonElement> AttachWithAsync(long token) =>
+            Json(await c.AskAsync(Request(Methods.DevicesAttach, $$"""{"device":"{{Camera}}","instance":"{{daemon.Domain}}","token":{{token}}}""")));
+        try
+        {
+            long released = await ReserveAsync("");
+            Json(await c.AskAsync(Request(Methods.DevicesRelease, $$"""{"device":"{{Camera}}","instance_uuid":"{{uuid}}"}""")));
+            JsonElement afterRelease = await AttachWithAsync(released);
+            Assert.True(afterRelease.TryGetProperty("error", out JsonElement e1), afterRelease.ToString());
+            Assert.Equal(ErrorCodes.NotPossible, e1.GetProperty("code").GetInt32());
+            Assert.Contains($"with token {released} no longer exists", e1.GetProperty("message").GetString());
+
+            long lapsed = await ReserveAsync(""","ttl_seconds":1""");
+            await Task.Delay(TimeSpan.FromSeconds(1.2)); // let the 1 s reservation lapse (expiry semantics, not a timing assertion)
+            JsonElement afterExpiry = await AttachWithAsync(lapsed);
+            Assert.True(afterExpiry.TryGetProperty("error", out JsonElement e2), afterExpiry.ToString());
+            Assert.Equal(ErrorCodes.NotPossible, e2.GetProperty("code").GetInt32());
+            Assert.Contains($"with token {lapsed} no longer exists", e2.GetProperty("message").GetString());
+
+            Assert.DoesNotContain("ua-usbpassd", LocalLibvirt.Shell($"virsh -c qemu:///system dumpxml --inactive {daemon.Domain}"));
+        }
+        finally
+        {
+            // Whatever happened above, the camera is left free for the other tests.
+            await c.AskAsync(Request(Methods.DevicesDetach, $$"""{"device":"{{Camera}}","instance":"{{daemon.Domain}}"}"""));
+            await c.AskAsync(Request(Methods.DevicesRelease, $$"""{"device":"{{Camera}}","instance_uuid":"{{uuid}}"}"""));
+        }
+    }
+
+    [Fact]
     public async Task Hubs_missing_domains_and_live_on_a_shut_off_domain_are_refused_with_reasons()
     {
         using WireClient c = await daemon.ConnectAsync();
@@ -203,20 +238,5 @@ public sealed class AssignmentTests(LibvirtDaemonFixture daemon) : IClassFixture
         }
     }
 
-    // Lifecycle events are handled on usbpassd's own thread: poll the wire for the outcome (bounded).
-    private static async Task<JsonElement> WaitForStatusAsync(WireClient c, string status)
-    {
-        JsonElement device = default;
-        for (var until = DateTime.UtcNow.AddSeconds(20); DateTime.UtcNow < until; await Task.Delay(50))
-        {
-            device = Json(await c.AskAsync(Request(Methods.DevicesGet, $$"""{"port_id":"{{Camera}}"}"""))).GetProperty("result");
-            if (device.GetProperty("status").GetString() == status)
-            {
-                return device;
-            }
-        }
-
-        Assert.Fail($"the camera did not become {status}: {device}");
-        return device;
-    }
+    private static Task<JsonElement> WaitForStatusAsync(WireClient c, string status) => StatusPoll.UntilAsync(c, Camera, s => s == status, status);
 }
