@@ -68,18 +68,13 @@ public sealed class SysfsScanner
             }
 
             interfacesOf.TryGetValue(name, out List<string>? interfaceNames);
-            try
+            if (TryRead(port.Value, Path.Combine(directory, name), devPath: null, interfaceNames, out UsbDevice? device, out string? reason))
             {
-                string path = Path.Combine(directory, name);
-                devices.Add(_reader.Read(port.Value, path, ResolveSysfsPath(path), interfaceNames));
+                devices.Add(device);
             }
-            catch (ScanSkipException e)
+            else
             {
-                skipped.Add(new ScanProblem(name, e.Message));
-            }
-            catch (SysfsException e)
-            {
-                skipped.Add(new ScanProblem(name, $"{e.Message}; skipped"));
+                skipped.Add(new ScanProblem(name, reason));
             }
         }
 
@@ -97,17 +92,38 @@ public sealed class SysfsScanner
             return false;
         }
 
-        try
+        if (TryRead(port.Value, _root + devPath, devPath, interfaceNames: null, out device, out string? reason))
         {
-            device = _reader.Read(port.Value, _root + devPath, devPath, interfaceNames: null);
             problem = null;
             return true;
         }
-        catch (Exception e) when (e is ScanSkipException or SysfsException)
+
+        problem = $"{name}: {reason}";
+        return false;
+    }
+
+    /// <summary>One device's trouble is that device's: false with the reason, never an exception that fails the scan.</summary>
+    /// <param name="devPath">The DEVPATH when known, else read from the bus/usb/devices link at <paramref name="path"/>.</param>
+    private bool TryRead(UsbPortPath port, string path, string? devPath, List<string>? interfaceNames, [NotNullWhen(true)] out UsbDevice? device, [NotNullWhen(false)] out string? reason)
+    {
+        device = null;
+        try
         {
-            problem = $"{name}: {e.Message}";
-            return false;
+            device = _reader.Read(port, path, devPath ?? ResolveSysfsPath(path), interfaceNames);
+            reason = null;
+            return true;
         }
+        catch (ScanSkipException e)
+        {
+            reason = e.Message;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // An attribute that exists but cannot be read (SysfsException), or the entry's link.
+            reason = $"{e.Message}; skipped";
+        }
+
+        return false;
     }
 
     // The link target is ../../../devices/...; the part from /devices on is the kernel's DEVPATH.
@@ -177,9 +193,21 @@ public sealed class SysfsScanner
         {
             int n = dir.Read(SysfsAttributes.Descriptors, _descriptors);
             int? active = SysfsValues.TryDecimal(Text(dir, SysfsAttributes.ConfigurationValue), out int value) ? value : null;
-            if (n > 0 && UsbDescriptors.TryParseInterfaces(_descriptors.AsSpan(0, n), active, out UsbInterface[] parsed))
+            try
             {
-                return parsed;
+                if (n > 0 && UsbDescriptors.TryParseInterfaces(_descriptors.AsSpan(0, n), active, out UsbInterface[] parsed))
+                {
+                    return parsed;
+                }
+            }
+            catch (Exception e) when (e is ArgumentOutOfRangeException or IndexOutOfRangeException)
+            {
+                // The last line, should the parser still slip (it checks every length and is fuzzed):
+                // the bytes are the device's choice, and an index or slice past them must cost that
+                // device, skipped with the reason that the pipeline logs, not the scan of the whole bus
+                // (one device with bLength 0xff stopped the daemon at start). Other exceptions are bugs
+                // of ours and stay loud.
+                throw new ScanSkipException($"unreadable descriptors ({e.Message}); skipped");
             }
 
             // No usable descriptors (very old kernel, odd tree): fall back to the interface directories.
