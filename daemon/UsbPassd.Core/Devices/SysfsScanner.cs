@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using static UsbPassd.Interop.Interop;
 
@@ -6,7 +7,9 @@ namespace UsbPassd.Devices;
 /// <summary>
 /// Discovery: reads every USB device under <c>&lt;sysfs-root&gt;/bus/usb/devices</c>. Interfaces are
 /// not devices and are skipped; an entry that cannot be read becomes a <see cref="ScanProblem"/>
-/// and the rest of the bus is still listed. Not thread-safe: it reuses its read buffers.
+/// and the rest of the bus is still listed. Safe for concurrent use: the uevent pipeline and every
+/// policy check of the RPC connections share one scanner, so each <see cref="Scan"/> and
+/// <see cref="TryReadDevice"/> reads with buffers of its own, rented from the shared pool.
 /// </summary>
 public sealed class SysfsScanner
 {
@@ -14,13 +17,8 @@ public sealed class SysfsScanner
     private const int DescriptorBufferSize = 65536; // wTotalLength is 16 bits
 
     private readonly string _root;
-    private readonly DeviceReader _reader;
 
-    public SysfsScanner(string sysfsRoot)
-    {
-        _root = sysfsRoot;
-        _reader = new DeviceReader();
-    }
+    public SysfsScanner(string sysfsRoot) => _root = sysfsRoot;
 
     public string DevicesDirectory => Path.Combine(_root, "bus", "usb", "devices");
 
@@ -37,6 +35,7 @@ public sealed class SysfsScanner
             return new DeviceScan(_root, BusPresent: false, [], []);
         }
 
+        using var reader = new DeviceReader();
         var devices = new List<UsbDevice>(names.Count / 2);
         var skipped = new List<ScanProblem>();
         var interfacesOf = new Dictionary<string, List<string>>(StringComparer.Ordinal);
@@ -68,7 +67,7 @@ public sealed class SysfsScanner
             }
 
             interfacesOf.TryGetValue(name, out List<string>? interfaceNames);
-            if (TryRead(port.Value, Path.Combine(directory, name), devPath: null, interfaceNames, out UsbDevice? device, out string? reason))
+            if (TryRead(reader, port.Value, Path.Combine(directory, name), devPath: null, interfaceNames, out UsbDevice? device, out string? reason))
             {
                 devices.Add(device);
             }
@@ -92,7 +91,8 @@ public sealed class SysfsScanner
             return false;
         }
 
-        if (TryRead(port.Value, _root + devPath, devPath, interfaceNames: null, out device, out string? reason))
+        using var reader = new DeviceReader();
+        if (TryRead(reader, port.Value, _root + devPath, devPath, interfaceNames: null, out device, out string? reason))
         {
             problem = null;
             return true;
@@ -104,12 +104,12 @@ public sealed class SysfsScanner
 
     /// <summary>One device's trouble is that device's: false with the reason, never an exception that fails the scan.</summary>
     /// <param name="devPath">The DEVPATH when known, else read from the bus/usb/devices link at <paramref name="path"/>.</param>
-    private bool TryRead(UsbPortPath port, string path, string? devPath, List<string>? interfaceNames, [NotNullWhen(true)] out UsbDevice? device, [NotNullWhen(false)] out string? reason)
+    private static bool TryRead(DeviceReader reader, UsbPortPath port, string path, string? devPath, List<string>? interfaceNames, [NotNullWhen(true)] out UsbDevice? device, [NotNullWhen(false)] out string? reason)
     {
         device = null;
         try
         {
-            device = _reader.Read(port, path, devPath ?? ResolveSysfsPath(path), interfaceNames);
+            device = reader.Read(port, path, devPath ?? ResolveSysfsPath(path), interfaceNames);
             reason = null;
             return true;
         }
@@ -141,11 +141,22 @@ public sealed class SysfsScanner
 
     private sealed class ScanSkipException(string message) : Exception(message);
 
-    /// <summary>Reads one device; holds the buffers so a scan allocates them once.</summary>
-    private sealed class DeviceReader
+    /// <summary>Reads devices on one thread: a scan's or a single read's buffers, rented once and given back on dispose.</summary>
+    private sealed class DeviceReader : IDisposable
     {
-        private readonly byte[] _text = new byte[TextBufferSize];
-        private readonly byte[] _descriptors = new byte[DescriptorBufferSize];
+        private readonly byte[] _textArray = ArrayPool<byte>.Shared.Rent(TextBufferSize);
+        private readonly byte[] _descriptorArray = ArrayPool<byte>.Shared.Rent(DescriptorBufferSize);
+
+        // Rent may give more; the sizes are the limits of what is read.
+        private Span<byte> TextBuffer => _textArray.AsSpan(0, TextBufferSize);
+
+        private Span<byte> DescriptorBuffer => _descriptorArray.AsSpan(0, DescriptorBufferSize);
+
+        public void Dispose()
+        {
+            ArrayPool<byte>.Shared.Return(_textArray);
+            ArrayPool<byte>.Shared.Return(_descriptorArray);
+        }
 
         public UsbDevice Read(UsbPortPath port, string path, string? sysfsPath, List<string>? interfaceNames)
         {
@@ -191,11 +202,11 @@ public sealed class SysfsScanner
 
         private UsbInterface[] ReadInterfaces(SysfsDirectory dir, string path, List<string>? interfaceNames)
         {
-            int n = dir.Read(SysfsAttributes.Descriptors, _descriptors);
+            int n = dir.Read(SysfsAttributes.Descriptors, DescriptorBuffer);
             int? active = SysfsValues.TryDecimal(Text(dir, SysfsAttributes.ConfigurationValue), out int value) ? value : null;
             try
             {
-                if (n > 0 && UsbDescriptors.TryParseInterfaces(_descriptors.AsSpan(0, n), active, out UsbInterface[] parsed))
+                if (n > 0 && UsbDescriptors.TryParseInterfaces(DescriptorBuffer[..n], active, out UsbInterface[] parsed))
                 {
                     return parsed;
                 }
@@ -231,7 +242,7 @@ public sealed class SysfsScanner
             return [.. found.OrderBy(i => i.Number)];
         }
 
-        private string? Text(SysfsDirectory dir, ReadOnlySpan<byte> nameZ) => dir.ReadText(nameZ, _text);
+        private string? Text(SysfsDirectory dir, ReadOnlySpan<byte> nameZ) => dir.ReadText(nameZ, TextBuffer);
 
         private string RequireText(SysfsDirectory dir, ReadOnlySpan<byte> nameZ) =>
             Text(dir, nameZ) ?? throw new ScanSkipException($"{SysfsAttributes.Name(nameZ)} is missing; skipped");
