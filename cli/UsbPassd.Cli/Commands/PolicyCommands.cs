@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using UsbPassd.Cli.Output;
 using UsbPassd.Protocol;
 using UsbPassd.Protocol.Messages;
@@ -52,12 +51,12 @@ internal static class PolicyCommands
             PolicyCheckResult r = await client.CallAsync(Methods.PolicyCheck, new PolicyCheckParams { Device = parse.GetValue(device) }, ProtocolJson.Default.PolicyCheckParams, ProtocolJson.Default.PolicyCheckResult, token);
             if (parse.GetValue(json))
             {
-                output.WriteLine(JsonSerializer.Serialize(r, ProtocolJson.Indented.GetTypeInfo(typeof(PolicyCheckResult))));
+                JsonOutput.Write(output, r);
             }
             else
             {
-                output.WriteLine($"{r.Device.PortId} {r.Device.VendorId}:{r.Device.ProductId} {Terminal.Safe(DeviceText.Name(r.Device))}: {r.Verdict.ToUpperInvariant()}");
-                output.WriteLine($"  {Terminal.Safe(r.Reason)}");
+                output.WriteLine(Terminal.Safe($"{r.Device.PortId} {r.Device.VendorId}:{r.Device.ProductId} {DeviceText.Name(r.Device)}: {r.Verdict.ToUpperInvariant()}"));
+                output.WriteLine(Terminal.Safe($"  {r.Reason}"));
             }
 
             return r.Allowed ? UsbPassctl.Ok : 1;
@@ -72,7 +71,15 @@ internal static class PolicyCommands
         c.SetAction((parse, ct) => DaemonCommand.RunAsync(parse, socket, async (client, output, token) =>
         {
             PolicyShowResult r = await client.CallAsync(Methods.PolicyShow, new NoParams(), ProtocolJson.Default.NoParams, ProtocolJson.Default.PolicyShowResult, token);
-            output.Write(parse.GetValue(json) ? JsonSerializer.Serialize(r, ProtocolJson.Indented.GetTypeInfo(typeof(PolicyShowResult))) + "\n" : r.Text);
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(output, r);
+            }
+            else
+            {
+                output.Write(Terminal.SafeLines(r.Text));
+            }
+
             return UsbPassctl.Ok;
         }, ct));
         return c;
@@ -87,15 +94,15 @@ internal static class PolicyCommands
             PolicyReloadResult r = await client.CallAsync(Methods.PolicyReload, new NoParams(), ProtocolJson.Default.NoParams, ProtocolJson.Default.PolicyReloadResult, token);
             if (parse.GetValue(json))
             {
-                output.WriteLine(JsonSerializer.Serialize(r, ProtocolJson.Indented.GetTypeInfo(typeof(PolicyReloadResult))));
+                JsonOutput.Write(output, r);
                 return UsbPassctl.Ok;
             }
 
-            output.WriteLine($"policy reloaded: {r.Rules} rules, then '{r.Default}'");
+            output.WriteLine(Terminal.Safe($"policy reloaded: {r.Rules} rules, then '{r.Default}'"));
             foreach (PolicyConflict x in r.OwnedButRefused)
             {
-                output.WriteLine($"  {x.PortId} is {x.Status} to {x.InstanceUuid} but now refused: {Terminal.Safe(x.Reason)}");
-                output.WriteLine($"    it stays; to take it out: usbpassctl detach {x.PortId} {x.InstanceUuid}");
+                output.WriteLine(Terminal.Safe($"  {x.PortId} is {x.Status} to {x.InstanceUuid} but now refused: {x.Reason}"));
+                output.WriteLine(Terminal.Safe($"    it stays; to take it out: usbpassctl detach {x.PortId} {x.InstanceUuid}"));
             }
 
             return UsbPassctl.Ok;
@@ -129,14 +136,14 @@ internal static class PolicyCommands
                 ProtocolJson.Default.HistoryParams, ProtocolJson.Default.HistoryRecordArray, token);
             if (parse.GetValue(json))
             {
-                output.WriteLine(JsonSerializer.Serialize(entries, ProtocolJson.Indented.GetTypeInfo(typeof(HistoryRecord[]))));
+                JsonOutput.Write(output, entries);
                 return UsbPassctl.Ok;
             }
 
             var table = new TextTable("AT", "EVENT", "DEVICE", "INSTANCE", "BY", "RULE");
             foreach (HistoryRecord e in entries)
             {
-                table.Add(e.At, e.Kind, Terminal.Safe(e.DevId), e.InstanceUuid ?? "-", Terminal.Safe(e.By ?? "-"), Terminal.Safe(e.Rule ?? "-"));
+                table.Add(e.At, e.Kind, e.DevId, e.InstanceUuid ?? "-", e.By ?? "-", e.Rule ?? "-");
             }
 
             table.Write(output);
