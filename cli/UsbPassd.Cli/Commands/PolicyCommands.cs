@@ -114,39 +114,61 @@ internal static class PolicyCommands
     {
         var device = new Argument<string?>("DEVICE") { Description = "Only this device (a dev_id also finds devices that are gone).", Arity = ArgumentArity.ZeroOrOne };
         var instance = new Option<string?>("--instance") { Description = "Only this instance (domain UUID or name).", HelpName = "INSTANCE" };
-        var limit = new Option<int?>("--limit") { Description = "The newest N entries (default 200).", HelpName = "N" };
+        var limit = new Option<int?>("--limit") { Description = $"The newest N entries (default {HistoryParams.DefaultLimit}); the daemon answers at most {HistoryParams.MaxLimit} a call, more are fetched page by page.", HelpName = "N" };
+        var before = new Option<long?>("--before") { Description = "Only entries older than this ID (go on from where a listing stopped).", HelpName = "ID" };
         var (json, socket) = (CommonOptions.Json(), DaemonCommand.Socket());
         var c = new Command(
             "history",
             """
             What happened to devices, oldest first: plugged, unplugged, missing, reserved,
             attached (by whom: uid, pid and program; under which policy rule), detached, released,
-            re-attached after a replug, refused by the policy.
+            re-attached after a replug, refused by the policy. When older entries exist, the last
+            line says which --before shows them.
 
             Examples:
               usbpassctl history 1-4.2
               usbpassctl history --instance erp-vm --limit 20
+              usbpassctl history --limit 5000 --json > history.json
             """)
         {
-            device, instance, limit, json, socket,
+            device, instance, limit, before, json, socket,
         };
         c.SetAction((parse, ct) => DaemonCommand.RunAsync(parse, socket, async (client, output, token) =>
         {
-            HistoryRecord[] entries = await client.CallAsync(Methods.HistoryList, new HistoryParams { Device = parse.GetValue(device), Instance = parse.GetValue(instance), Limit = parse.GetValue(limit) },
-                ProtocolJson.Default.HistoryParams, ProtocolJson.Default.HistoryRecordArray, token);
+            // Pages come newest first, each oldest first: one before the other gives the history in order.
+            int wanted = parse.GetValue(limit) ?? HistoryParams.DefaultLimit;
+            long? older = parse.GetValue(before);
+            var pages = new List<HistoryRecord[]>();
+            int got = 0;
+            do
+            {
+                var p = new HistoryParams { Device = parse.GetValue(device), Instance = parse.GetValue(instance), Limit = Math.Min(wanted - got, HistoryParams.MaxLimit), BeforeId = older };
+                HistoryPage page = await client.CallAsync(Methods.HistoryList, p, ProtocolJson.Default.HistoryParams, ProtocolJson.Default.HistoryPage, token);
+                pages.Insert(0, page.Entries);
+                got += page.Entries.Length;
+                older = page.NextBeforeId;
+            }
+            while (older is not null && got < wanted);
+
+            HistoryRecord[] entries = [.. pages.SelectMany(p => p)];
             if (parse.GetValue(json))
             {
                 JsonOutput.Write(output, entries);
                 return UsbPassctl.Ok;
             }
 
-            var table = new TextTable("AT", "EVENT", "DEVICE", "INSTANCE", "BY", "RULE");
+            var table = new TextTable("ID", "AT", "EVENT", "DEVICE", "INSTANCE", "BY", "RULE");
             foreach (HistoryRecord e in entries)
             {
-                table.Add(e.At, e.Kind, e.DevId, e.InstanceUuid ?? "-", e.By ?? "-", e.Rule ?? "-");
+                table.Add(e.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), e.At, e.Kind, e.DevId, e.InstanceUuid ?? "-", e.By ?? "-", e.Rule ?? "-");
             }
 
             table.Write(output);
+            if (older is not null)
+            {
+                output.WriteLine($"(older entries: add --before {older})");
+            }
+
             return UsbPassctl.Ok;
         }, ct));
         return c;

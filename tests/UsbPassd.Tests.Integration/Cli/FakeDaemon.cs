@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text.Json;
+using UsbPassd.Cli;
 
 namespace UsbPassd.Tests.Integration.Cli;
 
@@ -25,6 +26,15 @@ internal sealed class FakeDaemon : IDisposable
     }
 
     public string Socket => Path.Combine(_directory, "usbpassd.sock");
+
+    /// <summary>usbpassctl with <paramref name="args"/> against this daemon: exit code, stdout, stderr.</summary>
+    public (int Code, string Out, string Err) Usbpassctl(params string[] args)
+    {
+        var output = new StringWriter { NewLine = "\n" };
+        var error = new StringWriter { NewLine = "\n" };
+        int code = UsbPassctl.Run([.. args, "--socket", Socket], output, error);
+        return (code, output.ToString(), error.ToString());
+    }
 
     private async Task ServeAsync()
     {

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using UsbPassd.Cli;
 using UsbPassd.Policy;
 using UsbPassd.Protocol;
 using UsbPassd.Protocol.Messages;
@@ -38,7 +37,7 @@ public sealed class HostileTextTests : IDisposable
         Methods.DevicesGet => Result(Device, ProtocolJson.Default.DeviceRecord),
         Methods.PolicyCheck => Result(new PolicyCheckResult { Device = Device, Allowed = false, Verdict = "blocked", Reason = $"block: rule 1 'block serial {RuleSyntax.Quote(Serial)}'", Rule = "rule 1", Refusals = [], Overridden = [] }, ProtocolJson.Default.PolicyCheckResult),
         Methods.PolicyShow => Result(new PolicyShowResult { Text = $"block serial {RuleSyntax.Quote(Serial)}\ndefault allow\n", Rules = 1, PolicyFile = "/etc/usbpassd/policy.rules" }, ProtocolJson.Default.PolicyShowResult),
-        Methods.HistoryList => Result(new[] { new HistoryRecord { Id = 1, At = "2026-01-01T00:00:00.000Z", DevId = DevId, RowId = 7, Kind = "claim_reserved", InstanceUuid = Instance, By = "uid 0 pid 1 (" + Serial + ")", Rule = Serial } }, ProtocolJson.Default.HistoryRecordArray),
+        Methods.HistoryList => Result(new HistoryPage { Entries = [new HistoryRecord { Id = 1, At = "2026-01-01T00:00:00.000Z", DevId = DevId, RowId = 7, Kind = "claim_reserved", InstanceUuid = Instance, By = "uid 0 pid 1 (" + Serial + ")", Rule = Serial }] }, ProtocolJson.Default.HistoryPage),
         Methods.DevicesRelease => $"\"error\":{{\"code\":{ErrorCodes.DeviceOwned},\"message\":{JsonSerializer.Serialize($"device 1-2 ({DevId}) is reserved to another instance", ProtocolJson.Default.String)}}}",
         _ => throw new InvalidOperationException(method),
     });
@@ -57,7 +56,7 @@ public sealed class HostileTextTests : IDisposable
     [InlineData("history")]
     public void Device_strings_are_printed_as_escapes(params string[] command)
     {
-        var (code, output, error) = Run(command);
+        var (code, output, error) = _daemon.Usbpassctl(command);
 
         Assert.True(code is 0 or 1, error);
         AssertNothingRaw(output + error);
@@ -67,7 +66,7 @@ public sealed class HostileTextTests : IDisposable
     [Fact]
     public void The_policy_keeps_its_lines_and_escapes_what_its_quoting_leaves()
     {
-        var (_, output, _) = Run("policy", "show");
+        var (_, output, _) = _daemon.Usbpassctl("policy", "show");
 
         AssertNothingRaw(output);
         Assert.Equal([$"block serial \"{Shown}\"", "default allow", ""], output.Split('\n'));
@@ -76,7 +75,7 @@ public sealed class HostileTextTests : IDisposable
     [Fact]
     public void The_daemons_error_is_printed_as_escapes()
     {
-        var (code, output, error) = Run("release", "1-2", Instance);
+        var (code, output, error) = _daemon.Usbpassctl("release", "1-2", Instance);
 
         Assert.Equal(1, code);
         Assert.Empty(output);
@@ -89,7 +88,7 @@ public sealed class HostileTextTests : IDisposable
     [InlineData("list")]
     public void Json_keeps_the_exact_strings_and_nothing_raw(params string[] command)
     {
-        var (code, output, _) = Run([.. command, "--json"]);
+        var (code, output, _) = _daemon.Usbpassctl([.. command, "--json"]);
 
         Assert.Equal(0, code);
         AssertNothingRaw(output);
@@ -97,14 +96,6 @@ public sealed class HostileTextTests : IDisposable
         JsonElement device = doc.RootElement.ValueKind == JsonValueKind.Array ? doc.RootElement[0] : doc.RootElement.GetProperty("device");
         Assert.Equal(DevId, device.GetProperty("dev_id").GetString());
         Assert.Equal(Serial, device.GetProperty("serial").GetString());
-    }
-
-    private (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter { NewLine = "\n" };
-        var error = new StringWriter { NewLine = "\n" };
-        int code = UsbPassctl.Run([.. args, "--socket", _daemon.Socket], output, error);
-        return (code, output.ToString(), error.ToString());
     }
 
     // Line feeds end lines; any other control character, C1, bidi control or line separator is raw.
