@@ -45,7 +45,7 @@ internal static class UsbPassctl
         {
             foreach (var e in parsed.Errors)
             {
-                error.WriteLine($"usbpassctl: {e.Message}");
+                error.WriteLine(Output.Terminal.Safe($"usbpassctl: {e.Message}"));
             }
 
             error.WriteLine("Try 'usbpassctl --help' (or 'usbpassctl COMMAND --help').");

@@ -35,6 +35,7 @@ namespace UsbPassd.Protocol;
 [JsonSerializable(typeof(PolicyReloadResult))]
 [JsonSerializable(typeof(HistoryParams))]
 [JsonSerializable(typeof(HistoryRecord[]))]
+[JsonSerializable(typeof(HistoryPage))]
 [JsonSerializable(typeof(HookParams))]
 [JsonSerializable(typeof(HookResult))]
 [JsonSerializable(typeof(InstanceParams))]

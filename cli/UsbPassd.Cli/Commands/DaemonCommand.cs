@@ -1,4 +1,5 @@
 using System.CommandLine;
+using UsbPassd.Cli.Output;
 using UsbPassd.Protocol.Client;
 using UsbPassd.Protocol.JsonRpc;
 
@@ -25,11 +26,12 @@ internal static class DaemonCommand
         }
         catch (UsbPassdUnavailableException e)
         {
-            error.WriteLine($"usbpassctl: {e.Message}");
+            error.WriteLine(Terminal.Safe($"usbpassctl: {e.Message}"));
         }
         catch (RpcException e)
         {
-            error.WriteLine($"usbpassctl: {e.Message}");
+            // The daemon's sentences quote dev_ids and device strings.
+            error.WriteLine(Terminal.Safe($"usbpassctl: {e.Message}"));
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Text.Json;
+using UsbPassd.Cli.Output;
 using UsbPassd.Protocol;
 using UsbPassd.Protocol.Messages;
 
@@ -21,15 +21,15 @@ internal static class HostCommand
             HostInfo h = await client.CallAsync(Methods.HostInfo, new NoParams(), ProtocolJson.Default.NoParams, ProtocolJson.Default.HostInfo, token);
             if (parse.GetValue(json))
             {
-                output.WriteLine(JsonSerializer.Serialize(h, ProtocolJson.Indented.GetTypeInfo(typeof(HostInfo))));
+                JsonOutput.Write(output, h);
                 return UsbPassctl.Ok;
             }
 
-            output.WriteLine($"Host:        {h.Hostname}");
-            output.WriteLine($"usbpassd:    {h.Version.Split('+')[0]} (pid {h.Pid}, since {h.StartedAt})");
-            output.WriteLine($"libvirt:     {h.Libvirt}");
-            output.WriteLine($"uevents:     {h.Uevents}; {h.UeventsProcessed} processed, {h.UeventsRejected} rejected");
-            output.WriteLine($"devices:     {string.Join(", ", h.DevicesByStatus.Select(kv => $"{kv.Value} {kv.Key}"))}");
+            output.WriteLine(Terminal.Safe($"Host:        {h.Hostname}"));
+            output.WriteLine(Terminal.Safe($"usbpassd:    {h.Version.Split('+')[0]} (pid {h.Pid}, since {h.StartedAt})"));
+            output.WriteLine(Terminal.Safe($"libvirt:     {h.Libvirt}"));
+            output.WriteLine(Terminal.Safe($"uevents:     {h.Uevents}; {h.UeventsProcessed} processed, {h.UeventsRejected} rejected"));
+            output.WriteLine(Terminal.Safe($"devices:     {string.Join(", ", h.DevicesByStatus.Select(kv => $"{kv.Value} {kv.Key}"))}"));
             return UsbPassctl.Ok;
         }, ct));
         return command;

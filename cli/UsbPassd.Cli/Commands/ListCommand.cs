@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using UsbPassd.Cli.Output;
 using UsbPassd.Protocol;
 using UsbPassd.Protocol.Messages;
@@ -50,7 +49,7 @@ internal static class ListCommand
             DeviceRecord[] devices = await client.CallAsync(Methods.DevicesList, p, ProtocolJson.Default.DevicesListParams, ProtocolJson.Default.DeviceRecordArray, token);
             if (parse.GetValue(json))
             {
-                output.WriteLine(JsonSerializer.Serialize(devices, ProtocolJson.Indented.GetTypeInfo(typeof(DeviceRecord[]))));
+                JsonOutput.Write(output, devices);
                 return UsbPassctl.Ok;
             }
 
@@ -63,8 +62,8 @@ internal static class ListCommand
                     d.PortId ?? "-",
                     d.Address,
                     $"{d.VendorId}:{d.ProductId}",
-                    Terminal.Safe(DeviceText.Name(d)),
-                    d.Serial is null ? "-" : Terminal.Safe(d.Serial),
+                    DeviceText.Name(d),
+                    d.Serial ?? "-",
                     d.InstanceUuid ?? "-");
             }
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Text.Json;
+using UsbPassd.Cli.Output;
 using UsbPassd.Protocol;
 using UsbPassd.Protocol.Messages;
 
@@ -26,7 +26,15 @@ internal static class MetricsCommand
         command.SetAction((parse, ct) => DaemonCommand.RunAsync(parse, socket, async (client, output, token) =>
         {
             MetricsResult m = await client.CallAsync(Methods.MetricsGet, new NoParams(), ProtocolJson.Default.NoParams, ProtocolJson.Default.MetricsResult, token);
-            output.Write(parse.GetValue(json) ? JsonSerializer.Serialize(m, ProtocolJson.Indented.GetTypeInfo(typeof(MetricsResult))) + "\n" : m.Text);
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(output, m);
+            }
+            else
+            {
+                output.Write(Terminal.SafeLines(m.Text));
+            }
+
             return UsbPassctl.Ok;
         }, ct));
         return command;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Text.Json;
+using UsbPassd.Cli.Output;
 using UsbPassd.Protocol;
 using UsbPassd.Protocol.Messages;
 
@@ -126,13 +126,13 @@ internal static class OwnershipCommands
             DeviceRecord[] owned = await client.CallAsync(Methods.InstancesDevices, new InstanceParams { Instance = parse.GetValue(instance) }, ProtocolJson.Default.InstanceParams, ProtocolJson.Default.DeviceRecordArray, token);
             if (parse.GetValue(json))
             {
-                output.WriteLine(JsonSerializer.Serialize(owned, ProtocolJson.Indented.GetTypeInfo(typeof(DeviceRecord[]))));
+                JsonOutput.Write(output, owned);
                 return UsbPassctl.Ok;
             }
 
             foreach (DeviceRecord d in owned)
             {
-                output.WriteLine($"{d.Status,-10} {d.PortId,-9} {d.VendorId}:{d.ProductId}  {Output.Terminal.Safe(Output.DeviceText.Name(d))}  {d.DevId}");
+                output.WriteLine(Terminal.Safe($"{d.Status,-10} {d.PortId,-9} {d.VendorId}:{d.ProductId}  {DeviceText.Name(d)}  {d.DevId}"));
             }
 
             output.WriteLine($"{owned.Length} device{(owned.Length == 1 ? "" : "s")}");
@@ -154,12 +154,12 @@ internal static class OwnershipCommands
             AssignmentResult r = await client.CallAsync(method, parameters, info, ProtocolJson.Default.AssignmentResult, token);
             if (parse.GetValue(json))
             {
-                output.WriteLine(JsonSerializer.Serialize(r, ProtocolJson.Indented.GetTypeInfo(typeof(AssignmentResult))));
+                JsonOutput.Write(output, r);
                 return UsbPassctl.Ok;
             }
 
-            output.WriteLine($"{r.Device.PortId} ({r.Device.DevId}): {r.Device.Status}" +
-                (r.InstanceUuid is null ? "" : $" to {r.InstanceUuid}") + (r.Token is long t ? $", token {t}" : "") + (r.ExpiresAt is null ? "" : $", until {r.ExpiresAt}"));
+            output.WriteLine(Terminal.Safe($"{r.Device.PortId} ({r.Device.DevId}): {r.Device.Status}" +
+                (r.InstanceUuid is null ? "" : $" to {r.InstanceUuid}") + (r.Token is long t ? $", token {t}" : "") + (r.ExpiresAt is null ? "" : $", until {r.ExpiresAt}")));
             return UsbPassctl.Ok;
         }, ct);
 }

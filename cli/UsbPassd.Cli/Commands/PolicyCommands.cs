@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using UsbPassd.Cli.Output;
 using UsbPassd.Protocol;
 using UsbPassd.Protocol.Messages;
@@ -52,12 +51,12 @@ internal static class PolicyCommands
             PolicyCheckResult r = await client.CallAsync(Methods.PolicyCheck, new PolicyCheckParams { Device = parse.GetValue(device) }, ProtocolJson.Default.PolicyCheckParams, ProtocolJson.Default.PolicyCheckResult, token);
             if (parse.GetValue(json))
             {
-                output.WriteLine(JsonSerializer.Serialize(r, ProtocolJson.Indented.GetTypeInfo(typeof(PolicyCheckResult))));
+                JsonOutput.Write(output, r);
             }
             else
             {
-                output.WriteLine($"{r.Device.PortId} {r.Device.VendorId}:{r.Device.ProductId} {Terminal.Safe(DeviceText.Name(r.Device))}: {r.Verdict.ToUpperInvariant()}");
-                output.WriteLine($"  {Terminal.Safe(r.Reason)}");
+                output.WriteLine(Terminal.Safe($"{r.Device.PortId} {r.Device.VendorId}:{r.Device.ProductId} {DeviceText.Name(r.Device)}: {r.Verdict.ToUpperInvariant()}"));
+                output.WriteLine(Terminal.Safe($"  {r.Reason}"));
             }
 
             return r.Allowed ? UsbPassctl.Ok : 1;
@@ -72,7 +71,15 @@ internal static class PolicyCommands
         c.SetAction((parse, ct) => DaemonCommand.RunAsync(parse, socket, async (client, output, token) =>
         {
             PolicyShowResult r = await client.CallAsync(Methods.PolicyShow, new NoParams(), ProtocolJson.Default.NoParams, ProtocolJson.Default.PolicyShowResult, token);
-            output.Write(parse.GetValue(json) ? JsonSerializer.Serialize(r, ProtocolJson.Indented.GetTypeInfo(typeof(PolicyShowResult))) + "\n" : r.Text);
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(output, r);
+            }
+            else
+            {
+                output.Write(Terminal.SafeLines(r.Text));
+            }
+
             return UsbPassctl.Ok;
         }, ct));
         return c;
@@ -87,15 +94,15 @@ internal static class PolicyCommands
             PolicyReloadResult r = await client.CallAsync(Methods.PolicyReload, new NoParams(), ProtocolJson.Default.NoParams, ProtocolJson.Default.PolicyReloadResult, token);
             if (parse.GetValue(json))
             {
-                output.WriteLine(JsonSerializer.Serialize(r, ProtocolJson.Indented.GetTypeInfo(typeof(PolicyReloadResult))));
+                JsonOutput.Write(output, r);
                 return UsbPassctl.Ok;
             }
 
-            output.WriteLine($"policy reloaded: {r.Rules} rules, then '{r.Default}'");
+            output.WriteLine(Terminal.Safe($"policy reloaded: {r.Rules} rules, then '{r.Default}'"));
             foreach (PolicyConflict x in r.OwnedButRefused)
             {
-                output.WriteLine($"  {x.PortId} is {x.Status} to {x.InstanceUuid} but now refused: {Terminal.Safe(x.Reason)}");
-                output.WriteLine($"    it stays; to take it out: usbpassctl detach {x.PortId} {x.InstanceUuid}");
+                output.WriteLine(Terminal.Safe($"  {x.PortId} is {x.Status} to {x.InstanceUuid} but now refused: {x.Reason}"));
+                output.WriteLine(Terminal.Safe($"    it stays; to take it out: usbpassctl detach {x.PortId} {x.InstanceUuid}"));
             }
 
             return UsbPassctl.Ok;
@@ -107,39 +114,61 @@ internal static class PolicyCommands
     {
         var device = new Argument<string?>("DEVICE") { Description = "Only this device (a dev_id also finds devices that are gone).", Arity = ArgumentArity.ZeroOrOne };
         var instance = new Option<string?>("--instance") { Description = "Only this instance (domain UUID or name).", HelpName = "INSTANCE" };
-        var limit = new Option<int?>("--limit") { Description = "The newest N entries (default 200).", HelpName = "N" };
+        var limit = new Option<int?>("--limit") { Description = $"The newest N entries (default {HistoryParams.DefaultLimit}); the daemon answers at most {HistoryParams.MaxLimit} a call, more are fetched page by page.", HelpName = "N" };
+        var before = new Option<long?>("--before") { Description = "Only entries older than this ID (go on from where a listing stopped).", HelpName = "ID" };
         var (json, socket) = (CommonOptions.Json(), DaemonCommand.Socket());
         var c = new Command(
             "history",
             """
             What happened to devices, oldest first: plugged, unplugged, missing, reserved,
             attached (by whom: uid, pid and program; under which policy rule), detached, released,
-            re-attached after a replug, refused by the policy.
+            re-attached after a replug, refused by the policy. When older entries exist, the last
+            line says which --before shows them.
 
             Examples:
               usbpassctl history 1-4.2
               usbpassctl history --instance erp-vm --limit 20
+              usbpassctl history --limit 5000 --json > history.json
             """)
         {
-            device, instance, limit, json, socket,
+            device, instance, limit, before, json, socket,
         };
         c.SetAction((parse, ct) => DaemonCommand.RunAsync(parse, socket, async (client, output, token) =>
         {
-            HistoryRecord[] entries = await client.CallAsync(Methods.HistoryList, new HistoryParams { Device = parse.GetValue(device), Instance = parse.GetValue(instance), Limit = parse.GetValue(limit) },
-                ProtocolJson.Default.HistoryParams, ProtocolJson.Default.HistoryRecordArray, token);
+            // Pages come newest first, each oldest first: one before the other gives the history in order.
+            int wanted = parse.GetValue(limit) ?? HistoryParams.DefaultLimit;
+            long? older = parse.GetValue(before);
+            var pages = new List<HistoryRecord[]>();
+            int got = 0;
+            do
+            {
+                var p = new HistoryParams { Device = parse.GetValue(device), Instance = parse.GetValue(instance), Limit = Math.Min(wanted - got, HistoryParams.MaxLimit), BeforeId = older };
+                HistoryPage page = await client.CallAsync(Methods.HistoryList, p, ProtocolJson.Default.HistoryParams, ProtocolJson.Default.HistoryPage, token);
+                pages.Insert(0, page.Entries);
+                got += page.Entries.Length;
+                older = page.NextBeforeId;
+            }
+            while (older is not null && got < wanted);
+
+            HistoryRecord[] entries = [.. pages.SelectMany(p => p)];
             if (parse.GetValue(json))
             {
-                output.WriteLine(JsonSerializer.Serialize(entries, ProtocolJson.Indented.GetTypeInfo(typeof(HistoryRecord[]))));
+                JsonOutput.Write(output, entries);
                 return UsbPassctl.Ok;
             }
 
-            var table = new TextTable("AT", "EVENT", "DEVICE", "INSTANCE", "BY", "RULE");
+            var table = new TextTable("ID", "AT", "EVENT", "DEVICE", "INSTANCE", "BY", "RULE");
             foreach (HistoryRecord e in entries)
             {
-                table.Add(e.At, e.Kind, Terminal.Safe(e.DevId), e.InstanceUuid ?? "-", Terminal.Safe(e.By ?? "-"), Terminal.Safe(e.Rule ?? "-"));
+                table.Add(e.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), e.At, e.Kind, e.DevId, e.InstanceUuid ?? "-", e.By ?? "-", e.Rule ?? "-");
             }
 
             table.Write(output);
+            if (older is not null)
+            {
+                output.WriteLine($"(older entries: add --before {older})");
+            }
+
             return UsbPassctl.Ok;
         }, ct));
         return c;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using UsbPassd.Cli.Output;
 using UsbPassd.Devices;
 using UsbPassd.Protocol;
@@ -60,7 +59,7 @@ internal static class ScanCommand
         DeviceScan scan = new SysfsScanner(sysfsRoot).Scan();
         if (!scan.BusPresent)
         {
-            error.WriteLine($"usbpassctl: no USB bus at {Path.Combine(sysfsRoot, "bus/usb/devices")}.");
+            error.WriteLine(Terminal.Safe($"usbpassctl: no USB bus at {Path.Combine(sysfsRoot, "bus/usb/devices")}."));
             error.WriteLine(sysfsRoot == "/sys"
                 ? "This kernel has no USB support loaded (try 'modprobe usbcore xhci-pci'), or this is a container without /sys/bus/usb."
                 : "--sysfs-root must name a directory laid out like /sys (with bus/usb/devices).");
@@ -69,14 +68,14 @@ internal static class ScanCommand
 
         foreach (ScanProblem problem in scan.Skipped)
         {
-            error.WriteLine($"usbpassctl: {problem}");
+            error.WriteLine(Terminal.Safe($"usbpassctl: {problem}")); // the reason quotes what sysfs holds
         }
 
         UsbIds names = LoadNames(usbIdsPath, error);
         UsbDeviceInfo[] devices = [.. Inventory.Build(scan.Devices, names).Select(d => d.ToInfo(names))];
         if (json)
         {
-            output.WriteLine(JsonSerializer.Serialize(devices, ProtocolJson.Indented.GetTypeInfo(typeof(UsbDeviceInfo[]))));
+            JsonOutput.Write(output, devices);
             return UsbPassctl.Ok;
         }
 
@@ -96,7 +95,7 @@ internal static class ScanCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            error.WriteLine($"usbpassctl: no names from {path} ({e.Message}); showing the devices' own strings. Install the usb.ids package or pass --usb-ids FILE.");
+            error.WriteLine(Terminal.Safe($"usbpassctl: no names from {path} ({e.Message}); showing the devices' own strings. Install the usb.ids package or pass --usb-ids FILE."));
             return UsbIds.Empty;
         }
     }

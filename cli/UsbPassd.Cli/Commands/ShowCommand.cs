@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using UsbPassd.Cli.Output;
 using UsbPassd.Protocol;
 using UsbPassd.Protocol.Messages;
@@ -33,7 +32,7 @@ internal static class ShowCommand
             DeviceRecord d = await client.CallAsync(Methods.DevicesGet, DeviceSelector.Parse(parse.GetValue(device)!), ProtocolJson.Default.DevicesGetParams, ProtocolJson.Default.DeviceRecord, token);
             if (parse.GetValue(json))
             {
-                output.WriteLine(JsonSerializer.Serialize(d, ProtocolJson.Indented.GetTypeInfo(typeof(DeviceRecord))));
+                JsonOutput.Write(output, d);
                 return UsbPassctl.Ok;
             }
 

@@ -35,15 +35,15 @@ internal static class WatchCommand
             {
                 if (parse.GetValue(json))
                 {
-                    output.WriteLine($"{{\"method\":{JsonSerializer.Serialize(n.Method, ProtocolJson.Default.String)},\"params\":{n.Params.GetRawText()}}}");
+                    output.WriteLine(Terminal.SafeJson($"{{\"method\":{JsonSerializer.Serialize(n.Method, ProtocolJson.Default.String)},\"params\":{n.Params.GetRawText()}}}"));
                 }
                 else
                 {
                     DeviceEvent e = n.Params.Deserialize(ProtocolJson.Default.DeviceEvent)!;
                     DeviceRecord d = e.Device;
                     string verb = n.Method[(n.Method.IndexOf('.', StringComparison.Ordinal) + 1)..];
-                    output.WriteLine($"{DateTime.Now:HH:mm:ss} {verb,-8} {d.PortId,-9} {d.VendorId}:{d.ProductId}  {Terminal.Safe(DeviceText.Name(d))}  {d.Status}  id {d.Id}" +
-                        (e.ReplacesId is long r ? $" (replaces {r})" : ""));
+                    output.WriteLine(Terminal.Safe($"{DateTime.Now:HH:mm:ss} {verb,-8} {d.PortId,-9} {d.VendorId}:{d.ProductId}  {DeviceText.Name(d)}  {d.Status}  id {d.Id}" +
+                        (e.ReplacesId is long r ? $" (replaces {r})" : "")));
                 }
 
                 output.Flush();

@@ -15,8 +15,8 @@ internal static class DeviceTable
                 d.DeviceId.ToString("000"),
                 d.PortId,
                 $"{d.VendorId}:{d.ProductId}",
-                Terminal.Safe(Name(d)),
-                d.Serial is null ? "-" : d.Serial.Length == 0 ? "\"\"" : Terminal.Safe(d.Serial),
+                Name(d),
+                d.Serial is null ? "-" : d.Serial.Length == 0 ? "\"\"" : d.Serial,
                 Pass(d));
         }
 

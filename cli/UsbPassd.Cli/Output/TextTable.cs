@@ -1,12 +1,15 @@
 namespace UsbPassd.Cli.Output;
 
-/// <summary>Left-aligned columns separated by two spaces, like virsh and lsusb -t: no borders to get in the way of grep.</summary>
+/// <summary>
+/// Left-aligned columns separated by two spaces, like virsh and lsusb -t: no borders to get in the way
+/// of grep. Every cell is made <see cref="Terminal.Safe"/> here, so no caller can forget a serial.
+/// </summary>
 internal sealed class TextTable(params string[] headers)
 {
     private const int MaxCell = 48;
     private readonly List<string[]> _rows = [];
 
-    public void Add(params string[] cells) => _rows.Add(cells);
+    public void Add(params string[] cells) => _rows.Add([.. cells.Select(Terminal.Safe)]);
 
     public void Write(TextWriter output)
     {

@@ -10,6 +10,14 @@ namespace UsbPassd.Devices;
 /// </list>
 /// Devices that share vendor, product and serial (or all lack one) cannot be told apart except by
 /// port: they are <c>ambiguous</c>, never matched automatically, attachable only by port.
+/// <para>
+/// A dev_id is data, not display text. Its serial is the attribute as <see cref="SysfsText"/> decodes
+/// it: valid UTF-8 is kept as the device sent it, control characters (ESC, CR, LF, C1) and bidi
+/// controls included, and bytes that are not UTF-8 are the four characters <c>\xHH</c>; never a NUL
+/// (sysfs ends the string there). It is stored, compared (registry, policy rules, selectors) and sent
+/// (JSON escapes it) exactly, so that the same device always has the same dev_id; whatever shows it
+/// to a person must escape it (usbpassctl: <c>Output/Terminal.cs</c>).
+/// </para>
 /// </summary>
 public static class DeviceIdentity
 {

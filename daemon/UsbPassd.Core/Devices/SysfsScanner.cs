@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using static UsbPassd.Interop.Interop;
 
@@ -6,7 +7,9 @@ namespace UsbPassd.Devices;
 /// <summary>
 /// Discovery: reads every USB device under <c>&lt;sysfs-root&gt;/bus/usb/devices</c>. Interfaces are
 /// not devices and are skipped; an entry that cannot be read becomes a <see cref="ScanProblem"/>
-/// and the rest of the bus is still listed. Not thread-safe: it reuses its read buffers.
+/// and the rest of the bus is still listed. Safe for concurrent use: the uevent pipeline and every
+/// policy check of the RPC connections share one scanner, so each <see cref="Scan"/> and
+/// <see cref="TryReadDevice"/> reads with buffers of its own, rented from the shared pool.
 /// </summary>
 public sealed class SysfsScanner
 {
@@ -14,13 +17,8 @@ public sealed class SysfsScanner
     private const int DescriptorBufferSize = 65536; // wTotalLength is 16 bits
 
     private readonly string _root;
-    private readonly DeviceReader _reader;
 
-    public SysfsScanner(string sysfsRoot)
-    {
-        _root = sysfsRoot;
-        _reader = new DeviceReader();
-    }
+    public SysfsScanner(string sysfsRoot) => _root = sysfsRoot;
 
     public string DevicesDirectory => Path.Combine(_root, "bus", "usb", "devices");
 
@@ -37,6 +35,7 @@ public sealed class SysfsScanner
             return new DeviceScan(_root, BusPresent: false, [], []);
         }
 
+        using var reader = new DeviceReader();
         var devices = new List<UsbDevice>(names.Count / 2);
         var skipped = new List<ScanProblem>();
         var interfacesOf = new Dictionary<string, List<string>>(StringComparer.Ordinal);
@@ -68,18 +67,13 @@ public sealed class SysfsScanner
             }
 
             interfacesOf.TryGetValue(name, out List<string>? interfaceNames);
-            try
+            if (TryRead(reader, port.Value, Path.Combine(directory, name), devPath: null, interfaceNames, out UsbDevice? device, out string? reason))
             {
-                string path = Path.Combine(directory, name);
-                devices.Add(_reader.Read(port.Value, path, ResolveSysfsPath(path), interfaceNames));
+                devices.Add(device);
             }
-            catch (ScanSkipException e)
+            else
             {
-                skipped.Add(new ScanProblem(name, e.Message));
-            }
-            catch (SysfsException e)
-            {
-                skipped.Add(new ScanProblem(name, $"{e.Message}; skipped"));
+                skipped.Add(new ScanProblem(name, reason));
             }
         }
 
@@ -97,17 +91,39 @@ public sealed class SysfsScanner
             return false;
         }
 
-        try
+        using var reader = new DeviceReader();
+        if (TryRead(reader, port.Value, _root + devPath, devPath, interfaceNames: null, out device, out string? reason))
         {
-            device = _reader.Read(port.Value, _root + devPath, devPath, interfaceNames: null);
             problem = null;
             return true;
         }
-        catch (Exception e) when (e is ScanSkipException or SysfsException)
+
+        problem = $"{name}: {reason}";
+        return false;
+    }
+
+    /// <summary>One device's trouble is that device's: false with the reason, never an exception that fails the scan.</summary>
+    /// <param name="devPath">The DEVPATH when known, else read from the bus/usb/devices link at <paramref name="path"/>.</param>
+    private static bool TryRead(DeviceReader reader, UsbPortPath port, string path, string? devPath, List<string>? interfaceNames, [NotNullWhen(true)] out UsbDevice? device, [NotNullWhen(false)] out string? reason)
+    {
+        device = null;
+        try
         {
-            problem = $"{name}: {e.Message}";
-            return false;
+            device = reader.Read(port, path, devPath ?? ResolveSysfsPath(path), interfaceNames);
+            reason = null;
+            return true;
         }
+        catch (ScanSkipException e)
+        {
+            reason = e.Message;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // An attribute that exists but cannot be read (SysfsException), or the entry's link.
+            reason = $"{e.Message}; skipped";
+        }
+
+        return false;
     }
 
     // The link target is ../../../devices/...; the part from /devices on is the kernel's DEVPATH.
@@ -125,11 +141,22 @@ public sealed class SysfsScanner
 
     private sealed class ScanSkipException(string message) : Exception(message);
 
-    /// <summary>Reads one device; holds the buffers so a scan allocates them once.</summary>
-    private sealed class DeviceReader
+    /// <summary>Reads devices on one thread: a scan's or a single read's buffers, rented once and given back on dispose.</summary>
+    private sealed class DeviceReader : IDisposable
     {
-        private readonly byte[] _text = new byte[TextBufferSize];
-        private readonly byte[] _descriptors = new byte[DescriptorBufferSize];
+        private readonly byte[] _textArray = ArrayPool<byte>.Shared.Rent(TextBufferSize);
+        private readonly byte[] _descriptorArray = ArrayPool<byte>.Shared.Rent(DescriptorBufferSize);
+
+        // Rent may give more; the sizes are the limits of what is read.
+        private Span<byte> TextBuffer => _textArray.AsSpan(0, TextBufferSize);
+
+        private Span<byte> DescriptorBuffer => _descriptorArray.AsSpan(0, DescriptorBufferSize);
+
+        public void Dispose()
+        {
+            ArrayPool<byte>.Shared.Return(_textArray);
+            ArrayPool<byte>.Shared.Return(_descriptorArray);
+        }
 
         public UsbDevice Read(UsbPortPath port, string path, string? sysfsPath, List<string>? interfaceNames)
         {
@@ -175,11 +202,23 @@ public sealed class SysfsScanner
 
         private UsbInterface[] ReadInterfaces(SysfsDirectory dir, string path, List<string>? interfaceNames)
         {
-            int n = dir.Read(SysfsAttributes.Descriptors, _descriptors);
+            int n = dir.Read(SysfsAttributes.Descriptors, DescriptorBuffer);
             int? active = SysfsValues.TryDecimal(Text(dir, SysfsAttributes.ConfigurationValue), out int value) ? value : null;
-            if (n > 0 && UsbDescriptors.TryParseInterfaces(_descriptors.AsSpan(0, n), active, out UsbInterface[] parsed))
+            try
             {
-                return parsed;
+                if (n > 0 && UsbDescriptors.TryParseInterfaces(DescriptorBuffer[..n], active, out UsbInterface[] parsed))
+                {
+                    return parsed;
+                }
+            }
+            catch (Exception e) when (e is ArgumentOutOfRangeException or IndexOutOfRangeException)
+            {
+                // The last line, should the parser still slip (it checks every length and is fuzzed):
+                // the bytes are the device's choice, and an index or slice past them must cost that
+                // device, skipped with the reason that the pipeline logs, not the scan of the whole bus
+                // (one device with bLength 0xff stopped the daemon at start). Other exceptions are bugs
+                // of ours and stay loud.
+                throw new ScanSkipException($"unreadable descriptors ({e.Message}); skipped");
             }
 
             // No usable descriptors (very old kernel, odd tree): fall back to the interface directories.
@@ -203,7 +242,7 @@ public sealed class SysfsScanner
             return [.. found.OrderBy(i => i.Number)];
         }
 
-        private string? Text(SysfsDirectory dir, ReadOnlySpan<byte> nameZ) => dir.ReadText(nameZ, _text);
+        private string? Text(SysfsDirectory dir, ReadOnlySpan<byte> nameZ) => dir.ReadText(nameZ, TextBuffer);
 
         private string RequireText(SysfsDirectory dir, ReadOnlySpan<byte> nameZ) =>
             Text(dir, nameZ) ?? throw new ScanSkipException($"{SysfsAttributes.Name(nameZ)} is missing; skipped");

@@ -5,6 +5,9 @@ namespace UsbPassd.Devices;
 /// descriptor followed by every configuration descriptor with its interfaces and endpoints).
 /// One read gives every interface, also where sysfs has no interface directories (unconfigured
 /// devices, recordings that kept only one of them); udev's usb_id builtin does the same.
+/// The bytes are what the device's firmware sent: every length in them (bLength, wTotalLength)
+/// is checked against what is left before it is used, so any bytes give true or false, never an
+/// exception.
 /// </summary>
 public static class UsbDescriptors
 {
@@ -21,7 +24,8 @@ public static class UsbDescriptors
     public static bool TryParseDevice(ReadOnlySpan<byte> blob, out DeviceDescriptor device)
     {
         device = default;
-        if (blob.Length < DeviceLength || blob[0] < DeviceLength || blob[1] != DeviceType)
+        // A bLength past the data is a cut or lying descriptor: nothing after it can be found.
+        if (blob.Length < DeviceLength || blob[0] < DeviceLength || blob[0] > blob.Length || blob[1] != DeviceType)
         {
             return false;
         }
@@ -51,10 +55,11 @@ public static class UsbDescriptors
         }
 
         ReadOnlySpan<byte> chosen = default;
-        ReadOnlySpan<byte> rest = blob[blob[0]..];
+        ReadOnlySpan<byte> rest = blob[blob[0]..]; // TryParseDevice: 18 <= bLength <= blob.Length
         while (rest.Length >= ConfigurationLength && rest[1] == ConfigurationType && rest[0] >= ConfigurationLength)
         {
-            // wTotalLength covers the configuration and everything in it; never trust it past the blob.
+            // wTotalLength covers the configuration and everything in it; never trust it past the blob
+            // (nor below bLength, which is at least 9: every step moves on and configuration[5] exists).
             int total = Math.Min(Math.Max((int)ReadLe16(rest[2..]), rest[0]), rest.Length);
             ReadOnlySpan<byte> configuration = rest[..total];
             if (chosen.IsEmpty || configuration[5] == activeConfiguration)
@@ -76,6 +81,7 @@ public static class UsbDescriptors
 
         var found = new List<UsbInterface>(chosen[4]);
         ReadOnlySpan<byte> walk = chosen[Math.Min((int)chosen[0], chosen.Length)..];
+        // Each descriptor must fit in what is left; a zero or one-byte bLength would never move on.
         while (walk.Length >= 2 && walk[0] >= 2 && walk[0] <= walk.Length)
         {
             if (walk[1] == InterfaceType && walk[0] >= InterfaceLength && walk[3] == 0)

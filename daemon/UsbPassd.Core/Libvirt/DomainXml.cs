@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Xml;
 using System.Xml.Linq;
 
 namespace UsbPassd.Libvirt;
@@ -12,8 +13,38 @@ public sealed record DomainHostdev(string? Alias, ushort? VendorId, ushort? Prod
 /// <summary>Reads what matters to us out of a domain's XML: its USB hostdevs (controllers and ports: <see cref="GuestUsbPorts"/>).</summary>
 public static class DomainXml
 {
+    // XDocument.Parse expands a DTD's entities (up to ten million characters for every call).
+    private static readonly XmlReaderSettings Settings = new()
+    {
+        DtdProcessing = DtdProcessing.Prohibit,
+        XmlResolver = null,
+        IgnoreWhitespace = true, // as XDocument.Parse did
+    };
+
+    /// <summary>
+    /// The one way usbpassd parses domain XML. libvirt writes it, but its content is whoever defined
+    /// the domain's, and the hook hands the daemon whatever it is given on stdin; libvirt never writes a
+    /// DTD, so one is refused rather than processed: no entity expansion (a billion laughs), no
+    /// external file.
+    /// </summary>
+    /// <exception cref="XmlException">Not well-formed, or it has a DTD.</exception>
+    public static XDocument Parse(string xml)
+    {
+        using var text = new StringReader(xml);
+        using var reader = XmlReader.Create(text, Settings);
+        try
+        {
+            return XDocument.Load(reader);
+        }
+        catch (XmlException e) when (e.Message.Contains("DTD", StringComparison.Ordinal))
+        {
+            // .NET's own sentence tells a developer how to allow it; say what it means here.
+            throw new XmlException("domain XML with a DTD (<!DOCTYPE ...>) is refused: libvirt never writes one, and its entities could expand without bound", e, e.LineNumber, e.LinePosition);
+        }
+    }
+
     public static IReadOnlyList<DomainHostdev> UsbHostdevs(string xml) =>
-        [.. XDocument.Parse(xml).Descendants("devices").Elements("hostdev")
+        [.. Parse(xml).Descendants("devices").Elements("hostdev")
             .Where(h => (string?)h.Attribute("type") == "usb")
             .Select(h =>
             {

@@ -53,7 +53,7 @@ public static class GuestUsbPorts
 
     public static IReadOnlyList<GuestUsbBus> Buses(string domainXml)
     {
-        XElement? devices = XDocument.Parse(domainXml).Root?.Element("devices");
+        XElement? devices = DomainXml.Parse(domainXml).Root?.Element("devices");
         if (devices is null)
         {
             return [];
@@ -105,7 +105,7 @@ public static class GuestUsbPorts
 
     /// <summary>The next free index for a new USB controller.</summary>
     public static int NextControllerIndex(string domainXml) =>
-        (XDocument.Parse(domainXml).Root?.Element("devices")?.Elements("controller")
+        (DomainXml.Parse(domainXml).Root?.Element("devices")?.Elements("controller")
             .Where(c => (string?)c.Attribute("type") == "usb")
             .Select(c => Number((string?)c.Attribute("index")) ?? 0)
             .DefaultIfEmpty(-1).Max() ?? -1) + 1;

@@ -78,20 +78,25 @@ public sealed class DeviceRepository(RegistryDatabase database, UsbIds names, Ti
             .ToDictionary(r => r.Status, r => r.Count, StringComparer.Ordinal);
     }
 
-    /// <summary>The newest <paramref name="limit"/> entries for a dev_id and/or an instance, oldest first.</summary>
-    public IReadOnlyList<HistoryEntry> History(string? devId = null, string? instanceUuid = null, int limit = int.MaxValue)
+    /// <summary>
+    /// The newest <paramref name="limit"/> entries for a dev_id and/or an instance, older than
+    /// <paramref name="beforeId"/> when given, oldest first. Pages walk back by id (the primary key):
+    /// each page starts where the last one's oldest entry was, however long the history is.
+    /// </summary>
+    public IReadOnlyList<HistoryEntry> History(string? devId = null, string? instanceUuid = null, int limit = int.MaxValue, long? beforeId = null)
     {
         using SqliteConnection c = database.Connect();
         return [.. c.Query<HistoryEntry>(
             """
             SELECT * FROM (
                 SELECT id, at, row_id, dev_id, kind, detail FROM usb_device_history
-                WHERE (@devId IS NULL OR dev_id = @devId)
+                WHERE (@beforeId IS NULL OR id < @beforeId)
+                  AND (@devId IS NULL OR dev_id = @devId)
                   AND (@instanceUuid IS NULL OR json_extract(detail, '$.instance_uuid') = @instanceUuid)
                 ORDER BY id DESC LIMIT @limit)
             ORDER BY id
             """,
-            new { devId, instanceUuid, limit })];
+            new { devId, instanceUuid, limit, beforeId })];
     }
 
     /// <summary>Reconciles the registry with the devices present now, in one transaction.</summary>

@@ -1,8 +1,10 @@
+using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using UsbPassd.Assignment;
 using UsbPassd.Daemon.Hosting;
 using UsbPassd.Daemon.Libvirt;
+using UsbPassd.Files;
 using UsbPassd.Metrics;
 using UsbPassd.Pipeline;
 using UsbPassd.Protocol;
@@ -14,8 +16,9 @@ namespace UsbPassd.Daemon.Metrics;
 
 /// <summary>
 /// The Prometheus metrics: served by <c>metrics.get</c> and, with <c>metrics_file</c>, written
-/// every 15 s for node_exporter's textfile collector (to a temporary file, then renamed, so the
-/// collector never reads half a file).
+/// every 15 s for node_exporter's textfile collector, mode 0644 so that it may read them, through
+/// <see cref="AtomicFile"/>: that directory may belong to node_exporter's user, and the collector
+/// never reads half a file.
 /// </summary>
 public sealed partial class MetricsService(
     DaemonOptions options,
@@ -26,6 +29,11 @@ public sealed partial class MetricsService(
     ILogger<MetricsService> log) : BackgroundService
 {
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(15);
+
+    // rw-r--r--: node_exporter runs as its own user.
+    private const UnixFileMode Readable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    private bool _failing;
 
     public void Register(RpcDispatcher dispatcher) =>
         dispatcher.Add(Methods.MetricsGet, Privilege.Read, ProtocolJson.Default.NoParams, ProtocolJson.Default.MetricsResult,
@@ -90,18 +98,30 @@ public sealed partial class MetricsService(
 
     private void Write(string file)
     {
-        string temporary = file + ".tmp";
         try
         {
-            File.WriteAllText(temporary, Render());
-            File.Move(temporary, file, overwrite: true);
+            AtomicFile.Write(file, Encoding.UTF8.GetBytes(Render()), Readable);
+            if (_failing)
+            {
+                LogWrittenAgain(file);
+                _failing = false;
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            LogWriteFailed(file, e.Message);
+            // Said once, not every 15 s; the next period tries again.
+            if (!_failing)
+            {
+                LogWriteFailed(file, e.Message);
+            }
+
+            _failing = true;
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "cannot write the metrics to {File}: {Why}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "cannot write the metrics to {File}: {Why}; trying again every 15 s, said again only once it works")]
     private partial void LogWriteFailed(string file, string why);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "metrics written to {File} again")]
+    private partial void LogWrittenAgain(string file);
 }

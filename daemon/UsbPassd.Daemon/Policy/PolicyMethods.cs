@@ -13,8 +13,6 @@ namespace UsbPassd.Daemon.Policy;
 /// <summary>policy.check, policy.show (read), policy.reload (modify) and history.list (read).</summary>
 public sealed class PolicyMethods(PolicyService policy, AssignmentService assignments, DeviceRepository devices, Hosting.DaemonOptions options, LibvirtService libvirt)
 {
-    private const int DefaultHistory = 200;
-
     public void Register(RpcDispatcher dispatcher)
     {
         dispatcher.Add(Methods.PolicyCheck, Privilege.Read, ProtocolJson.Default.PolicyCheckParams, ProtocolJson.Default.PolicyCheckResult, (_, p, _) => ValueTask.FromResult(Check(p)));
@@ -25,7 +23,7 @@ public sealed class PolicyMethods(PolicyService policy, AssignmentService assign
             PolicyFile = options.PolicyFile,
         }));
         dispatcher.Add(Methods.PolicyReload, Privilege.Modify, ProtocolJson.Default.NoParams, ProtocolJson.Default.PolicyReloadResult, (_, _, _) => ValueTask.FromResult(Reload()));
-        dispatcher.Add(Methods.HistoryList, Privilege.Read, ProtocolJson.Default.HistoryParams, ProtocolJson.Default.HistoryRecordArray, (_, p, _) => ValueTask.FromResult(History(p)));
+        dispatcher.Add(Methods.HistoryList, Privilege.Read, ProtocolJson.Default.HistoryParams, ProtocolJson.Default.HistoryPage, (_, p, _) => ValueTask.FromResult(History(p)));
     }
 
     private PolicyCheckResult Check(PolicyCheckParams p)
@@ -70,8 +68,22 @@ public sealed class PolicyMethods(PolicyService policy, AssignmentService assign
         }
     }
 
-    private HistoryRecord[] History(HistoryParams p)
+    private HistoryPage History(HistoryParams p)
     {
+        // The history only grows: one call returns a bounded page, and the cursor leads to the rest.
+        int limit = p.Limit switch
+        {
+            null => HistoryParams.DefaultLimit,
+            <= 0 => throw new RpcException(ErrorCodes.InvalidParams, "limit must be positive"),
+            > HistoryParams.MaxLimit => throw new RpcException(ErrorCodes.InvalidParams,
+                $"limit must be at most {HistoryParams.MaxLimit}; for more, ask again with before_id set to the next_before_id of the answer, page by page"),
+            int n => n,
+        };
+        if (p.BeforeId is <= 0)
+        {
+            throw new RpcException(ErrorCodes.InvalidParams, "before_id must be positive: the next_before_id of a previous answer");
+        }
+
         string? devId = p.Device is null ? null : DeviceSelector.Parse(p.Device).DevId ?? assignments.Resolve(p.Device).DevId;
         string? instance = p.Instance;
         if (instance is not null && !Guid.TryParse(instance, out _) && libvirt.Current() is { } connection)
@@ -87,8 +99,11 @@ public sealed class PolicyMethods(PolicyService policy, AssignmentService assign
             }
         }
 
-        int limit = p.Limit is int n ? (n > 0 ? n : throw new RpcException(ErrorCodes.InvalidParams, "limit must be positive")) : DefaultHistory;
-        return [.. devices.History(devId, instance, limit).Select(ToRecord)];
+        // One more than asked tells whether an older page exists; it is left for that page.
+        IReadOnlyList<HistoryEntry> entries = devices.History(devId, instance, limit + 1, p.BeforeId);
+        bool older = entries.Count > limit;
+        HistoryRecord[] page = [.. entries.Skip(older ? 1 : 0).Select(ToRecord)];
+        return new HistoryPage { Entries = page, NextBeforeId = older ? page[0].Id : null };
     }
 
     private static HistoryRecord ToRecord(HistoryEntry e)

@@ -63,18 +63,38 @@ public sealed record PolicyConflict
     public required string Reason { get; init; }
 }
 
-/// <summary><c>history.list</c>: ownership changes, refusals and device events, oldest first.</summary>
+/// <summary>
+/// <c>history.list</c>: one page of ownership changes, refusals and device events, oldest first. The
+/// history only grows, so it is read in pages from the newest back: each page's
+/// <see cref="HistoryPage.NextBeforeId"/> is the <see cref="BeforeId"/> of the next.
+/// </summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record HistoryParams
 {
+    public const int DefaultLimit = 200;
+    public const int MaxLimit = 1000;
+
     /// <summary>id, port_id, address or dev_id (a dev_id also finds devices that are gone).</summary>
     public string? Device { get; init; }
 
     /// <summary>Domain UUID or name.</summary>
     public string? Instance { get; init; }
 
-    /// <summary>The newest N entries (default 200).</summary>
+    /// <summary>The newest N entries (default 200, at most 1000).</summary>
     public int? Limit { get; init; }
+
+    /// <summary>Only entries older than this id: the previous page's <c>next_before_id</c>.</summary>
+    public long? BeforeId { get; init; }
+}
+
+/// <summary>The answer of <c>history.list</c>.</summary>
+public sealed record HistoryPage
+{
+    /// <summary>Oldest first.</summary>
+    public required HistoryRecord[] Entries { get; init; }
+
+    /// <summary>The <c>before_id</c> that asks for the entries before these; null when there are none.</summary>
+    public long? NextBeforeId { get; init; }
 }
 
 /// <summary>One entry of the append-only history.</summary>

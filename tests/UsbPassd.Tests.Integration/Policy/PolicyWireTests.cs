@@ -67,13 +67,49 @@ public sealed class PolicyWireTests(PolicyDaemonFixture daemon) : IClassFixture<
 
         Assert.Equal("reserved", reserved.GetProperty("result").GetProperty("state").GetString());
 
-        JsonElement[] history = [.. Json(await c.AskAsync(Request(Methods.HistoryList, $$"""{"instance":"{{Instance}}"}"""))).GetProperty("result").EnumerateArray()];
+        JsonElement[] history = [.. Json(await c.AskAsync(Request(Methods.HistoryList, $$"""{"instance":"{{Instance}}"}"""))).GetProperty("result").GetProperty("entries").EnumerateArray()];
         Assert.Equal(["refused", "claim_reserved"], history.Select(h => h.GetProperty("kind").GetString()));
         Assert.StartsWith("block: rule 3", history[0].GetProperty("detail").GetProperty("reason").GetString());
         Assert.Matches(@"^uid \d+ pid \d+ \(.+\)$", history[1].GetProperty("by").GetString());
         Assert.StartsWith("rule 1 'allow id 04a9:31c0", history[1].GetProperty("rule").GetString());
 
         Json(await c.AskAsync(Request(Methods.DevicesRelease, $$"""{"device":"{{Camera}}","instance_uuid":"{{Instance}}"}""")));
+    }
+
+    [Fact]
+    public async Task History_is_read_in_pages_and_a_limit_over_the_cap_says_how_to_page()
+    {
+        using WireClient c = await daemon.ConnectAsync();
+        foreach (string limit in (string[])["1001", "2147483647"])
+        {
+            JsonElement error = Json(await c.AskAsync(Request(Methods.HistoryList, $$"""{"limit":{{limit}}}"""))).GetProperty("error");
+            Assert.Equal(ErrorCodes.InvalidParams, error.GetProperty("code").GetInt32());
+            Assert.Equal("limit must be at most 1000; for more, ask again with before_id set to the next_before_id of the answer, page by page", error.GetProperty("message").GetString());
+        }
+
+        JsonElement all = Json(await c.AskAsync(Request(Methods.HistoryList, """{"limit":1000}"""))).GetProperty("result");
+        long[] ids = [.. all.GetProperty("entries").EnumerateArray().Select(e => e.GetProperty("id").GetInt64())];
+        Assert.Equal(JsonValueKind.Null, all.GetProperty("next_before_id").ValueKind);
+        Assert.True(ids.Length >= 3, $"the recorded host gave {ids.Length} entries");
+
+        // Two at a time from the newest back (from just past the newest above: entries added meanwhile stay out):
+        // each page oldest first, the pages in turn are the whole history.
+        var paged = new List<long>();
+        string cursor = (ids[^1] + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        do
+        {
+            JsonElement page = Json(await c.AskAsync(Request(Methods.HistoryList, $$"""{"limit":2,"before_id":{{cursor}}}"""))).GetProperty("result");
+            long[] entries = [.. page.GetProperty("entries").EnumerateArray().Select(e => e.GetProperty("id").GetInt64())];
+            Assert.InRange(entries.Length, 1, 2);
+            Assert.Equal(entries.Order(), entries);
+            paged.InsertRange(0, entries);
+            JsonElement next = page.GetProperty("next_before_id");
+            cursor = next.ValueKind == JsonValueKind.Null ? "null" : next.GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(cursor == "null" || next.GetInt64() == entries[0]);
+        }
+        while (cursor != "null");
+
+        Assert.Equal(ids, paged);
     }
 
     [Fact]

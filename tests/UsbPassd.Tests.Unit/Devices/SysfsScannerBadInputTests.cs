@@ -1,5 +1,6 @@
 using System.Text;
 using UsbPassd.Devices;
+using UsbPassd.Testing;
 using UsbPassd.Testing.Recordings;
 
 namespace UsbPassd.Tests.Unit.Devices;
@@ -49,6 +50,22 @@ public sealed class SysfsScannerBadInputTests : IDisposable
         Assert.Null(SysfsValues.SpeedMbps(odd.Speed));
         Assert.Null(odd.MaxChild);
         Assert.Empty(odd.Interfaces);
+    }
+
+    [Fact]
+    public void A_device_descriptor_longer_than_its_data_costs_only_the_interfaces_from_it()
+    {
+        Add("1-1", Good(2));
+        byte[] blob = [.. CorpusDescriptors.Blobs.First(b => b.Length is > 18 and < 0xff)];
+        blob[0] = 0xff; // bLength 255 in a blob of fewer bytes: the daemon aborted at start on this
+        _tree.AddDevice("/devices/pci0000:00/usb1/1-2", "usb", [.. Good(3).Select(a => new KeyValuePair<string, byte[]>(a.Item1, Encoding.Latin1.GetBytes(a.Item2))), new("descriptors", blob)]);
+        _tree.AddDevice("/devices/pci0000:00/usb1/1-2/1-2:1.0", "usb", [new("bInterfaceClass", "0b\n"u8.ToArray())]);
+
+        DeviceScan scan = new SysfsScanner(_tree.Root).Scan();
+
+        Assert.Empty(scan.Skipped);
+        Assert.Equal(["1-1", "1-2"], scan.Devices.Select(d => d.PortId).Order());
+        Assert.Equal([new UsbInterface(0, 0x0b, 0, 0)], scan.Devices.Single(d => d.PortId == "1-2").Interfaces);
     }
 
     [Fact]

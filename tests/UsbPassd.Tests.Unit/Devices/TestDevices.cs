@@ -17,4 +17,7 @@ internal static class TestDevices
     };
 
     public static IReadOnlyList<DiscoveredDevice> Discover(params UsbDevice[] devices) => Inventory.Build(devices, UsbIds.Empty);
+
+    /// <summary>Every fact read for a device as one string, interfaces included (the record compares lists by reference).</summary>
+    public static string Describe(UsbDevice d) => $"{d with { Interfaces = [] }} interfaces [{string.Join(", ", d.Interfaces)}]";
 }

@@ -38,6 +38,7 @@ public class OpenRpcTests
     [InlineData(Methods.DevicesAttach, typeof(UsbPassd.Protocol.Messages.AttachParams))]
     [InlineData(Methods.DevicesDetach, typeof(UsbPassd.Protocol.Messages.DetachParams))]
     [InlineData(Methods.InstancesDevices, typeof(UsbPassd.Protocol.Messages.InstanceParams))]
+    [InlineData(Methods.HistoryList, typeof(UsbPassd.Protocol.Messages.HistoryParams))]
     public void Each_methods_params_are_the_records_properties(string method, Type parameters)
     {
         JsonElement m = DocMethods.Single(x => x.GetProperty("name").GetString() == method);
@@ -52,6 +53,8 @@ public class OpenRpcTests
     [InlineData("DeviceEvent", typeof(UsbPassd.Protocol.Messages.DeviceEvent))]
     [InlineData("SubscribeResult", typeof(UsbPassd.Protocol.Messages.SubscribeResult))]
     [InlineData("AssignmentResult", typeof(UsbPassd.Protocol.Messages.AssignmentResult))]
+    [InlineData("HistoryPage", typeof(UsbPassd.Protocol.Messages.HistoryPage))]
+    [InlineData("HistoryRecord", typeof(UsbPassd.Protocol.Messages.HistoryRecord))]
     public void Each_schema_has_the_records_properties(string schema, Type type)
     {
         JsonElement s = Doc.GetProperty("components").GetProperty("schemas").GetProperty(schema);

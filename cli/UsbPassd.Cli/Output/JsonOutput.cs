@@ -1,0 +1,11 @@
+using System.Text.Json;
+using UsbPassd.Protocol;
+
+namespace UsbPassd.Cli.Output;
+
+/// <summary>What --json prints: the protocol's shape, indented, non-ASCII kept readable, and still safe for a terminal.</summary>
+internal static class JsonOutput
+{
+    public static void Write<T>(TextWriter output, T value) =>
+        output.WriteLine(Terminal.SafeJson(JsonSerializer.Serialize(value, ProtocolJson.Indented.GetTypeInfo(typeof(T)))));
+}
