@@ -89,28 +89,8 @@ internal static class HostileFigures
     private static async Task<(double Peak, double After)> FloodAsync(string socket, int pid)
     {
         List<Socket> open = await RpcStress.BatchFloodAsync(socket, connections: 4, members: 19_000);
-        byte[] batch = Encoding.UTF8.GetBytes("[" + string.Join(",", Enumerable.Range(0, 128).Select(i => $"{{\"jsonrpc\":\"2.0\",\"id\":{i},\"method\":\"devices.list\"}}")) + "]\n");
         using var stop = new CancellationTokenSource();
-        List<Task> senders = [];
-        for (int c = 0; c < 4; c++)
-        {
-            Socket s = await RpcStress.ConnectAsync(socket);
-            open.Add(s);
-            senders.Add(Task.Run(async () =>
-            {
-                try
-                {
-                    while (!stop.IsCancellationRequested)
-                    {
-                        await s.SendAsync(batch, stop.Token);
-                    }
-                }
-                catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-                {
-                }
-            }));
-        }
-
+        Task flood = RpcStress.SustainedBatchFloodAsync(socket, connections: 4, members: 128, stop.Token);
         long peak = 0;
         for (int i = 0; i < 100; i++)
         {
@@ -120,7 +100,7 @@ internal static class HostileFigures
 
         await stop.CancelAsync();
         open.ForEach(s => s.Dispose());
-        await Task.WhenAll(senders);
+        await flood;
         await Task.Delay(5000);
         return (Mib(peak), Mib(Rss(pid)));
     }
@@ -128,15 +108,7 @@ internal static class HostileFigures
     // uid 65534 (in the socket group) opens 70 connections through the rpc-stress tool and keeps them.
     private static async Task<(int Held, (double P50, double P99)? Root)> WhileHeldAsync(string socket)
     {
-        var psi = new ProcessStartInfo("setpriv") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in (string[])["--reuid=65534", "--regid=65534", "--groups=65534", "--", "dotnet", Path.Combine(AppContext.BaseDirectory, "UsbPassd.Testing.dll"), "rpc-stress", "hold", socket, "70"])
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        psi.Environment["DOTNET_CLI_HOME"] = Path.GetTempPath();
-        psi.Environment["HOME"] = Path.GetTempPath();
-        using Process holder = Process.Start(psi)!;
+        using Process holder = OtherUser.Stress(AppContext.BaseDirectory, $"{OtherUser.Uid}", "hold", socket, "70");
         string said = await holder.StandardOutput.ReadLineAsync() ?? "held 0";
         int held = int.Parse(said.Split(' ')[1], CultureInfo.InvariantCulture);
         try

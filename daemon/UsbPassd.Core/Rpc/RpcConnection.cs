@@ -22,7 +22,6 @@ public sealed class RpcConnection : IAsyncDisposable
     private readonly NetworkStream _stream;
     private readonly RpcDispatcher _dispatcher;
     private readonly RpcLimits _limits;
-    private readonly bool _idleCloses;
     private readonly Channel<RpcReply> _outgoing = Channel.CreateUnbounded<RpcReply>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ByteBudget _queued;
     private readonly ByteBudget _requestBytes;
@@ -41,7 +40,6 @@ public sealed class RpcConnection : IAsyncDisposable
         _stream = new NetworkStream(socket, ownsSocket: false);
         Peer = peer;
         Privileged = privileged;
-        _idleCloses = !privileged;
         _dispatcher = dispatcher;
         _limits = limits;
         _queued = new ByteBudget(limits.MaxQueuedBytesPerConnection);
@@ -324,7 +322,7 @@ public sealed class RpcConnection : IAsyncDisposable
                     return;
                 }
 
-                if (_idleCloses && !Subscribed && _running.IsEmpty && _queued.Held == 0
+                if (!Privileged && !Subscribed && _running.IsEmpty && _queued.Held == 0
                     && now - Interlocked.Read(ref _lastActivity) > limit)
                 {
                     ClosedForIdling = true;
@@ -360,6 +358,6 @@ public sealed class RpcConnection : IAsyncDisposable
         await _stream.DisposeAsync();
         _socket.Dispose();
         _closed.Dispose();
-        _slots.Dispose();
+        // _slots is not disposed: a request still running past the 30 s wait releases its slot on the way out.
     }
 }

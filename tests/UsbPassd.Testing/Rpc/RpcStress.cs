@@ -142,13 +142,7 @@ public static class RpcStress
     /// </summary>
     public static async Task<List<Socket>> BatchFloodAsync(string path, int connections, int members, CancellationToken ct = default)
     {
-        var batch = new StringBuilder("[");
-        for (int i = 0; i < members; i++)
-        {
-            batch.Append(i == 0 ? "" : ",").Append("{\"jsonrpc\":\"2.0\",\"id\":").Append(i).Append(",\"method\":\"devices.list\"}");
-        }
-
-        byte[] line = Encoding.UTF8.GetBytes(batch.Append("]\n").ToString());
+        byte[] line = DevicesListBatch(members);
         List<Socket> open = [];
         foreach (int _ in Enumerable.Range(0, connections))
         {
@@ -158,6 +152,45 @@ public static class RpcStress
         }
 
         return open;
+    }
+
+    /// <summary>
+    /// On each of <paramref name="connections"/> connections, full batches of devices.list pipelined for
+    /// as long as the daemon reads them, never reading a reply, until <paramref name="stop"/>. Ends once
+    /// every sender has stopped; the sockets are then closed.
+    /// </summary>
+    public static async Task SustainedBatchFloodAsync(string path, int connections, int members, CancellationToken stop)
+    {
+        byte[] line = DevicesListBatch(members);
+        List<Socket> open = [];
+        try
+        {
+            for (int c = 0; c < connections; c++)
+            {
+                open.Add(await ConnectAsync(path, CancellationToken.None));
+            }
+
+            await Task.WhenAll(open.Select(s => SendAllAsync(s, Forever(line, stop), stop)));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            open.ForEach(s => s.Dispose());
+        }
+    }
+
+    /// <summary>One line: a batch of <paramref name="members"/> devices.list requests.</summary>
+    public static byte[] DevicesListBatch(int members) =>
+        Encoding.UTF8.GetBytes("[" + string.Join(",", Enumerable.Range(0, members).Select(i => $"{{\"jsonrpc\":\"2.0\",\"id\":{i},\"method\":\"devices.list\"}}")) + "]\n");
+
+    private static IEnumerable<ReadOnlyMemory<byte>> Forever(byte[] line, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            yield return line;
+        }
     }
 
     // Writes every piece; a daemon that closes the connection ends it (the replies missing count as wrong).

@@ -76,7 +76,7 @@ public sealed class ConnectionQuotaTests
         File.SetUnixFileMode(path, (UnixFileMode)0b110_110_110);
         listener.Listen(1);
         string script = $"import os, socket, sys\ns = socket.socket(socket.AF_UNIX)\ns.connect('{path}')\nos.setgroups([{InProcessServer.ReadGid}, {InProcessServer.AdminGid}])\nprint('joined', flush=True)\nsys.stdin.read()\n";
-        using Process client = InProcessServer.RunAs($"{InProcessServer.ReadGid}", mayChangeGroups: true, "/usr/bin/python3", "-c", script);
+        using Process client = UsbPassd.Testing.Rpc.OtherUser.Start($"{InProcessServer.ReadGid}", mayChangeGroups: true, "/usr/bin/python3", "-c", script);
         try
         {
             using Socket accepted = await listener.AcceptAsync();

@@ -61,30 +61,8 @@ public sealed class HostileClientTests(DaemonFixture daemon) : IClassFixture<Dae
 
         // Four connections, each pipelining as many full batches as the daemon will take, never reading:
         // the daemon stops reading them once their replies fill their budget.
-        string batch = "[" + string.Join(",", Enumerable.Range(0, 128).Select(i => $"{{\"jsonrpc\":\"2.0\",\"id\":{i},\"method\":\"devices.list\"}}")) + "]\n";
-        byte[] line = Encoding.UTF8.GetBytes(batch);
-        List<Socket> flooders = [];
         using var stop = new CancellationTokenSource();
-        List<Task> sending = [];
-        for (int c = 0; c < 4; c++)
-        {
-            Socket s = await RpcStress.ConnectAsync(daemon.Socket);
-            flooders.Add(s);
-            sending.Add(Task.Run(async () =>
-            {
-                try
-                {
-                    for (int i = 0; i < 2_000; i++)
-                    {
-                        await s.SendAsync(line, stop.Token);
-                    }
-                }
-                catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-                {
-                }
-            }));
-        }
-
+        Task flood = RpcStress.SustainedBatchFloodAsync(daemon.Socket, connections: 4, members: 128, stop.Token);
         try
         {
             for (int i = 0; i < 50; i++)
@@ -101,8 +79,7 @@ public sealed class HostileClientTests(DaemonFixture daemon) : IClassFixture<Dae
         finally
         {
             await stop.CancelAsync();
-            flooders.ForEach(s => s.Dispose());
-            await Task.WhenAll(sending);
+            await flood;
         }
 
         long grown = peak - before;

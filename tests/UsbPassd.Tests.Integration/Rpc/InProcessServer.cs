@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using UsbPassd.Protocol;
 using UsbPassd.Protocol.Messages;
 using UsbPassd.Rpc;
+using UsbPassd.Testing.Rpc;
 
 namespace UsbPassd.Tests.Integration.Rpc;
 
@@ -36,27 +37,9 @@ public sealed class InProcessServer : IAsyncDisposable
 
     public RpcServer Server { get; }
 
-    /// <summary>
-    /// Runs a program as uid/gid 65534 with the given supplementary groups (and, when asked, CAP_SETGID to
-    /// change them later); its stdin stays open until closed.
-    /// </summary>
-    public static Process RunAs(string groups, bool mayChangeGroups, string program, params string[] arguments)
-    {
-        var psi = new ProcessStartInfo("setpriv") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        string[] caps = mayChangeGroups ? ["--inh-caps=+setgid", "--ambient-caps=+setgid"] : [];
-        foreach (string a in (string[])["--reuid=65534", "--regid=65534", $"--groups={groups}", .. caps, "--", program, .. arguments])
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        psi.Environment["DOTNET_CLI_HOME"] = Path.GetTempPath();
-        psi.Environment["HOME"] = Path.GetTempPath();
-        return Process.Start(psi)!;
-    }
-
-    /// <summary>The rpc-stress tool (UsbPassd.Testing) as uid 65534 in the read group.</summary>
+    /// <summary>The rpc-stress tool (UsbPassd.Testing) as uid 65534 in the given groups.</summary>
     public static Process StressAs(string groups, params string[] arguments) =>
-        RunAs(groups, mayChangeGroups: false, "dotnet", [Path.Combine(AppContext.BaseDirectory, "UsbPassd.Testing.dll"), "rpc-stress", .. arguments]);
+        OtherUser.Stress(AppContext.BaseDirectory, groups, arguments);
 
     public async ValueTask DisposeAsync()
     {
