@@ -31,7 +31,7 @@ public sealed class RegistryFileTests : IDisposable
         SqliteConnection.ClearAllPools();
         DeviceRepository repo = _fx.Open();
 
-        Assert.Equal(Migrations.Latest, RegistryDatabase.Open(_fx.Path, "labhost").SchemaVersion);
+        Assert.Equal(Migrations.Latest, RegistryDatabase.Open(_fx.Path, "labhost").ReadSchemaVersion());
         Assert.True(File.Exists(_fx.Path + ".v1.bak"));
         DeviceRow kept = Assert.Single(repo.ListLive()); // two live rows with one dev_id: the newer one stays live
         Assert.Equal(("usb_2_4", "5"), (kept.Address, kept.PortId));
