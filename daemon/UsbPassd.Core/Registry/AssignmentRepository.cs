@@ -169,7 +169,7 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
     private static void Mirror(SqliteConnection c, SqliteTransaction tx, long rowId, string instanceUuid, string state, string stamp) =>
         c.Execute("UPDATE usb_devices SET instance_uuid = @instanceUuid, status = @state, updated_at = @stamp WHERE id = @rowId", new { instanceUuid, state, stamp, rowId }, tx);
 
-    private static void Record(SqliteConnection c, SqliteTransaction? tx, string stamp, DeviceRow device, string kind, object detail) =>
+    private static void Record(SqliteConnection c, SqliteTransaction? tx, string stamp, DeviceRow device, string kind, HistoryDetail detail) =>
         c.Execute("INSERT INTO usb_device_history (at, row_id, dev_id, kind, detail) VALUES (@stamp, @rowId, @devId, @kind, @detail)",
             new { stamp, rowId = device.Id, devId = device.DevId, kind, detail = RegistryJson.Detail(detail) }, tx);
 }

@@ -243,7 +243,7 @@ public sealed class DeviceRepository(RegistryDatabase database, UsbIds names, Ti
             "UPDATE usb_devices SET deleted = id, deleted_at = @now, updated_at = @now, status = @status, present = 0 WHERE id = @id",
             new { now, status = DeviceStatus.Deleted, id }, tx);
 
-    private static void Record(SqliteConnection c, SqliteTransaction tx, string now, long rowId, string devId, string kind, object detail) =>
+    private static void Record(SqliteConnection c, SqliteTransaction tx, string now, long rowId, string devId, string kind, HistoryDetail detail) =>
         c.Execute(
             "INSERT INTO usb_device_history (at, row_id, dev_id, kind, detail) VALUES (@now, @rowId, @devId, @kind, @detail)",
             new { now, rowId, devId, kind, detail = RegistryJson.Detail(detail) }, tx);

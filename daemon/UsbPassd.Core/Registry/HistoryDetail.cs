@@ -8,25 +8,28 @@ namespace UsbPassd.Registry;
 // serialised by RegistryJson's source generator. Property order and names (snake_case, nulls written)
 // are those of the anonymous objects, so entries written before and after read the same.
 
-internal sealed record ClaimDetail(string InstanceUuid, long Token, string? PreviousOwner, string By, string? Rule);
+/// <summary>What a history entry says beyond its kind; only these records can be written.</summary>
+internal abstract record HistoryDetail;
 
-internal sealed record StateDetail(string InstanceUuid, string By, string? Rule);
+internal sealed record ClaimDetail(string InstanceUuid, long Token, string? PreviousOwner, string By, string? Rule) : HistoryDetail;
 
-internal sealed record ReleasedDetail(string InstanceUuid, string By);
+internal sealed record StateDetail(string InstanceUuid, string By, string? Rule) : HistoryDetail;
 
-internal sealed record RefusedDetail(string? InstanceUuid, string Action, string Reason, string By, string? Rule);
+internal sealed record ReleasedDetail(string InstanceUuid, string By) : HistoryDetail;
 
-internal sealed record AddedDetail(string PortId, string Address, long? PreviousId, string Status);
+internal sealed record RefusedDetail(string? InstanceUuid, string Action, string Reason, string By, string? Rule) : HistoryDetail;
 
-internal sealed record StatusChangedDetail(string From, string To);
+internal sealed record AddedDetail(string PortId, string Address, long? PreviousId, string Status) : HistoryDetail;
+
+internal sealed record StatusChangedDetail(string From, string To) : HistoryDetail;
 
 internal sealed record DevicePlace(string Address, string? PortId, string? DevId);
 
-internal sealed record ReplacedDetail(long PreviousId, DevicePlace From, DevicePlace To, string? InstanceUuid, string Status);
+internal sealed record ReplacedDetail(long PreviousId, DevicePlace From, DevicePlace To, string? InstanceUuid, string Status) : HistoryDetail;
 
-internal sealed record MissingDetail(string? PortId, string Address, string? InstanceUuid, string Was);
+internal sealed record MissingDetail(string? PortId, string Address, string? InstanceUuid, string Was) : HistoryDetail;
 
-internal sealed record UnpluggedDetail(string? PortId, string Address);
+internal sealed record UnpluggedDetail(string? PortId, string Address) : HistoryDetail;
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(ClaimDetail))]
@@ -41,6 +44,6 @@ internal sealed record UnpluggedDetail(string? PortId, string Address);
 [JsonSerializable(typeof(string[]))]
 internal sealed partial class RegistryJson : JsonSerializerContext
 {
-    /// <summary>A history detail as JSON; <paramref name="detail"/> is one of the records above.</summary>
-    public static string Detail(object detail) => JsonSerializer.Serialize(detail, detail.GetType(), Default);
+    /// <summary>A history detail as JSON, by its runtime type's generated serialiser.</summary>
+    public static string Detail(HistoryDetail detail) => JsonSerializer.Serialize(detail, detail.GetType(), Default);
 }
