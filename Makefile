@@ -35,7 +35,7 @@ test-unit: build
 test-integration: build
 	tests/run-tests $(CONFIG) tests/UsbPassd.Tests.Integration
 
-test-lab: build lab
+test-lab: build lab publish
 	tests/run-tests $(CONFIG) tests/UsbPassd.Tests.Lab
 
 ## The lab's raw timings (boot, hotplug, udev, libvirt attach), measured by tests/lab/smoke.sh.
@@ -43,8 +43,8 @@ lab-smoke: lab
 	tests/lab/smoke.sh
 
 ## Boots the lab and shows UsbPassd on real USB devices.
-demo: build lab
-	$(TESTING) lab-demo $(BIN)/UsbPassd.Cli/$(CONFIG_DIR)/usbpassctl.dll $(BIN)/UsbPassd.Daemon/$(CONFIG_DIR)/usbpassd.dll
+demo: build lab publish
+	$(TESTING) lab-demo $(BUILD)/publish/usbpassctl/usbpassctl $(BUILD)/publish/usbpassd/usbpassd
 
 ## Discovery over the corpus's recorded hosts (no lab needed).
 corpus-demo: build
@@ -77,10 +77,11 @@ bench-daemon: publish
 	$(DOTNET) build tests/UsbPassd.Benchmarks -c Release -v quiet -nologo
 	USBPASSD_BIN=$(BUILD)/publish/usbpassd/usbpassd $(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll daemon | tee $(BUILD)/benchmarks/daemon-figures.txt
 
-## usbpassd and usbpassctl as shipped: self-contained, ReadyToRun (no JIT at start-up).
+## usbpassd and usbpassctl as shipped: NativeAOT executables (no .NET runtime, no JIT; linked by gcc),
+## zero trim/AOT warnings (warnings are errors). Symbols in *.dbg beside them, not packaged.
 publish:
-	$(DOTNET) publish daemon/UsbPassd.Daemon -c Release -r linux-x64 --self-contained -p:PublishReadyToRun=true -o $(BUILD)/publish/usbpassd -v quiet -nologo
-	$(DOTNET) publish cli/UsbPassd.Cli -c Release -r linux-x64 --self-contained -p:PublishReadyToRun=true -o $(BUILD)/publish/usbpassctl -v quiet -nologo
+	$(DOTNET) publish daemon/UsbPassd.Daemon -c Release -r linux-x64 -p:PublishAot=true -o $(BUILD)/publish/usbpassd -v quiet -nologo
+	$(DOTNET) publish cli/UsbPassd.Cli -c Release -r linux-x64 -p:PublishAot=true -o $(BUILD)/publish/usbpassctl -v quiet -nologo
 
 ## usbpassd_<version>_amd64.deb and usbpassd-<version>-1.x86_64.rpm in build/packages (packaging/README.md).
 packages: publish
@@ -98,16 +99,16 @@ clean:
 
 ## The libvirt hook's round trip where libvirt runs it: 200 VM starts with the hook, 200 with /bin/true,
 ## with this machine's libvirtd (bench-hook) and inside the lab host (bench-hook-lab, TCG: slow).
-bench-hook: build
+bench-hook: build publish
 	mkdir -p $(BUILD)/benchmarks
 	tests/packaging/hook-bench-local.sh 200 | tee $(BUILD)/benchmarks/hook-figures.txt
 
-## Attach vs raw virsh and replug → re-attached in the lab, with the shipped (ReadyToRun) daemon.
+## Attach vs raw virsh and replug → re-attached in the lab, with the shipped daemon (as every lab test).
 bench-attach-lab: build lab publish
-	USBPASSD_LAB_DAEMON=$(CURDIR)/$(BUILD)/publish/usbpassd/usbpassd $(DOTNET) test tests/UsbPassd.Tests.Lab -c $(CONFIG) --no-build --nologo \
+	$(DOTNET) test tests/UsbPassd.Tests.Lab -c $(CONFIG) --no-build --nologo \
 		--filter "FullyQualifiedName~AttachLabTests.Attach_to_a_running|FullyQualifiedName~AttachLabTests.Unplugged_while" \
 		--logger "console;verbosity=detailed" | grep -E '^ *lab: |Passed|Failed'
 
-bench-hook-lab: build lab
+bench-hook-lab: build lab publish
 	mkdir -p $(BUILD)/benchmarks
 	tests/lab/hook-bench.sh 200 | tee $(BUILD)/benchmarks/hook-lab-figures.txt
