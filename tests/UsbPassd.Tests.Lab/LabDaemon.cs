@@ -1,4 +1,5 @@
 using System.Text.Json;
+using UsbPassd.Testing;
 using UsbPassd.Testing.Lab;
 
 namespace UsbPassd.Tests.Lab;
