@@ -10,7 +10,7 @@ namespace UsbPassd.Protocol.StreamJsonRpc;
 /// not StreamJsonRpc's own <c>CommonErrorData</c>), and an error the daemon sends with <c>"id": null</c>
 /// is kept in <see cref="ErrorWithoutId"/>. The daemon answers so what it could not tie to a request: a
 /// line past its 1 MiB limit or one it could not read (1003, -32700, -32600), a connection over its
-/// limit (1003), an internal error (-32603). StreamJsonRpc takes such a message as a protocol
+/// limit (1003). StreamJsonRpc takes such a message as a protocol
 /// violation and ends the connection (pending calls throw <see cref="ConnectionLostException"/>); this
 /// says why.
 /// </summary>

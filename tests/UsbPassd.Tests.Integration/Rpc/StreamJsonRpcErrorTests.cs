@@ -22,7 +22,7 @@ namespace UsbPassd.Tests.Integration.Rpc;
 /// protocol violation and ends the connection, and <see cref="UsbPassdJsonRpc.ErrorWithoutId"/> says
 /// why. A StreamJsonRpc client never writes a line that is not JSON or not a valid request, so
 /// -32700 and -32600 are provoked by writing such a line on its connection's socket. -32603 is in
-/// <see cref="StreamJsonRpcInternalErrorTests"/> (it needs a daemon of its own).
+/// <see cref="StreamJsonRpcInternalErrorTests"/> (it needs a daemon of its own; its answer has the request's id).
 /// </para>
 /// </summary>
 [Collection(LocalLibvirtGroup.Name)]
