@@ -13,7 +13,7 @@ TESTING := $(DOTNET) $(BIN)/UsbPassd.Testing/$(CONFIG_DIR)/UsbPassd.Testing.dll
 # tests/lab/build-assets.sh installs the lab's own if they are missing).
 DEB_PACKAGES := usb.ids xz-utils sqlite3 inotify-tools python3 qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients busybox-static cpio kmod socat rpm help2man lintian rpmlint e2fsprogs
 
-.PHONY: all build publish bench-hostile bench-daemon bench-rpc bench-hook bench-hook-lab bench-attach-lab lab test test-unit test-integration test-lab lab-smoke demo corpus-demo bench deps packages clean
+.PHONY: all build publish bench-hostile bench-daemon bench-rpc bench-start bench-hook bench-hook-lab bench-attach-lab lab test test-unit test-integration test-lab lab-smoke demo corpus-demo bench deps packages clean
 
 all: build
 
@@ -76,6 +76,16 @@ bench-daemon: publish
 	mkdir -p $(BUILD)/benchmarks
 	$(DOTNET) build tests/UsbPassd.Benchmarks -c Release -v quiet -nologo
 	USBPASSD_BIN=$(BUILD)/publish/usbpassd/usbpassd $(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll daemon | tee $(BUILD)/benchmarks/daemon-figures.txt
+
+## Start-up of the shipped binaries as ratios to NativeAOT yardsticks built and run in the same loop (tests/reference):
+## usbpassd start → READY=1 vs a Generic Host with AddSystemd(), `usbpassctl list` vs a hello world (50 devices).
+bench-start: publish
+	$(DOTNET) publish tests/reference/minimal-host -c Release -r linux-x64 -o $(BUILD)/publish/reference/minimal-host -v quiet -nologo
+	$(DOTNET) publish tests/reference/hello -c Release -r linux-x64 -o $(BUILD)/publish/reference/hello -v quiet -nologo
+	$(DOTNET) build tests/UsbPassd.Benchmarks -c Release -v quiet -nologo
+	mkdir -p $(BUILD)/benchmarks
+	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll start $(BUILD)/publish/usbpassd/usbpassd $(BUILD)/publish/usbpassctl/usbpassctl \
+		$(BUILD)/publish/reference/minimal-host/minimal-host $(BUILD)/publish/reference/hello/hello | tee $(BUILD)/benchmarks/start-figures.txt
 
 ## usbpassd and usbpassctl as shipped: NativeAOT executables (no .NET runtime, no JIT; linked by gcc),
 ## zero trim/AOT warnings (warnings are errors). Symbols in *.dbg beside them, not packaged.

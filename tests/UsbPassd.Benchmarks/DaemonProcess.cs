@@ -7,6 +7,15 @@ internal static class DaemonProcess
 {
     public static Process Start(string binary, params string[] arguments)
     {
+        Process p = Process.Start(Command(binary, arguments))!;
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return p;
+    }
+
+    /// <summary>The program with its arguments, output redirected; a .dll runs through dotnet.</summary>
+    public static ProcessStartInfo Command(string binary, params string[] arguments)
+    {
         bool dll = binary.EndsWith(".dll", StringComparison.Ordinal);
         var psi = new ProcessStartInfo(dll ? "dotnet" : binary) { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (string a in (string[])[.. dll ? [binary] : Array.Empty<string>(), .. arguments])
@@ -14,10 +23,7 @@ internal static class DaemonProcess
             psi.ArgumentList.Add(a);
         }
 
-        Process p = Process.Start(psi)!;
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        return p;
+        return psi;
     }
 
     public static async Task WaitForSocketAsync(string path)

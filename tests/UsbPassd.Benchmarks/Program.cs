@@ -21,6 +21,12 @@ if (args is ["hostile", .. var binaries] && binaries.Length > 0)
     return await UsbPassd.Benchmarks.HostileFigures.RunAsync(binaries);
 }
 
+// `start USBPASSD USBPASSCTL MINIMAL_HOST HELLO`: start-up figures as ratios to NativeAOT yardsticks (tests/reference).
+if (args is ["start", string usbpassd, string usbpassctl, string minimalHost, string hello])
+{
+    return await UsbPassd.Benchmarks.StartFigures.RunAsync(usbpassd, usbpassctl, minimalHost, hello);
+}
+
 // In-process: the mirror serves the packages this project restored, and nothing more is built.
 var config = ManualConfig.Create(DefaultConfig.Instance)
     .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(15))
