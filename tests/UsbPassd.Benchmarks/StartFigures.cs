@@ -78,6 +78,9 @@ internal static class StartFigures
         notify.Bind(new UnixDomainSocketEndPoint(socketPath));
         ProcessStartInfo psi = DaemonProcess.Command(binary, arguments);
         psi.Environment["NOTIFY_SOCKET"] = socketPath;
+        // An empty folder: a template Generic Host watches its content root (the working folder) for
+        // appsettings.json, recursively; in the repository that would be thousands of inotify watches.
+        psi.WorkingDirectory = Directory.CreateDirectory(Path.Combine(work, "cwd")).FullName;
         long start = Stopwatch.GetTimestamp();
         using Process p = Process.Start(psi)!;
         p.BeginOutputReadLine();
