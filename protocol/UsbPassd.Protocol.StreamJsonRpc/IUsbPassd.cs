@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using StreamJsonRpc;
 using UsbPassd.Protocol.Messages;
 
@@ -14,6 +15,16 @@ namespace UsbPassd.Protocol.StreamJsonRpc;
 /// <see cref="ErrorCodes"/>, <see cref="RemoteRpcExceptionExtensions.ToRpcException"/> gives the
 /// <c>data</c> as JSON.
 /// </summary>
+/// <remarks>
+/// Not partial, so without PolyType's shape: for a partial contract StreamJsonRpc's generator (2.26) adds an
+/// attribute naming <c>StreamJsonRpc.Generated</c> without <c>global::</c>, which this namespace hides
+/// (CS0234). <see cref="UsbPassdRpc"/>'s <c>Attach</c> gets its source-generated proxy all the same (an
+/// interceptor, <c>EnableStreamJsonRpcInterceptors</c>); a caller's own <c>JsonRpc.Attach&lt;IUsbPassd&gt;</c> in a
+/// project without that property gets a proxy emitted at run time (JIT only).
+/// </remarks>
+[JsonRpcContract]
+[SuppressMessage("Usage", "StreamJsonRpc0002:Non-partial interface", Justification = "CS0234 in the generated code, see remarks")]
+[SuppressMessage("Usage", "StreamJsonRpc0008:Add methods to PolyType shape for RPC contract interface", Justification = "A shape needs a partial interface; the SystemTextJsonFormatter does not use it")]
 public interface IUsbPassd
 {
     [JsonRpcMethod(Methods.HostInfo)]

@@ -1,3 +1,4 @@
+using PolyType;
 using StreamJsonRpc;
 using UsbPassd.Protocol.Messages;
 
@@ -9,7 +10,8 @@ namespace UsbPassd.Protocol.StreamJsonRpc;
 /// object). Implement it, or take <see cref="DeviceNotifications"/>, and give it to
 /// <see cref="UsbPassdRpc.AttachAsync"/>. Called on StreamJsonRpc's reading thread, in the order sent.
 /// </summary>
-public interface IUsbPassdNotifications
+[GenerateShape(IncludeMethods = MethodShapeFlags.PublicInstance)]
+public partial interface IUsbPassdNotifications
 {
     /// <summary>A new row: a device appeared, returned, or was renumbered (<c>ReplacesId</c>: the row it replaces).</summary>
     [JsonRpcMethod(Methods.Notifications.DeviceAdded, UseSingleObjectParameterDeserialization = true)]

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -30,7 +31,7 @@ public static class UsbPassdRpc
         var rpc = new UsbPassdJsonRpc(handler);
         if (notifications is not null)
         {
-            rpc.AddLocalRpcTarget<IUsbPassdNotifications>(notifications, new JsonRpcTargetOptions { DisposeOnDisconnect = false });
+            rpc.AddLocalRpcTarget(RpcTargetMetadata.FromShape<IUsbPassdNotifications>(), notifications, new JsonRpcTargetOptions { DisposeOnDisconnect = false });
         }
 
         if (notifications is DeviceNotifications channel)
@@ -38,19 +39,29 @@ public static class UsbPassdRpc
             rpc.Disconnected += (_, e) => channel.Complete(e.Exception);
         }
 
-        IUsbPassd proxy = rpc.Attach<IUsbPassd>(new JsonRpcProxyOptions { ServerRequiresNamedArguments = true });
+        // Through JsonRpc itself: StreamJsonRpc's generator intercepts JsonRpc.Attach, not a subclass's.
+        global::StreamJsonRpc.JsonRpc attachable = rpc;
+        IUsbPassd proxy = attachable.Attach<IUsbPassd>(new JsonRpcProxyOptions { ServerRequiresNamedArguments = true });
         rpc.StartListening();
         return new UsbPassdRpcConnection(rpc, proxy);
     }
 
     /// <summary>The formatter usbpassd's wire needs (for callers that build their own <see cref="JsonRpc"/>).</summary>
+    /// <remarks>
+    /// Safe under NativeAOT: the protocol's types and what StreamJsonRpc sends besides (<see cref="RpcJson"/>) have
+    /// source-generated metadata; only where reflection is on (JIT) may other types go through untyped calls.
+    /// </remarks>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "StreamJsonRpc marks the formatter as not hardened; every type it serializes for usbpassd has source-generated metadata.")]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "StreamJsonRpc marks the formatter as not hardened; every type it serializes for usbpassd has source-generated metadata.")]
     public static SystemTextJsonFormatter CreateFormatter() => new()
     {
         // The formatter's own options name the properties: a context's options alone are not consulted.
         JsonSerializerOptions = new JsonSerializerOptions
         {
             PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-            TypeInfoResolver = JsonTypeInfoResolver.Combine(ProtocolJson.Default, new DefaultJsonTypeInfoResolver()),
+            TypeInfoResolver = JsonSerializer.IsReflectionEnabledByDefault
+                ? JsonTypeInfoResolver.Combine(ProtocolJson.Default, RpcJson.Default, new DefaultJsonTypeInfoResolver())
+                : JsonTypeInfoResolver.Combine(ProtocolJson.Default, RpcJson.Default),
         },
     };
 }
