@@ -13,7 +13,7 @@ TESTING := $(DOTNET) $(BIN)/UsbPassd.Testing/$(CONFIG_DIR)/UsbPassd.Testing.dll
 # tests/lab/build-assets.sh installs the lab's own if they are missing).
 DEB_PACKAGES := usb.ids xz-utils sqlite3 inotify-tools python3 qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients busybox-static cpio kmod socat rpm help2man lintian rpmlint e2fsprogs
 
-.PHONY: all build publish bench-hostile bench-daemon bench-rpc bench-hook bench-hook-lab bench-attach-lab lab test test-unit test-integration test-lab lab-smoke demo corpus-demo bench deps packages clean
+.PHONY: all build publish bench-hostile bench-daemon bench-rpc bench-start bench-hook bench-hook-lab bench-attach-lab lab test test-unit test-integration test-lab lab-smoke demo corpus-demo bench deps packages clean
 
 all: build
 
@@ -35,7 +35,7 @@ test-unit: build
 test-integration: build
 	tests/run-tests $(CONFIG) tests/UsbPassd.Tests.Integration
 
-test-lab: build lab
+test-lab: build lab publish
 	tests/run-tests $(CONFIG) tests/UsbPassd.Tests.Lab
 
 ## The lab's raw timings (boot, hotplug, udev, libvirt attach), measured by tests/lab/smoke.sh.
@@ -43,8 +43,8 @@ lab-smoke: lab
 	tests/lab/smoke.sh
 
 ## Boots the lab and shows UsbPassd on real USB devices.
-demo: build lab
-	$(TESTING) lab-demo $(BIN)/UsbPassd.Cli/$(CONFIG_DIR)/usbpassctl.dll $(BIN)/UsbPassd.Daemon/$(CONFIG_DIR)/usbpassd.dll
+demo: build lab publish
+	$(TESTING) lab-demo $(BUILD)/publish/usbpassctl/usbpassctl $(BUILD)/publish/usbpassd/usbpassd
 
 ## Discovery over the corpus's recorded hosts (no lab needed).
 corpus-demo: build
@@ -57,13 +57,15 @@ bench: publish
 	$(DOTNET) build tests/UsbPassd.Benchmarks -c Release -v quiet -nologo
 	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll --filter '*'
 	@cat $(BUILD)/benchmarks/results/*-report-github.md
-	USBPASSD_BIN=$(BUILD)/publish/usbpassd/usbpassd $(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll daemon | tee $(BUILD)/benchmarks/daemon-figures.txt
-	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll rpc $(BUILD)/publish/usbpassd/usbpassd | tee $(BUILD)/benchmarks/rpc-figures.txt
+	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll daemon $(CURDIR)/$(BUILD)/publish/usbpassd/usbpassd | tee $(BUILD)/benchmarks/daemon-figures.txt
+	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll rpc $(CURDIR)/$(BUILD)/publish/usbpassd/usbpassd | tee $(BUILD)/benchmarks/rpc-figures.txt
 
+## The socket's latency and throughput with 1,000 devices against an echo server's floor, on the shipped daemon
+## (and, with BEFORE=path/to/usbpassd[.dll], an older build in the same run, with AFTER ÷ BEFORE).
 bench-rpc: publish
 	mkdir -p $(BUILD)/benchmarks
 	$(DOTNET) build tests/UsbPassd.Benchmarks -c Release -v quiet -nologo
-	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll rpc $(BUILD)/publish/usbpassd/usbpassd | tee $(BUILD)/benchmarks/rpc-figures.txt
+	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll rpc $${BEFORE:-} $(CURDIR)/$(BUILD)/publish/usbpassd/usbpassd | tee $(BUILD)/benchmarks/rpc-figures.txt
 
 ## A hostile read-only client against the shipped daemon (and, with BEFORE=path/to/usbpassd[.dll], an older build
 ## in the same run): memory under a batch flood, root's latency while another uid holds connections, wrong answers.
@@ -72,15 +74,28 @@ bench-hostile: publish
 	mkdir -p $(BUILD)/benchmarks
 	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll hostile $${BEFORE:-} $(CURDIR)/$(BUILD)/publish/usbpassd/usbpassd | tee $(BUILD)/benchmarks/hostile-figures.txt
 
+## The event pipeline's latency, then the shipped daemon's start -> READY, idle RSS and a 10,000-event burst (and,
+## with BEFORE=path/to/usbpassd[.dll], an older build's alternately in the same run, with AFTER ÷ BEFORE).
 bench-daemon: publish
 	mkdir -p $(BUILD)/benchmarks
 	$(DOTNET) build tests/UsbPassd.Benchmarks -c Release -v quiet -nologo
-	USBPASSD_BIN=$(BUILD)/publish/usbpassd/usbpassd $(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll daemon | tee $(BUILD)/benchmarks/daemon-figures.txt
+	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll daemon $${BEFORE:-} $(CURDIR)/$(BUILD)/publish/usbpassd/usbpassd | tee $(BUILD)/benchmarks/daemon-figures.txt
 
-## usbpassd and usbpassctl as shipped: self-contained, ReadyToRun (no JIT at start-up).
+## Start-up of the shipped binaries as ratios to NativeAOT yardsticks built and run in the same loop (tests/reference):
+## usbpassd start → READY=1 vs a Generic Host with AddSystemd(), `usbpassctl list` vs a hello world (50 devices).
+bench-start: publish
+	$(DOTNET) publish tests/reference/minimal-host -c Release -r linux-x64 -o $(BUILD)/publish/reference/minimal-host -v quiet -nologo
+	$(DOTNET) publish tests/reference/hello -c Release -r linux-x64 -o $(BUILD)/publish/reference/hello -v quiet -nologo
+	$(DOTNET) build tests/UsbPassd.Benchmarks -c Release -v quiet -nologo
+	mkdir -p $(BUILD)/benchmarks
+	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll start $(BUILD)/publish/usbpassd/usbpassd $(BUILD)/publish/usbpassctl/usbpassctl \
+		$(BUILD)/publish/reference/minimal-host/minimal-host $(BUILD)/publish/reference/hello/hello | tee $(BUILD)/benchmarks/start-figures.txt
+
+## usbpassd and usbpassctl as shipped: NativeAOT executables (no .NET runtime, no JIT; linked by gcc),
+## zero trim/AOT warnings (warnings are errors). Symbols in *.dbg beside them, not packaged.
 publish:
-	$(DOTNET) publish daemon/UsbPassd.Daemon -c Release -r linux-x64 --self-contained -p:PublishReadyToRun=true -o $(BUILD)/publish/usbpassd -v quiet -nologo
-	$(DOTNET) publish cli/UsbPassd.Cli -c Release -r linux-x64 --self-contained -p:PublishReadyToRun=true -o $(BUILD)/publish/usbpassctl -v quiet -nologo
+	$(DOTNET) publish daemon/UsbPassd.Daemon -c Release -r linux-x64 -p:PublishAot=true -o $(BUILD)/publish/usbpassd -v quiet -nologo
+	$(DOTNET) publish cli/UsbPassd.Cli -c Release -r linux-x64 -p:PublishAot=true -o $(BUILD)/publish/usbpassctl -v quiet -nologo
 
 ## usbpassd_<version>_amd64.deb and usbpassd-<version>-1.x86_64.rpm in build/packages (packaging/README.md).
 packages: publish
@@ -98,16 +113,16 @@ clean:
 
 ## The libvirt hook's round trip where libvirt runs it: 200 VM starts with the hook, 200 with /bin/true,
 ## with this machine's libvirtd (bench-hook) and inside the lab host (bench-hook-lab, TCG: slow).
-bench-hook: build
+bench-hook: build publish
 	mkdir -p $(BUILD)/benchmarks
 	tests/packaging/hook-bench-local.sh 200 | tee $(BUILD)/benchmarks/hook-figures.txt
 
-## Attach vs raw virsh and replug → re-attached in the lab, with the shipped (ReadyToRun) daemon.
+## Attach vs raw virsh and replug → re-attached in the lab, with the shipped daemon (as every lab test).
 bench-attach-lab: build lab publish
-	USBPASSD_LAB_DAEMON=$(CURDIR)/$(BUILD)/publish/usbpassd/usbpassd $(DOTNET) test tests/UsbPassd.Tests.Lab -c $(CONFIG) --no-build --nologo \
+	$(DOTNET) test tests/UsbPassd.Tests.Lab -c $(CONFIG) --no-build --nologo \
 		--filter "FullyQualifiedName~AttachLabTests.Attach_to_a_running|FullyQualifiedName~AttachLabTests.Unplugged_while" \
 		--logger "console;verbosity=detailed" | grep -E '^ *lab: |Passed|Failed'
 
-bench-hook-lab: build lab
+bench-hook-lab: build lab publish
 	mkdir -p $(BUILD)/benchmarks
 	tests/lab/hook-bench.sh 200 | tee $(BUILD)/benchmarks/hook-lab-figures.txt

@@ -41,29 +41,28 @@ rm -rf "$WORK"
 mkdir -p "$WORK"
 
 # --- one application folder for both commands -------------------------------------------------
-# The two publishes carry the same runtime: every file they share is byte-identical (checked),
-# so /usr/lib/usbpassd holds it once, with each command's own .dll, .deps.json and
-# .runtimeconfig.json beside it (an apphost loads only what its .deps.json lists).
+# Both are NativeAOT executables (make publish): no .NET runtime to ship. What they share, SQLite's
+# libe_sqlite3.so (loaded by usbpassd only), must be byte-identical in the two publishes; it is
+# shipped once in /usr/lib/usbpassd, next to the executables that load it from their own folder.
 APP=$WORK/app
-cp -a "$PUBLISH/usbpassd" "$APP"
-while IFS= read -r -d '' f; do
-    f=${f#"$PUBLISH/usbpassctl/"}
-    if [ -e "$APP/$f" ]; then
-        cmp -s "$APP/$f" "$PUBLISH/usbpassctl/$f" || die "$f differs between the two publishes: they must come from one 'make publish'"
-    else
-        mkdir -p "$(dirname "$APP/$f")"
-        cp -a "$PUBLISH/usbpassctl/$f" "$APP/$f"
-    fi
-done < <(find "$PUBLISH/usbpassctl" -type f -print0)
-# Not shipped: debug symbols, satellite resources (InvariantGlobalization: only the neutral
-# strings are ever used), and the LTTng trace provider (needs liblttng-ust, loaded only if present).
-find "$APP" -name '*.pdb' -delete
-find "$APP" -mindepth 1 -type d -exec rm -rf {} +
-rm -f "$APP/libcoreclrtraceptprovider.so"
-find "$APP" -type f \( -name '*.so' -o -name usbpassd -o -name usbpassctl -o -name createdump \) \
-    -exec strip --strip-unneeded --remove-section=.comment --remove-section=.note {} +
+mkdir -p "$APP"
+for app in usbpassd usbpassctl; do
+    for f in "$PUBLISH/$app"/*; do
+        name=$(basename "$f")
+        case $name in
+            *.dbg | *.pdb) continue ;; # debug symbols: not shipped (a crash still prints its stack to the journal)
+        esac
+        if [ -e "$APP/$name" ]; then
+            cmp -s "$APP/$name" "$f" || die "$name differs between the two publishes: they must come from one 'make publish'"
+        else
+            cp -a "$f" "$APP/$name"
+        fi
+    done
+done
+[ -z "$(find "$APP" -mindepth 1 -type d)" ] || die "unexpected folders in the publish: $(find "$APP" -mindepth 1 -type d)"
+find "$APP" -type f -exec strip --strip-unneeded --remove-section=.comment --remove-section=.note {} +
 find "$APP" -type f -exec chmod 644 {} +
-chmod 755 "$APP/usbpassd" "$APP/usbpassctl" "$APP/createdump"
+chmod 755 "$APP/usbpassd" "$APP/usbpassctl"
 
 # --- man pages from --help ----------------------------------------------------------------------
 MAN=$WORK/man

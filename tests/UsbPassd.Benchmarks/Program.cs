@@ -3,22 +3,29 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
-// `daemon`: the event pipeline and usbpassd's process figures (a readable report, not BenchmarkDotNet).
-if (args is ["daemon", ..])
+// `daemon [BEFORE] AFTER`: the event pipeline, then usbpassd's process figures per build, alternately in one run
+// (a readable report, not BenchmarkDotNet).
+if (args is ["daemon", .. var builds] && builds.Length > 0)
 {
-    return await UsbPassd.Benchmarks.DaemonFigures.RunAsync();
+    return await UsbPassd.Benchmarks.DaemonFigures.RunAsync(builds);
 }
 
-// `rpc BINARY`: request latency and throughput on the socket, against an echo-server floor.
-if (args is ["rpc", string binary])
+// `rpc [BEFORE] AFTER`: request latency and throughput on the socket per build, against an echo-server floor.
+if (args is ["rpc", .. var daemons] && daemons.Length > 0)
 {
-    return await UsbPassd.Benchmarks.RpcFigures.RunAsync(binary);
+    return await UsbPassd.Benchmarks.RpcFigures.RunAsync(daemons);
 }
 
 // `hostile BINARY...`: issue 12's figures (memory under a flood, root under held connections, wrong answers) per daemon.
 if (args is ["hostile", .. var binaries] && binaries.Length > 0)
 {
     return await UsbPassd.Benchmarks.HostileFigures.RunAsync(binaries);
+}
+
+// `start USBPASSD USBPASSCTL MINIMAL_HOST HELLO`: start-up figures as ratios to NativeAOT yardsticks (tests/reference).
+if (args is ["start", string usbpassd, string usbpassctl, string minimalHost, string hello])
+{
+    return await UsbPassd.Benchmarks.StartFigures.RunAsync(usbpassd, usbpassctl, minimalHost, hello);
 }
 
 // In-process: the mirror serves the packages this project restored, and nothing more is built.

@@ -4,7 +4,7 @@ using UsbPassd.Testing.Recordings;
 // A small tool over the corpus for `make demo` and the benchmarks:
 //   corpus-trees OUT        every USB recording of the corpus as a sysfs tree OUT/<name>
 //   big-tree OUT COUNT      one sysfs tree with COUNT devices cloned from the corpus
-//   lab-demo USBPASSCTL_DLL USBPASSD_DLL   the lab demo (`make demo`)
+//   lab-demo USBPASSCTL USBPASSD   the lab demo (`make demo`), with the shipped executables
 //   rpc-stress …            a hostile client of the socket (RpcStressCommand: pipeline, hold, flood)
 switch (args)
 {
@@ -26,7 +26,7 @@ switch (args)
         BigTree.Write(output, int.Parse(count));
         return 0;
     default:
-        Console.Error.WriteLine("usage: UsbPassd.Testing corpus-trees OUT | big-tree OUT COUNT | lab-demo USBPASSCTL_DLL USBPASSD_DLL | rpc-stress …");
+        Console.Error.WriteLine("usage: UsbPassd.Testing corpus-trees OUT | big-tree OUT COUNT | lab-demo USBPASSCTL USBPASSD | rpc-stress …");
         return 2;
 }
 

@@ -116,7 +116,7 @@ public sealed class DaemonLabTests(LabFixture fx, ITestOutputHelper output)
         }
         finally
         {
-            await Lab.ExecAsync("pkill -f 'usbpassctl.dll watch'");
+            await Lab.ExecAsync("pkill -f 'usbpassctl watch'");
             await daemon.StopAsync();
         }
     }

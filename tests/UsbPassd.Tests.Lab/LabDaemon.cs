@@ -1,4 +1,5 @@
 using System.Text.Json;
+using UsbPassd.Testing;
 using UsbPassd.Testing.Lab;
 
 namespace UsbPassd.Tests.Lab;
@@ -35,15 +36,8 @@ public sealed class LabDaemon
         return daemon;
     }
 
-    /// <summary>
-    /// The daemon the lab runs: the test build (JIT) by default; USBPASSD_LAB_DAEMON names another
-    /// executable, such as the shipped ReadyToRun build of <c>make publish</c>, for figures that
-    /// should not include the JIT compiling each code path on its first use.
-    /// </summary>
-    private static string Command =>
-        Environment.GetEnvironmentVariable("USBPASSD_LAB_DAEMON") is { Length: > 0 } shipped
-            ? shipped
-            : $"dotnet {Path.Combine(AppContext.BaseDirectory, "usbpassd.dll")}";
+    /// <summary>The daemon the lab runs: the shipped NativeAOT build (<see cref="Shipped"/>).</summary>
+    private static string Command => Shipped.Usbpassd;
 
     /// <summary>Starts the daemon again on the state it left (after a stop or a SIGKILL); returns once it is ready.</summary>
     public async Task RestartAsync(string extraArguments = "")
@@ -62,7 +56,7 @@ public sealed class LabDaemon
     public string Send(string request) => $"printf '%s\\n' '{request}' | socat -t 30 - UNIX-CONNECT:{Socket}";
 
     /// <summary>The command line of <c>usbpassctl COMMAND</c> talking to this daemon, to run in the lab host.</summary>
-    public string Ctl(string command) => $"dotnet {Path.Combine(AppContext.BaseDirectory, "usbpassctl.dll")} {command} --socket {Socket}";
+    public string Ctl(string command) => $"{Shipped.Usbpassctl} {command} --socket {Socket}";
 
     /// <summary>Waits (inotify, bounded) until the log contains <paramref name="text"/>.</summary>
     public Task WaitForLogAsync(string text, int seconds = 60) =>

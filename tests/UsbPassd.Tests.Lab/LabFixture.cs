@@ -1,4 +1,5 @@
 using System.Text.Json;
+using UsbPassd.Testing;
 using UsbPassd.Testing.Lab;
 using Xunit.Abstractions;
 
@@ -59,8 +60,7 @@ public sealed class LabFixture : IAsyncLifetime
     /// <summary>usbpassctl scan --json, run inside the lab host on its real /sys.</summary>
     public async Task<List<JsonElement>> ScanAsync()
     {
-        string usbpassctl = Path.Combine(AppContext.BaseDirectory, "usbpassctl.dll");
-        string json = await Lab.RunAsync($"dotnet {usbpassctl} scan --json");
+        string json = await Lab.RunAsync($"{Shipped.Usbpassctl} scan --json");
         using JsonDocument doc = JsonDocument.Parse(json);
         return [.. doc.RootElement.EnumerateArray().Select(e => e.Clone())];
     }

@@ -13,8 +13,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 run=$(mktemp -d /tmp/hookbench-XXXXXX)
 trap '"$here/lab.sh" stop "$run" >/dev/null 2>&1 || true' EXIT
-daemon="$repo/build/artifacts/bin/UsbPassd.Daemon/${CONFIG_DIR:-debug}/usbpassd.dll"
-[ -f "$daemon" ] || { echo "hook-bench: build first (make build): $daemon is missing" >&2; exit 2; }
+daemon="$repo/build/publish/usbpassd/usbpassd"
+[ -x "$daemon" ] || { echo "hook-bench: publish first (make publish): $daemon is missing" >&2; exit 2; }
 
 "$here/build-assets.sh" >/dev/null
 echo "hook-bench: booting the lab host"
@@ -33,7 +33,7 @@ echo "$2 $3 $(( (e - s) / 1000 ))" >>"$HOOK_TIMES"; exit $rc
 SH
 chmod +x "$run/share/timed"
 
-lab "USBPASSD_DEBUG=0 setsid -f dotnet $daemon --state-dir /run/usbpassd-bench --socket /run/usbpassd/usbpassd.sock --libvirt-uri qemu:///system >$run/share/usbpassd.log 2>&1 </dev/null
+lab "USBPASSD_DEBUG=0 setsid -f $daemon --state-dir /run/usbpassd-bench --socket /run/usbpassd/usbpassd.sock --libvirt-uri qemu:///system >$run/share/usbpassd.log 2>&1 </dev/null
      for i in \$(seq 300); do [ -S /run/usbpassd/usbpassd.sock ] && break; sleep 0.1; done
      virsh -q define $run/share/domain.xml >/dev/null"
 

@@ -124,6 +124,23 @@ real_check "usbpassctl list refused for a non-member (permission denied)" \
     l1 "[ -S /run/usbpassd/usbpassd.sock ] || exit 1; if runuser -u labother -- usbpassctl list; then exit 1; fi 2>/tmp/refused
         cat /tmp/refused; grep -qi 'permission denied' /tmp/refused"
 
+echo "== native"
+# NativeAOT (issue 13): the service runs one ELF file with no .NET runtime beside it, under
+# MemoryDenyWriteExecute=yes; a crash is a journal line and a restart, never silence.
+real_check "usbpassd runs as a native executable: no libcoreclr, no JIT mapped" \
+    l1 "pid=\$(systemctl show -P MainPID $PKG.service) && [ \"\$(readlink /proc/\$pid/exe)\" = /usr/lib/usbpassd/usbpassd ] &&
+        ! grep -q -e libcoreclr -e libclrjit /proc/\$pid/maps"
+real_check "MemoryDenyWriteExecute=yes in force" l1 "[ \"\$(systemctl show -P MemoryDenyWriteExecute $PKG.service)\" = yes ]"
+echo "info usbpassd idle: $(l1 "grep -h VmRSS /proc/\$(systemctl show -P MainPID $PKG.service)/status | tr -s ' \t' ' '")"
+T=$(l1 "date +%s")
+# SIGABRT is how a NativeAOT process ends on an unhandled exception (after printing it to stderr, the
+# journal). A SIGSEGV sent with kill is no test: NativeAOT's fault handler ignores one that no fault raised.
+real_check "a crash (abort) is in the journal and systemd restarts usbpassd" \
+    l1 "pid=\$(systemctl show -P MainPID $PKG.service) && kill -ABRT \$pid &&
+        timeout 90 bash -c 'until [ \"\$(systemctl show -P MainPID $PKG.service)\" != \$0 ] && systemctl is-active -q $PKG.service; do sleep 0.2; done' \$pid;
+        journalctl -u $PKG.service --since=@$T --no-pager; systemctl is-active -q $PKG.service &&
+        journalctl -u $PKG.service --since=@$T --no-pager | grep -E 'code=(dumped|killed), status=6/ABRT'"
+
 echo "== libvirt hook"
 if [ -z "$HOOK" ]; then
     skip "hook runs on a VM start" "$PKG ships nothing in /etc/libvirt/hooks/qemu.d/"

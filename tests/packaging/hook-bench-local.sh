@@ -27,7 +27,7 @@ trap cleanup EXIT
 
 dotnet "$repo/build/artifacts/bin/UsbPassd.Testing/debug/UsbPassd.Testing.dll" corpus-trees "$work/trees" >/dev/null
 tree=$(ls -d "$work"/trees/*canon*)
-setsid -f dotnet "$repo/build/artifacts/bin/UsbPassd.Daemon/debug/usbpassd.dll" --sysfs-root "$tree" --state-dir "$work/state" \
+setsid -f "$repo/build/publish/usbpassd/usbpassd" --sysfs-root "$tree" --state-dir "$work/state" \
     --socket "$work/usbpassd.sock" --uevents none --libvirt-uri qemu:///system >"$work/usbpassd.log" 2>&1 </dev/null
 for _ in $(seq 300); do [ -S "$work/usbpassd.sock" ] && break; sleep 0.1; done
 printf 'socket=%s\n' "$work/usbpassd.sock" >"$work/hook.conf"

@@ -106,7 +106,7 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
         };
         c.Execute($"INSERT OR REPLACE INTO assignments ({Columns}) VALUES (@DevId, @InstanceUuid, @Token, @State, @ExpiresAt, @Alias, @StartupPolicy, @Persistent, @CreatedAt, @UpdatedAt)", claim, tx);
         Mirror(c, tx, device.Id, instanceUuid, state, stamp);
-        Record(c, tx, stamp, device, $"claim_{state}", new { instance_uuid = instanceUuid, token = next, previous_owner = current?.InstanceUuid, by = by.Who, rule = by.Rule });
+        Record(c, tx, stamp, device, $"claim_{state}", new ClaimDetail(instanceUuid, next, current?.InstanceUuid, by.Who, by.Rule));
         return claim;
     }
 
@@ -131,7 +131,7 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
         if (n == 1)
         {
             Mirror(c, tx, device.Id, instanceUuid, state, stamp);
-            Record(c, tx, stamp, device, state, new { instance_uuid = instanceUuid, by = by.Who, rule = by.Rule });
+            Record(c, tx, stamp, device, state, new StateDetail(instanceUuid, by.Who, by.Rule));
         }
 
         return n == 1;
@@ -149,7 +149,7 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
         if (released)
         {
             c.Execute("UPDATE usb_devices SET instance_uuid = NULL, status = @baseStatus, updated_at = @stamp WHERE id = @id", new { baseStatus, stamp, id = device.Id }, tx);
-            Record(c, tx, stamp, device, "released", new { instance_uuid = instanceUuid, by = by.Who });
+            Record(c, tx, stamp, device, "released", new ReleasedDetail(instanceUuid, by.Who));
         }
 
         tx.Commit();
@@ -160,7 +160,7 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
     public void RecordRefusal(DeviceRow device, string? instanceUuid, string action, string reason, Actor by)
     {
         using SqliteConnection c = database.Connect();
-        Record(c, null, Timestamps.Format(_clock.GetUtcNow()), device, "refused", new { instance_uuid = instanceUuid, action, reason, by = by.Who, rule = by.Rule });
+        Record(c, null, Timestamps.Format(_clock.GetUtcNow()), device, "refused", new RefusedDetail(instanceUuid, action, reason, by.Who, by.Rule));
     }
 
     private static bool Expired(Assignment a, DateTimeOffset now) =>
@@ -169,7 +169,7 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
     private static void Mirror(SqliteConnection c, SqliteTransaction tx, long rowId, string instanceUuid, string state, string stamp) =>
         c.Execute("UPDATE usb_devices SET instance_uuid = @instanceUuid, status = @state, updated_at = @stamp WHERE id = @rowId", new { instanceUuid, state, stamp, rowId }, tx);
 
-    private static void Record(SqliteConnection c, SqliteTransaction? tx, string stamp, DeviceRow device, string kind, object detail) =>
+    private static void Record(SqliteConnection c, SqliteTransaction? tx, string stamp, DeviceRow device, string kind, HistoryDetail detail) =>
         c.Execute("INSERT INTO usb_device_history (at, row_id, dev_id, kind, detail) VALUES (@stamp, @rowId, @devId, @kind, @detail)",
-            new { stamp, rowId = device.Id, devId = device.DevId, kind, detail = JsonSerializer.Serialize(detail, HistoryJson.Options) }, tx);
+            new { stamp, rowId = device.Id, devId = device.DevId, kind, detail = RegistryJson.Detail(detail) }, tx);
 }

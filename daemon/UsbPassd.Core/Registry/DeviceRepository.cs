@@ -72,8 +72,8 @@ public sealed class DeviceRepository(RegistryDatabase database, UsbIds names, Ti
     public IReadOnlyDictionary<string, int> CountByStatus()
     {
         using SqliteConnection c = database.Connect();
-        return c.Query<(string Status, int Count)>(
-                "SELECT status, count(*) FROM usb_devices WHERE deleted = 0 AND compute_node_id = @node GROUP BY status ORDER BY status",
+        return c.Query<StatusCount>(
+                "SELECT status AS Status, count(*) AS Count FROM usb_devices WHERE deleted = 0 AND compute_node_id = @node GROUP BY status ORDER BY status",
                 new { node = RegistryDatabase.LocalComputeNodeId })
             .ToDictionary(r => r.Status, r => r.Count, StringComparer.Ordinal);
     }
@@ -108,9 +108,12 @@ public sealed class DeviceRepository(RegistryDatabase database, UsbIds names, Ti
         List<DeviceRow> live = [.. c.Query<DeviceRow>(
             $"SELECT {Columns} FROM usb_devices WHERE deleted = 0 AND compute_node_id = @node",
             new { node = RegistryDatabase.LocalComputeNodeId }, tx)];
-        Dictionary<string, long> lastDeleted = c.Query<(string DevId, long Id)>(
-                "SELECT dev_id, MAX(id) FROM usb_devices WHERE deleted <> 0 AND dev_id IN @ids GROUP BY dev_id",
-                new { ids = present.Select(d => d.DevId).Distinct().ToArray() }, tx)
+        // The dev_ids go in as one JSON array joined through json_each: Dapper expands `IN @ids` into one
+        // parameter per element by reflection, and Dapper.AOT leaves any `IN (... @p ...)` to that path.
+        string presentIds = JsonSerializer.Serialize(present.Select(d => d.DevId).Distinct().ToArray(), RegistryJson.Default.StringArray);
+        Dictionary<string, long> lastDeleted = c.Query<LastDeleted>(
+                "SELECT d.dev_id AS DevId, MAX(d.id) AS Id FROM usb_devices d JOIN json_each(@presentIds) p ON p.value = d.dev_id WHERE d.deleted <> 0 GROUP BY d.dev_id",
+                new { presentIds }, tx)
             .ToDictionary(r => r.DevId, r => r.Id, StringComparer.Ordinal);
 
         var summary = new ScanSummary();
@@ -121,7 +124,7 @@ public sealed class DeviceRepository(RegistryDatabase database, UsbIds names, Ti
                 case DeviceChange.Added a:
                     long id = Insert(c, tx, a.Device, a.Status, a.PreviousId, owner: null, now);
                     Record(c, tx, now, id, a.Device.DevId, a.PreviousId is null ? HistoryKind.Added : HistoryKind.Returned,
-                        new { a.Device.Device.PortId, a.Device.Device.Address, previous_id = a.PreviousId, a.Status });
+                        new AddedDetail(a.Device.Device.PortId, a.Device.Device.Address, a.PreviousId, a.Status));
                     summary.Count(a.PreviousId is null ? HistoryKind.Added : HistoryKind.Returned);
                     summary.Change(RowChangeKind.Added, id, a.PreviousId);
                     break;
@@ -134,7 +137,7 @@ public sealed class DeviceRepository(RegistryDatabase database, UsbIds names, Ti
                     Refresh(c, tx, r.Row.Id, r.Device, r.Status, now);
                     if (r.Row.Status != r.Status)
                     {
-                        Record(c, tx, now, r.Row.Id, r.Device.DevId, HistoryKind.StatusChanged, new { from = r.Row.Status, to = r.Status });
+                        Record(c, tx, now, r.Row.Id, r.Device.DevId, HistoryKind.StatusChanged, new StatusChangedDetail(r.Row.Status, r.Status));
                     }
 
                     summary.Count("refreshed");
@@ -144,14 +147,12 @@ public sealed class DeviceRepository(RegistryDatabase database, UsbIds names, Ti
                 case DeviceChange.Replaced p:
                     Delete(c, tx, p.Old.Id, now);
                     long newId = Insert(c, tx, p.Device, p.Status, p.Old.Id, p.Old.InstanceUuid, now);
-                    Record(c, tx, now, newId, p.Device.DevId, p.Kind, new
-                    {
-                        previous_id = p.Old.Id,
-                        from = new { p.Old.Address, p.Old.PortId, p.Old.DevId },
-                        to = new { p.Device.Device.Address, p.Device.Device.PortId, p.Device.DevId },
-                        instance_uuid = p.Old.InstanceUuid,
-                        p.Status,
-                    });
+                    Record(c, tx, now, newId, p.Device.DevId, p.Kind, new ReplacedDetail(
+                        p.Old.Id,
+                        new DevicePlace(p.Old.Address, p.Old.PortId, p.Old.DevId),
+                        new DevicePlace(p.Device.Device.Address, p.Device.Device.PortId, p.Device.DevId),
+                        p.Old.InstanceUuid,
+                        p.Status));
                     summary.Count(p.Kind);
                     summary.Change(RowChangeKind.Removed, p.Old.Id);
                     summary.Change(RowChangeKind.Added, newId, p.Old.Id);
@@ -161,14 +162,14 @@ public sealed class DeviceRepository(RegistryDatabase database, UsbIds names, Ti
                     c.Execute(
                         "UPDATE usb_devices SET status = @status, present = 0, updated_at = @now WHERE id = @id",
                         new { status = DeviceStatus.Missing, now, id = g.Row.Id }, tx);
-                    Record(c, tx, now, g.Row.Id, g.Row.DevId ?? "", HistoryKind.Missing, new { g.Row.PortId, g.Row.Address, instance_uuid = g.Row.InstanceUuid, was = g.Row.Status });
+                    Record(c, tx, now, g.Row.Id, g.Row.DevId ?? "", HistoryKind.Missing, new MissingDetail(g.Row.PortId, g.Row.Address, g.Row.InstanceUuid, g.Row.Status));
                     summary.Count(HistoryKind.Missing);
                     summary.Change(RowChangeKind.Changed, g.Row.Id);
                     break;
 
                 case DeviceChange.Gone g:
                     Delete(c, tx, g.Row.Id, now);
-                    Record(c, tx, now, g.Row.Id, g.Row.DevId ?? "", HistoryKind.Unplugged, new { g.Row.PortId, g.Row.Address });
+                    Record(c, tx, now, g.Row.Id, g.Row.DevId ?? "", HistoryKind.Unplugged, new UnpluggedDetail(g.Row.PortId, g.Row.Address));
                     summary.Count(HistoryKind.Unplugged);
                     summary.Change(RowChangeKind.Removed, g.Row.Id);
                     break;
@@ -242,10 +243,10 @@ public sealed class DeviceRepository(RegistryDatabase database, UsbIds names, Ti
             "UPDATE usb_devices SET deleted = id, deleted_at = @now, updated_at = @now, status = @status, present = 0 WHERE id = @id",
             new { now, status = DeviceStatus.Deleted, id }, tx);
 
-    private static void Record(SqliteConnection c, SqliteTransaction tx, string now, long rowId, string devId, string kind, object detail) =>
+    private static void Record(SqliteConnection c, SqliteTransaction tx, string now, long rowId, string devId, string kind, HistoryDetail detail) =>
         c.Execute(
             "INSERT INTO usb_device_history (at, row_id, dev_id, kind, detail) VALUES (@now, @rowId, @devId, @kind, @detail)",
-            new { now, rowId, devId, kind, detail = JsonSerializer.Serialize(detail, HistoryJson.Options) }, tx);
+            new { now, rowId, devId, kind, detail = RegistryJson.Detail(detail) }, tx);
 
     // Most events change one device: the others' rows are left alone (no write, no WAL growth).
     private bool IsUnchanged(DeviceChange.Refreshed r) =>

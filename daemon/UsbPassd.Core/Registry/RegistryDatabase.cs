@@ -18,11 +18,6 @@ public sealed class RegistryDatabase
 
     private readonly string _connectionString;
 
-    static RegistryDatabase()
-    {
-        DefaultTypeMap.MatchNamesWithUnderscores = true;
-    }
-
     private RegistryDatabase(string path, string connectionString)
     {
         Path = path;
@@ -63,13 +58,12 @@ public sealed class RegistryDatabase
     }
 
     /// <summary>The schema step this file is at.</summary>
-    public int SchemaVersion
+    /// <remarks>A method, not a property: Dapper.AOT does not intercept calls inside property accessors,
+    /// and such a call would take Dapper's Reflection.Emit path, which NativeAOT cannot run.</remarks>
+    public int ReadSchemaVersion()
     {
-        get
-        {
-            using SqliteConnection c = Connect();
-            return c.ExecuteScalar<int>("PRAGMA user_version");
-        }
+        using SqliteConnection c = Connect();
+        return c.ExecuteScalar<int>("PRAGMA user_version");
     }
 
     /// <summary>An open connection with the per-connection settings applied.</summary>

@@ -92,6 +92,13 @@ public sealed class RpcDispatcher(AccessPolicy policy)
         {
             return notification ? default(RpcReply?) : new RpcReply(RpcFormatter.Error(id, ErrorCodes.RequestCancelled, "the request was cancelled"));
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A failure we did not foresee (the registry locked by another program past SQLite's busy
+            // time-out, say) answers this request, with its id: a client that matches replies by id,
+            // as StreamJsonRpc does, would otherwise drop the whole connection.
+            return notification ? default(RpcReply?) : new RpcReply(RpcFormatter.Error(id, ErrorCodes.InternalError, $"internal error: {e.Message}"));
+        }
     }
 
     private sealed record Preserialized(byte[] Json);

@@ -79,7 +79,7 @@ internal static class Daemon
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Policy.PolicyService>());
         builder.Services.AddSingleton(sp => new DevicePipeline(sp.GetRequiredService<SysfsScanner>(), sp.GetRequiredService<DeviceRepository>(), names, sp.GetRequiredService<Policy.PolicyService>().JudgeAll));
         builder.Services.AddSingleton<PipelineStats>();
-        builder.Services.AddSingleton(SystemdNotifier.FromEnvironment());
+        SystemdHosting.Add(builder.Services);
         builder.Services.AddSingleton(sp =>
         {
             var uevents = new UeventService(source, sp.GetRequiredService<DevicePipeline>(), sp.GetRequiredService<PipelineStats>(), sp.GetRequiredService<ILogger<UeventService>>(), sp.GetRequiredService<LogPrivacy>());

@@ -1,17 +1,19 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 using UsbPassd.Daemon.Pipeline;
 
 namespace UsbPassd.Daemon.Hosting;
 
 /// <summary>
-/// Type=notify: READY=1 once every hosted service has started (registry migrated, uevent socket
-/// bound, start-up scan reconciled), STATUS= as things change, WATCHDOG=1 only while the pipeline
-/// answers, STOPPING=1 on shutdown.
+/// Type=notify, what <see cref="SystemdLifetime"/> does not send: STATUS= as things change, and
+/// WATCHDOG=1 only while the pipeline answers. (READY=1 once every hosted service has started, the
+/// registry migrated, the uevent socket bound, the start-up scan reconciled, and STOPPING=1 come from
+/// the lifetime.)
 /// </summary>
 public sealed partial class SystemdService(
-    SystemdNotifier notifier,
+    ISystemdNotifier notifier,
     UeventService uevents,
     IHostApplicationLifetime lifetime,
     ILogger<SystemdService> log) : IHostedService, IDisposable
@@ -24,10 +26,10 @@ public sealed partial class SystemdService(
     {
         lifetime.ApplicationStarted.Register(() =>
         {
-            Send($"READY=1\nSTATUS={uevents.Status}\nMAINPID={Environment.ProcessId}");
+            Send($"STATUS={uevents.Status}");
             LogReady(Environment.ProcessId, uevents.Status);
         });
-        lifetime.ApplicationStopping.Register(() => Send("STOPPING=1\nSTATUS=stopping"));
+        lifetime.ApplicationStopping.Register(() => Send("STATUS=stopping"));
 
         if (notifier.IsEnabled && WatchdogInterval() is TimeSpan interval)
         {
@@ -77,9 +79,19 @@ public sealed partial class SystemdService(
 
     private void Send(string state)
     {
-        if (notifier.Notify(state) is string error)
+        if (!notifier.IsEnabled)
         {
-            LogNotifyFailed(error);
+            return;
+        }
+
+        // The notifier throws what the socket throws; systemd going away must not stop us.
+        try
+        {
+            notifier.Notify(new ServiceState(state));
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            LogNotifyFailed(e.Message);
         }
     }
 

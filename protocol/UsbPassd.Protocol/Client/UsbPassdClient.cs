@@ -47,13 +47,18 @@ public sealed class UsbPassdClient : IAsyncDisposable
 
     public ChannelReader<Notification> Notifications => _notifications.Reader;
 
-    public static async Task<UsbPassdClient> ConnectAsync(string path, CancellationToken ct = default)
+    public static async Task<UsbPassdClient> ConnectAsync(string path, CancellationToken ct = default) =>
+        new(await ConnectSocketAsync(path, ct));
+
+    /// <summary>A connected socket to the daemon (for other clients, e.g. StreamJsonRpc's); failures say what to do.</summary>
+    /// <exception cref="UsbPassdUnavailableException">Nothing listens there, or the caller may not connect.</exception>
+    public static async Task<Socket> ConnectSocketAsync(string path, CancellationToken ct = default)
     {
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
             await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), ct);
-            return new UsbPassdClient(socket);
+            return socket;
         }
         catch (SocketException e)
         {

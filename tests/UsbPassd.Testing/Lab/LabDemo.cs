@@ -8,13 +8,13 @@ namespace UsbPassd.Testing.Lab;
 /// </summary>
 public static class LabDemo
 {
-    public static async Task<int> RunAsync(string usbpassctlDll, string usbpassdDll)
+    public static async Task<int> RunAsync(string usbpassctl, string usbpassd)
     {
         var key = new UsbStorage("key", "1", Serial: "LICENCE-0042");
         var reader = new UsbCcid("reader", "2");
         var hub = new UsbHub("hub", "3");
         var keyboard = new UsbKeyboard("kbd", "3.1");
-        string scan = $"dotnet {usbpassctlDll} scan";
+        string scan = $"{usbpassctl} scan";
 
         Say("UsbPassd demo: a real Linux USB stack in a lab host VM (its kernel, udev and libvirt are real;");
         Say("the USB devices are QEMU's emulated ones, plugged and pulled like real ones).");
@@ -25,9 +25,9 @@ public static class LabDemo
 
         Step("2. usbpassd, the daemon, registers them and follows the host live (netlink, from udev).");
         string socket = "/run/usbpassd-demo/usbpassd.sock";
-        string ctl = $"dotnet {usbpassctlDll}";
+        string ctl = usbpassctl;
         string watchLog = Path.Combine(lab.ShareDirectory, "watch.log");
-        await lab.RunAsync($"setsid -f dotnet {usbpassdDll} --state-dir /run/usbpassd-demo --socket {socket} --libvirt-uri qemu:///system > {lab.ShareDirectory}/usbpassd.log 2>&1 < /dev/null");
+        await lab.RunAsync($"setsid -f {usbpassd} --state-dir /run/usbpassd-demo --socket {socket} --libvirt-uri qemu:///system > {lab.ShareDirectory}/usbpassd.log 2>&1 < /dev/null");
         await lab.RunAsync($"{LabHost.ScriptDirectory}/wait-until.sh 60 {lab.ShareDirectory} -- grep -q ready: {lab.ShareDirectory}/usbpassd.log");
         Console.Write(await lab.RunAsync($"{ctl} host --socket {socket}"));
         await lab.RunAsync($"setsid -f {ctl} watch --socket {socket} > {watchLog} 2>&1 < /dev/null");
@@ -79,7 +79,7 @@ public static class LabDemo
         Console.WriteLine("  inside the VM's QEMU again, with no call from anyone:");
         Console.Write(Indent(await lab.GuestUsbAsync("erp-vm")));
         await lab.StopDomainAsync("erp-vm");
-        await lab.ExecAsync("pkill -f 'usbpassctl.dll watch'; pkill -TERM -f usbpassd.dll");
+        await lab.ExecAsync("pkill -f 'usbpassctl watch'; pkill -TERM -f -- '--state-dir /run/usbpassd-demo'");
 
         Step("Done: the lab host is shut down; nothing is left running.");
         return 0;

@@ -13,7 +13,7 @@ namespace UsbPassd.Tests.Integration.Daemon;
 /// usbpassd as a real process: a recorded host as sysfs, a replayed uevent, and a datagram
 /// socket standing in for systemd's notify socket.
 /// </summary>
-public sealed class DaemonProcessTests : IDisposable
+public abstract class DaemonProcessTests : IDisposable
 {
     private const string Camera = "/devices/pci0000:00/0000:00:1a.0/usb1/1-1/1-1.5/1-1.5.2/1-1.5.2.3";
     private readonly SysfsTree _tree = CorpusRecording.Materialize(
@@ -25,22 +25,30 @@ public sealed class DaemonProcessTests : IDisposable
         _tree.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(_dir, recursive: true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>usbpassd with <paramref name="arguments"/>, its output redirected: the build under test.</summary>
+    protected abstract ProcessStartInfo Usbpassd(params string[] arguments);
+
+    protected static ProcessStartInfo Command(string file, IEnumerable<string> arguments)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string a in arguments)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        return psi;
     }
 
     private Process Start(string uevents, out Socket notify)
     {
         notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         notify.Bind(new UnixDomainSocketEndPoint(Path.Combine(_dir, "notify.sock")));
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList =
-            {
-                Path.Combine(AppContext.BaseDirectory, "usbpassd.dll"), "--sysfs-root", _tree.Root, "--state-dir", Path.Combine(_dir, "state"),
-                "--uevents", uevents, "--libvirt-uri", "none", "--usb-ids", "/nonexistent/usb.ids", "--socket", Path.Combine(_dir, "usbpassd.sock"),
-            },
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
+        ProcessStartInfo psi = Usbpassd(
+            "--sysfs-root", _tree.Root, "--state-dir", Path.Combine(_dir, "state"),
+            "--uevents", uevents, "--libvirt-uri", "none", "--usb-ids", "/nonexistent/usb.ids", "--socket", Path.Combine(_dir, "usbpassd.sock"));
         psi.Environment["NOTIFY_SOCKET"] = Path.Combine(_dir, "notify.sock");
         psi.Environment["WATCHDOG_USEC"] = "400000";
         return Process.Start(psi)!;
@@ -68,9 +76,15 @@ public sealed class DaemonProcessTests : IDisposable
         using Process daemon = Start($"replay:{recording}", out Socket notify);
         using (notify)
         {
-            string ready = Receive(notify, m => m.Contains("READY=1", StringComparison.Ordinal));
-            Assert.Contains($"MAINPID={daemon.Id}", ready);
-            Assert.Contains("USB devices present", ready); // the replay may already have acted: it starts before READY
+            // READY=1 comes from Microsoft.Extensions.Hosting.Systemd's lifetime, STATUS= from ours, in
+            // separate datagrams and either order (both are ApplicationStarted callbacks).
+            var seen = new List<string>();
+            Receive(notify, m =>
+            {
+                seen.Add(m);
+                return seen.Any(s => s.Contains("READY=1", StringComparison.Ordinal)) && seen.Any(s => s.Contains("STATUS=", StringComparison.Ordinal));
+            });
+            Assert.Contains(seen, m => m.Contains("USB devices present", StringComparison.Ordinal)); // the replay may already have acted: it starts before READY
 
             string status = Receive(notify, m => m.Contains("WATCHDOG=1", StringComparison.Ordinal) && m.Contains("1 events", StringComparison.Ordinal));
             Assert.Contains("STATUS=4 USB devices present", status);
@@ -89,11 +103,7 @@ public sealed class DaemonProcessTests : IDisposable
     [Fact]
     public void Under_systemd_the_log_uses_journald_priorities()
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "usbpassd.dll"), "--sysfs-root", _tree.Root, "--state-dir", Path.Combine(_dir, "state"), "--uevents", "none", "--libvirt-uri", "none", "--socket", Path.Combine(_dir, "usbpassd.sock") })
-        {
-            psi.ArgumentList.Add(a);
-        }
+        ProcessStartInfo psi = Usbpassd("--sysfs-root", _tree.Root, "--state-dir", Path.Combine(_dir, "state"), "--uevents", "none", "--libvirt-uri", "none", "--socket", Path.Combine(_dir, "usbpassd.sock"));
 
         psi.Environment["JOURNAL_STREAM"] = "8:12345";
         using Process daemon = Process.Start(psi)!;
@@ -117,12 +127,7 @@ public sealed class DaemonProcessTests : IDisposable
     [InlineData(new[] { "--bogus" }, 2, "Try 'usbpassd --help'")]
     public void Bad_options_fail_with_a_message(string[] args, int code, string message)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "usbpassd.dll"));
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
+        ProcessStartInfo psi = Usbpassd(args);
 
         using Process p = Process.Start(psi)!;
         string error = p.StandardError.ReadToEnd();
@@ -143,7 +148,7 @@ public sealed class DaemonProcessTests : IDisposable
             """);
         using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         notify.Bind(new UnixDomainSocketEndPoint(Path.Combine(_dir, "notify.sock")));
-        var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "usbpassd.dll"), "--config", config]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        ProcessStartInfo psi = Usbpassd("--config", config);
         psi.Environment["NOTIFY_SOCKET"] = Path.Combine(_dir, "notify.sock");
         using Process daemon = Process.Start(psi)!;
 
@@ -161,11 +166,7 @@ public sealed class DaemonProcessTests : IDisposable
     {
         string path = Path.Combine(_dir, file);
         File.WriteAllText(path, System.Text.RegularExpressions.Regex.Unescape(text));
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "usbpassd.dll"), "--uevents", "none", "--libvirt-uri", "none", "--sysfs-root", _tree.Root, "--state-dir", Path.Combine(_dir, "state"), "--socket", Path.Combine(_dir, "s.sock") })
-        {
-            psi.ArgumentList.Add(a);
-        }
+        ProcessStartInfo psi = Usbpassd("--uevents", "none", "--libvirt-uri", "none", "--sysfs-root", _tree.Root, "--state-dir", Path.Combine(_dir, "state"), "--socket", Path.Combine(_dir, "s.sock"));
 
         psi.ArgumentList.Add(file == "policy.rules" ? "--policy-file" : "--config");
         psi.ArgumentList.Add(path);
@@ -199,4 +200,37 @@ public sealed class DaemonProcessTests : IDisposable
         Assert.Equal(1, daemon.ExitCode);
         Assert.Contains("schema v42, written by a newer UsbPassd", error);
     }
+
+    [Fact]
+    public void A_damaged_registry_stops_the_start_and_is_left_as_it_was()
+    {
+        string registry = Path.Combine(Directory.CreateDirectory(Path.Combine(_dir, "state")).FullName, "registry.db");
+        byte[] damaged = [.. "SQLite format 3\0"u8, .. Enumerable.Repeat((byte)0xA5, 8192)];
+        File.WriteAllBytes(registry, damaged);
+
+        using Process daemon = Start("none", out Socket notify);
+        notify.Dispose();
+        string error = daemon.StandardError.ReadToEnd();
+        daemon.WaitForExit();
+
+        Assert.Equal(1, daemon.ExitCode);
+        Assert.Contains("is damaged or not a SQLite database", error);
+        Assert.Equal(damaged, File.ReadAllBytes(registry));
+    }
+}
+
+/// <summary>The test build, under the JIT.</summary>
+public sealed class JitDaemonProcessTests : DaemonProcessTests
+{
+    protected override ProcessStartInfo Usbpassd(params string[] arguments) =>
+        Command("dotnet", [Path.Combine(AppContext.BaseDirectory, "usbpassd.dll"), .. arguments]);
+}
+
+/// <summary>
+/// The shipped NativeAOT executable of <c>make publish</c>, the same tests: messages, exit codes and the
+/// systemd protocol must not change with the build, and every path here runs without reflection.
+/// </summary>
+public sealed class ShippedDaemonProcessTests : DaemonProcessTests
+{
+    protected override ProcessStartInfo Usbpassd(params string[] arguments) => Command(Shipped.Usbpassd, arguments);
 }

@@ -31,7 +31,7 @@ public sealed class RegistryFileTests : IDisposable
         SqliteConnection.ClearAllPools();
         DeviceRepository repo = _fx.Open();
 
-        Assert.Equal(Migrations.Latest, RegistryDatabase.Open(_fx.Path, "labhost").SchemaVersion);
+        Assert.Equal(Migrations.Latest, RegistryDatabase.Open(_fx.Path, "labhost").ReadSchemaVersion());
         Assert.True(File.Exists(_fx.Path + ".v1.bak"));
         DeviceRow kept = Assert.Single(repo.ListLive()); // two live rows with one dev_id: the newer one stays live
         Assert.Equal(("usb_2_4", "5"), (kept.Address, kept.PortId));
@@ -40,6 +40,42 @@ public sealed class RegistryFileTests : IDisposable
         // The next scan matches the old identity and carries on from its row.
         repo.ApplyScan(Scan(Device("2-5", 6, "OLD", vendor: 0x8086, product: 0x1520)));
         Assert.Equal(kept.Id, Assert.Single(repo.ListLive()).PreviousId);
+    }
+
+    [Fact]
+    public void A_v2_registry_keeps_its_rows_and_history_written_by_the_reflection_era_serialiser()
+    {
+        // As written by builds before NativeAOT (Microsoft.Data.Sqlite 6.0.7, SQLite 3.35.5, history
+        // detail from anonymous objects): the first scan of a device, then its unplug.
+        using (var c = new SqliteConnection($"Data Source={_fx.Path}"))
+        {
+            c.Open();
+            foreach (string step in Migrations.Steps.Take(2))
+            {
+                c.Execute(step);
+            }
+
+            c.Execute("PRAGMA user_version = 2");
+            c.Execute("""
+                INSERT INTO compute_nodes VALUES (1, 'labhost', '2026-01-01T00:00:00.000Z');
+                INSERT INTO usb_devices (created_at, deleted, id, compute_node_id, address, vendor_id, product_id, port_id, dev_id, status, serial, present)
+                VALUES ('2026-01-01T00:00:00.000Z', 0, 1, 1, 'usb_1_5', '46f4', '0001', '1-1', '46f4:0001:KEY', 'available', 'KEY', 1);
+                INSERT INTO usb_device_history (at, row_id, dev_id, kind, detail)
+                VALUES ('2026-01-01T00:00:00.000Z', 1, '46f4:0001:KEY', 'added', '{"port_id":"1-1","address":"usb_1_5","previous_id":null,"status":"available"}');
+                """);
+        }
+
+        SqliteConnection.ClearAllPools();
+        DeviceRepository repo = _fx.Open();
+
+        Assert.True(File.Exists(_fx.Path + ".v2.bak"));
+        DeviceRow row = Assert.Single(repo.ListLive());
+        Assert.Equal(("46f4:0001:KEY", "usb_1_5", "KEY"), (row.DevId, row.Address, row.Serial));
+        repo.ApplyScan(Scan());
+        HistoryEntry[] history = [.. repo.History("46f4:0001:KEY")];
+        Assert.Equal(["added", "unplugged"], history.Select(h => h.Kind));
+        Assert.Equal("""{"port_id":"1-1","address":"usb_1_5","previous_id":null,"status":"available"}""", history[0].Detail);
+        Assert.Equal("""{"port_id":"1-1","address":"usb_1_5"}""", history[1].Detail);
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public sealed class RegistryReconcileTests : IDisposable
     {
         _fx.Open();
         var db = RegistryDatabase.Open(_fx.Path, "labhost");
-        Assert.Equal(Migrations.Latest, db.SchemaVersion);
+        Assert.Equal(Migrations.Latest, db.ReadSchemaVersion());
         using SqliteConnection c = db.Connect();
         Assert.Equal("wal", c.ExecuteScalar<string>("PRAGMA journal_mode"));
         Assert.Equal("labhost", c.ExecuteScalar<string>("SELECT hostname FROM compute_nodes WHERE id = 1"));

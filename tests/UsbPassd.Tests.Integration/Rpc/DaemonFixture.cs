@@ -16,16 +16,26 @@ public class DaemonFixture : IAsyncLifetime
     private readonly string[] _extra = [];
 
     protected DaemonFixture(string libvirtUri, params string[] extraArguments)
+        : this(libvirtUri, CorpusRecording.Materialize(
+            Path.Combine(Corpus.Raw, "martinpitt__umockdev/devices__cameras__canon-powershot-sx200.umockdev"), "umockdev"), "none", extraArguments)
+    {
+    }
+
+    /// <param name="tree">The host's /sys (deleted with the fixture).</param>
+    /// <param name="uevents">The --uevents source: none, or replay:FILE.</param>
+    protected DaemonFixture(string libvirtUri, SysfsTree tree, string uevents, params string[] extraArguments)
     {
         _libvirtUri = libvirtUri;
+        _tree = tree;
+        _uevents = uevents;
         _extra = extraArguments;
     }
 
     /// <summary>A folder of this fixture's own, for files the daemon is pointed at.</summary>
     public string Directory => _dir;
 
-    private readonly SysfsTree _tree = CorpusRecording.Materialize(
-        Path.Combine(Corpus.Raw, "martinpitt__umockdev/devices__cameras__canon-powershot-sx200.umockdev"), "umockdev");
+    private readonly SysfsTree _tree;
+    private readonly string _uevents;
     private readonly string _dir = System.IO.Directory.CreateTempSubdirectory("usbpassd-rpc-").FullName;
     private Process? _daemon;
 
@@ -43,7 +53,7 @@ public class DaemonFixture : IAsyncLifetime
         using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         notify.Bind(new UnixDomainSocketEndPoint(notifyPath));
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string a in (string[])[ Path.Combine(AppContext.BaseDirectory, "usbpassd.dll"), "--sysfs-root", _tree.Root, "--state-dir", Path.Combine(_dir, "state"), "--socket", Socket, "--uevents", "none", "--libvirt-uri", _libvirtUri, .._extra])
+        foreach (string a in (string[])[ Path.Combine(AppContext.BaseDirectory, "usbpassd.dll"), "--sysfs-root", _tree.Root, "--state-dir", Path.Combine(_dir, "state"), "--socket", Socket, "--uevents", _uevents, "--libvirt-uri", _libvirtUri, .._extra])
         {
             psi.ArgumentList.Add(a);
         }
