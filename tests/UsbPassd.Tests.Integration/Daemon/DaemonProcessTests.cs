@@ -25,6 +25,7 @@ public abstract class DaemonProcessTests : IDisposable
         _tree.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(_dir, recursive: true);
+        GC.SuppressFinalize(this);
     }
 
     /// <summary>usbpassd with <paramref name="arguments"/>, its output redirected: the build under test.</summary>
