@@ -32,21 +32,17 @@ public sealed record PolicyDecision(
 
     /// <summary>
     /// What the registry keeps of it: the short reason a device is not eligible (null when allowed,
-    /// <c>policy</c> when blocked, else the first refusing check in snake case), the rule and the reason.
+    /// <c>policy</c> when blocked, else the first refusing check's <see cref="SafetyCheck.RegistryReason"/>), the rule and the reason.
     /// </summary>
     public DeviceJudgement Judgement => new(
         Verdict switch
         {
             PolicyVerdict.Allowed => null,
             PolicyVerdict.Blocked => "policy",
-            _ => Snake(Refusals[0].Check),
+            _ => Refusals[0].Check.RegistryReason,
         },
         Rule.Description,
         Reason);
 
     public override string ToString() => Reason;
-
-    // RootHub → root_hub, MountedStorage → mounted_storage: the registry's existing reasons.
-    private static string Snake(SafetyCheck check) =>
-        string.Concat(check.ToString().Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 }

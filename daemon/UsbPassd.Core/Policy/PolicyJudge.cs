@@ -16,7 +16,7 @@ public sealed class PolicyJudge(DevicePolicy policy, HostFactsReader facts)
         IReadOnlyList<HostFacts> host;
         try
         {
-            host = facts.Read(devices);
+            host = facts.Read(devices, HostSafety.Needs);
         }
         catch (IOException e)
         {

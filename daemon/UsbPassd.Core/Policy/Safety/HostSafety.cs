@@ -2,41 +2,32 @@ using UsbPassd.Devices;
 
 namespace UsbPassd.Policy;
 
-/// <summary>The built-in safety checks: what would go wrong on the host if this device left it.</summary>
+/// <summary>
+/// The built-in host safety checks. <see cref="Checks"/> is the one list of them (a new check is a
+/// class in this folder and a line there), in the order they run, are named in error messages and
+/// are printed in <c>override { … }</c>.
+/// </summary>
 internal static class HostSafety
 {
-    public static List<SafetyRefusal> Check(UsbDevice device, HostFacts facts)
-    {
-        var refusals = new List<SafetyRefusal>();
-        if (device.IsRootHub)
-        {
-            refusals.Add(new SafetyRefusal(SafetyCheck.RootHub, $"{device.PortId} is a root hub, the host controller itself"));
-        }
-        else if (device.IsHub)
-        {
-            refusals.Add(new SafetyRefusal(SafetyCheck.Hub, $"{device.PortId} is a hub: every device behind it would leave the host too"));
-        }
+    public static IReadOnlyList<SafetyCheck> Checks { get; } =
+    [
+        new RootHubCheck(),
+        new HubCheck(),
+        new MountedStorageCheck(),
+        new SwapStorageCheck(),
+        new HeldStorageCheck(),
+        new LastKeyboardCheck(),
+    ];
 
-        foreach (BlockDeviceUse use in facts.BlockDevicesInUse)
-        {
-            SafetyCheck check = use.Use switch
-            {
-                BlockUse.Mounted => SafetyCheck.MountedStorage,
-                BlockUse.Swap => SafetyCheck.SwapStorage,
-                _ => SafetyCheck.HeldStorage,
-            };
-            refusals.Add(new SafetyRefusal(check, use.ToString()));
-        }
+    /// <summary>Every host fact some check reads: what <see cref="HostFactsReader"/> has to read.</summary>
+    public static HostFact Needs { get; } = Checks.Aggregate(HostFact.None, (needs, check) => needs | check.Needs);
 
-        if (facts.HasLocalConsole && facts.OtherKeyboards == 0 && (facts.DeviceHasKeyboard || IsBootKeyboard(device)))
-        {
-            refusals.Add(new SafetyRefusal(SafetyCheck.LastKeyboard, $"{device.PortId} is the last keyboard of a host with a local console"));
-        }
+    /// <summary>"root-hub, hub, mounted-storage, …", for error messages.</summary>
+    public static string NameList { get; } = string.Join(", ", Checks.Select(c => c.Name));
 
-        return refusals;
-    }
+    public static SafetyCheck? Find(string name) => Checks.FirstOrDefault(c => c.Name == name);
 
-    // HID boot keyboard (03:01:01): the interface every keyboard that works in a BIOS has.
-    private static bool IsBootKeyboard(UsbDevice device) =>
-        device.Interfaces.Any(i => i is { Class: UsbClass.Hid, SubClass: 0x01, Protocol: 0x01 });
+    /// <summary>What every check refuses the device for, check by check.</summary>
+    public static List<SafetyRefusal> Check(UsbDevice device, HostFacts facts) =>
+        [.. Checks.SelectMany(check => check.Refuse(device, facts).Select(reason => new SafetyRefusal(check, reason)))];
 }

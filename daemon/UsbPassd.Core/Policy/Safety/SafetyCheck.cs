@@ -1,29 +1,26 @@
+using UsbPassd.Devices;
+
 namespace UsbPassd.Policy;
 
 /// <summary>
-/// The built-in host safety checks. All are on for every device; an allow rule switches one off for
-/// the devices it matches only by naming it (<c>override mounted-storage</c>).
+/// One built-in host safety check: something that would go wrong on the host if a device left it.
+/// Every check applies to every device an allow rule lets through, unless that rule names the check
+/// in <c>override</c>. A check says the word that names it there and the host facts it reads; the
+/// checks there are, and their order, are <see cref="HostSafety.Checks"/>.
 /// </summary>
-[Flags]
-public enum SafetyCheck
+/// <param name="name">The word an allow rule overrides the check by (<c>override mounted-storage</c>), shown after every refusal.</param>
+/// <param name="needs">The host facts the check reads beyond the device itself; <see cref="HostFactsReader"/> reads no others.</param>
+public abstract class SafetyCheck(string name, HostFact needs)
 {
-    None = 0,
+    public string Name { get; } = name;
 
-    /// <summary><c>root-hub</c>: the host controller's own hub.</summary>
-    RootHub = 1,
+    public HostFact Needs { get; } = needs;
 
-    /// <summary><c>hub</c>: an external hub (every device behind it would leave the host too).</summary>
-    Hub = 2,
+    /// <summary>The registry's short reason for a device the check refuses: the name in snake case (<c>mounted_storage</c>).</summary>
+    public string RegistryReason => Name.Replace('-', '_');
 
-    /// <summary><c>mounted-storage</c>: a disk or partition of the device is mounted on the host.</summary>
-    MountedStorage = 4,
+    /// <summary>Why the device must stay on the host, one sentence per thing in the way; none when it may go.</summary>
+    public abstract IEnumerable<string> Refuse(UsbDevice device, HostFacts facts);
 
-    /// <summary><c>swap-storage</c>: a disk or partition of the device is the host's swap.</summary>
-    SwapStorage = 8,
-
-    /// <summary><c>held-storage</c>: a disk or partition of the device is held by device-mapper, RAID or bcache.</summary>
-    HeldStorage = 16,
-
-    /// <summary><c>last-keyboard</c>: the device is the last keyboard of a host that has a local console.</summary>
-    LastKeyboard = 32,
+    public override string ToString() => Name;
 }
