@@ -18,7 +18,7 @@ namespace UsbPassd.Assignment;
 /// <paramref name="policy"/> judges a device again, with the host as it is now (a disk mounted since
 /// the scan), before it is reserved or attached; a refusal is recorded in the history.
 /// </remarks>
-public sealed partial class AssignmentService(DeviceRepository devices, AssignmentRepository ledger, DeviceView view, Func<LibvirtConnection?> libvirt, Func<DeviceRow, Policy.DeviceJudgement?>? policy = null)
+public sealed partial class AssignmentService(DeviceRepository devices, AssignmentRepository ledger, DeviceView view, Func<LibvirtConnection?> libvirt, Func<DeviceRow, Devices.DeviceJudgement?>? policy = null)
 {
     // Devices an operation of this process is moving right now (claim written, libvirt called, the
     // confirm still to come). Reconcile leaves them to it: the 'attaching' and 'detaching' claims it
@@ -170,7 +170,7 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
     /// <summary>Judges the device as the host is now; a refusal is recorded and thrown, an allow names its rule.</summary>
     private Actor CheckPolicy(DeviceRow row, string instance, string action, Actor by)
     {
-        Policy.DeviceJudgement? judged = policy?.Invoke(row);
+        Devices.DeviceJudgement? judged = policy?.Invoke(row);
         if (judged is null && row.Eligible == 0)
         {
             judged = new(row.IneligibleReason, null, $"a {row.IneligibleReason?.Replace('_', ' ')} is never passed to a VM");

@@ -11,7 +11,7 @@ namespace UsbPassd.Pipeline;
 /// rescan replaces the set (start-up, lost events). Single-threaded: one consumer calls it.
 /// Every commit judges the present devices by the current policy (<paramref name="judge"/>).
 /// </summary>
-public sealed class DevicePipeline(SysfsScanner scanner, DeviceRepository registry, UsbIds names, Func<IReadOnlyList<UsbDevice>, IReadOnlyList<Policy.DeviceJudgement>>? judge = null)
+public sealed class DevicePipeline(SysfsScanner scanner, DeviceRepository registry, UsbIds names, Func<IReadOnlyList<UsbDevice>, IReadOnlyList<DeviceJudgement>>? judge = null)
 {
     private readonly Dictionary<string, UsbDevice> _present = new(StringComparer.Ordinal);
 
