@@ -20,20 +20,17 @@ internal static class UsbPassctl
             replug and reboot (dev_id), and attaches them to libvirt domains. usbpassctl shows
             what it sees and asks it to act. Every command takes --json for scripts.
             """);
-        root.Subcommands.Add(ScanCommand.Create());
-        root.Subcommands.Add(ListCommand.Create());
-        root.Subcommands.Add(ShowCommand.Create());
-        root.Subcommands.Add(HostCommand.Create());
-        root.Subcommands.Add(MetricsCommand.Create());
-        foreach (Command c in PolicyCommands.Create())
+        Command[] commands =
+        [
+            ScanCommand.Create(), ListCommand.Create(), ShowCommand.Create(), HostCommand.Create(), MetricsCommand.Create(), PolicyCommand.Create(),
+            HistoryCommand.Create(), WatchCommand.Create(), ReserveCommand.Create(), ReleaseCommand.Create(), AttachCommand.Create(),
+            DetachCommand.Create(), SwapCommand.Create(), InstancesCommand.Create(),
+        ];
+        foreach (Command c in commands)
         {
             root.Subcommands.Add(c);
         }
-        root.Subcommands.Add(WatchCommand.Create());
-        foreach (Command c in OwnershipCommands.Create())
-        {
-            root.Subcommands.Add(c);
-        }
+
         return root;
     }
 
