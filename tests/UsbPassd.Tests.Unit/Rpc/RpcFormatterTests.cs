@@ -111,7 +111,7 @@ public sealed class RpcFormatterTests
     [InlineData("7B226A736F6E727063223A")] // {"jsonrpc":
     [InlineData("7B7D207B7D")] // {} {}
     [InlineData("FFFE")] // not UTF-8, outside a string
-    [InlineData("22C32822", Skip = "System.Text.Json reads the bytes of a string only when it is read: Parse should check that the line is UTF-8 (see RpcConnectionTests)")] // not UTF-8, inside a string
+    [InlineData("22C32822")] // not UTF-8, inside a string (System.Text.Json would read it as a string only when asked)
     [InlineData("")]
     public void Parse_says_why_a_line_is_not_json(string hex)
     {
