@@ -68,7 +68,7 @@ public sealed class DevicePipeline(SysfsScanner scanner, DeviceRepository regist
     }
 
     /// <summary>Commits the present set again without reading sysfs: the policy changed, the devices did not.</summary>
-    public ScanSummary Rejudge() => Commit();
+    public ScanSummary Rejudge() => Commit(ChangeCause.Policy);
 
-    private ScanSummary Commit() => registry.ApplyScan(Inventory.Build([.. _present.Values], names, judge));
+    private ScanSummary Commit(ChangeCause cause = ChangeCause.Scan) => registry.ApplyScan(Inventory.Build([.. _present.Values], names, judge), cause);
 }
