@@ -58,7 +58,7 @@ public sealed class RegistryFeedTests : IDisposable
         _devices.ApplyScan(Scan(Device("1-1", 2, "KEY-0001")));
         Assert.Empty(_told);
 
-        _devices.ApplyScan(Inventory.Build([Device("1-1", 2, "KEY-0001")], UsbIds.Empty, _ => [new UsbPassd.Policy.DeviceJudgement("blocked_by_policy", "rule 1", "no")]), ChangeCause.Policy);
+        _devices.ApplyScan(Inventory.Build([Device("1-1", 2, "KEY-0001")], UsbIds.Empty, _ => [new UsbPassd.Devices.DeviceJudgement("blocked_by_policy", "rule 1", "no")]), ChangeCause.Policy);
         RegistryChange change = Assert.Single(_told);
         Assert.Equal((ChangeCause.Policy, DeviceStatus.Blocked), (change.Cause, Assert.Single(change.Rows).Row!.Status));
         AssertViewIsTheRegistry();
