@@ -57,13 +57,15 @@ bench: publish
 	$(DOTNET) build tests/UsbPassd.Benchmarks -c Release -v quiet -nologo
 	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll --filter '*'
 	@cat $(BUILD)/benchmarks/results/*-report-github.md
-	USBPASSD_BIN=$(BUILD)/publish/usbpassd/usbpassd $(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll daemon | tee $(BUILD)/benchmarks/daemon-figures.txt
-	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll rpc $(BUILD)/publish/usbpassd/usbpassd | tee $(BUILD)/benchmarks/rpc-figures.txt
+	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll daemon $(CURDIR)/$(BUILD)/publish/usbpassd/usbpassd | tee $(BUILD)/benchmarks/daemon-figures.txt
+	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll rpc $(CURDIR)/$(BUILD)/publish/usbpassd/usbpassd | tee $(BUILD)/benchmarks/rpc-figures.txt
 
+## The socket's latency and throughput with 1,000 devices against an echo server's floor, on the shipped daemon
+## (and, with BEFORE=path/to/usbpassd[.dll], an older build in the same run, with AFTER ÷ BEFORE).
 bench-rpc: publish
 	mkdir -p $(BUILD)/benchmarks
 	$(DOTNET) build tests/UsbPassd.Benchmarks -c Release -v quiet -nologo
-	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll rpc $(BUILD)/publish/usbpassd/usbpassd | tee $(BUILD)/benchmarks/rpc-figures.txt
+	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll rpc $${BEFORE:-} $(CURDIR)/$(BUILD)/publish/usbpassd/usbpassd | tee $(BUILD)/benchmarks/rpc-figures.txt
 
 ## A hostile read-only client against the shipped daemon (and, with BEFORE=path/to/usbpassd[.dll], an older build
 ## in the same run): memory under a batch flood, root's latency while another uid holds connections, wrong answers.
@@ -72,10 +74,12 @@ bench-hostile: publish
 	mkdir -p $(BUILD)/benchmarks
 	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll hostile $${BEFORE:-} $(CURDIR)/$(BUILD)/publish/usbpassd/usbpassd | tee $(BUILD)/benchmarks/hostile-figures.txt
 
+## The event pipeline's latency, then the shipped daemon's start -> READY, idle RSS and a 10,000-event burst (and,
+## with BEFORE=path/to/usbpassd[.dll], an older build's alternately in the same run, with AFTER ÷ BEFORE).
 bench-daemon: publish
 	mkdir -p $(BUILD)/benchmarks
 	$(DOTNET) build tests/UsbPassd.Benchmarks -c Release -v quiet -nologo
-	USBPASSD_BIN=$(BUILD)/publish/usbpassd/usbpassd $(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll daemon | tee $(BUILD)/benchmarks/daemon-figures.txt
+	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll daemon $${BEFORE:-} $(CURDIR)/$(BUILD)/publish/usbpassd/usbpassd | tee $(BUILD)/benchmarks/daemon-figures.txt
 
 ## Start-up of the shipped binaries as ratios to NativeAOT yardsticks built and run in the same loop (tests/reference):
 ## usbpassd start → READY=1 vs a Generic Host with AddSystemd(), `usbpassctl list` vs a hello world (50 devices).

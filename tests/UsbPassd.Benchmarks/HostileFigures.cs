@@ -32,7 +32,7 @@ internal static class HostileFigures
     {
         var (idle, peak, after) = await WithDaemonAsync(binary, async (socket, pid) =>
         {
-            double before = Mib(Rss(pid));
+            double before = DaemonProcess.Mib(pid, "VmRSS");
             var (top, left) = await FloodAsync(socket, pid);
             return (before, top, left);
         });
@@ -91,18 +91,18 @@ internal static class HostileFigures
         List<Socket> open = await RpcStress.BatchFloodAsync(socket, connections: 4, members: 19_000);
         using var stop = new CancellationTokenSource();
         Task flood = RpcStress.SustainedBatchFloodAsync(socket, connections: 4, members: 128, stop.Token);
-        long peak = 0;
+        double peak = 0;
         for (int i = 0; i < 100; i++)
         {
             await Task.Delay(200);
-            peak = Math.Max(peak, Rss(pid));
+            peak = Math.Max(peak, DaemonProcess.Mib(pid, "VmRSS"));
         }
 
         await stop.CancelAsync();
         open.ForEach(s => s.Dispose());
         await flood;
         await Task.Delay(5000);
-        return (Mib(peak), Mib(Rss(pid)));
+        return (peak, DaemonProcess.Mib(pid, "VmRSS"));
     }
 
     // uid 65534 (in the socket group) opens 70 connections through the rpc-stress tool and keeps them.
@@ -150,9 +150,4 @@ internal static class HostileFigures
         ms.Sort();
         return (ms[ms.Count / 2], ms[(int)(ms.Count * 0.99)]);
     }
-
-    private static long Rss(int pid) =>
-        long.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal)).Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
-
-    private static double Mib(long bytes) => bytes / (1024.0 * 1024);
 }

@@ -3,16 +3,17 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
-// `daemon`: the event pipeline and usbpassd's process figures (a readable report, not BenchmarkDotNet).
-if (args is ["daemon", ..])
+// `daemon [BEFORE] AFTER`: the event pipeline, then usbpassd's process figures per build, alternately in one run
+// (a readable report, not BenchmarkDotNet).
+if (args is ["daemon", .. var builds] && builds.Length > 0)
 {
-    return await UsbPassd.Benchmarks.DaemonFigures.RunAsync();
+    return await UsbPassd.Benchmarks.DaemonFigures.RunAsync(builds);
 }
 
-// `rpc BINARY`: request latency and throughput on the socket, against an echo-server floor.
-if (args is ["rpc", string binary])
+// `rpc [BEFORE] AFTER`: request latency and throughput on the socket per build, against an echo-server floor.
+if (args is ["rpc", .. var daemons] && daemons.Length > 0)
 {
-    return await UsbPassd.Benchmarks.RpcFigures.RunAsync(binary);
+    return await UsbPassd.Benchmarks.RpcFigures.RunAsync(daemons);
 }
 
 // `hostile BINARY...`: issue 12's figures (memory under a flood, root under held connections, wrong answers) per daemon.
