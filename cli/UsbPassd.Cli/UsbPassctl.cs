@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using UsbPassd.Cli.Commands;
 
 namespace UsbPassd.Cli;
@@ -10,6 +11,25 @@ internal static class UsbPassctl
     public const int Failed = 1;
     public const int Usage = 2;
 
+    // In this order, and with this line in 'usbpassctl --help'; 'usbpassctl COMMAND --help' gives the whole text.
+    private static readonly (Func<Command> Create, string Summary)[] Commands =
+    [
+        (ScanCommand.Create, "List USB devices from sysfs (no daemon)."),
+        (ListCommand.Create, "List the devices usbpassd has registered."),
+        (ShowCommand.Create, "Show one device: identity, status, facts."),
+        (HostCommand.Create, "Show usbpassd's version, uptime and state."),
+        (MetricsCommand.Create, "Print metrics in Prometheus text format."),
+        (PolicyCommand.Create, "Check, show or reload the device policy."),
+        (HistoryCommand.Create, "Show what happened to devices, by whom."),
+        (WatchCommand.Create, "Print device events as they happen."),
+        (ReserveCommand.Create, "Hold a device for an instance before boot."),
+        (ReleaseCommand.Create, "Give back a reservation."),
+        (AttachCommand.Create, "Pass a device to a libvirt domain."),
+        (DetachCommand.Create, "Take a device out of a libvirt domain."),
+        (SwapCommand.Create, "Replace one device by another in a domain."),
+        (InstancesCommand.Create, "List the devices an instance owns."),
+    ];
+
     public static RootCommand Build()
     {
         var root = new RootCommand(
@@ -20,20 +40,16 @@ internal static class UsbPassctl
             replug and reboot (dev_id), and attaches them to libvirt domains. usbpassctl shows
             what it sees and asks it to act. Every command takes --json for scripts.
             """);
-        root.Subcommands.Add(ScanCommand.Create());
-        root.Subcommands.Add(ListCommand.Create());
-        root.Subcommands.Add(ShowCommand.Create());
-        root.Subcommands.Add(HostCommand.Create());
-        root.Subcommands.Add(MetricsCommand.Create());
-        foreach (Command c in PolicyCommands.Create())
+        var summaries = new Dictionary<Command, string>();
+        foreach ((Func<Command> create, string summary) in Commands)
         {
-            root.Subcommands.Add(c);
+            Command command = create();
+            root.Subcommands.Add(command);
+            summaries.Add(command, summary);
         }
-        root.Subcommands.Add(WatchCommand.Create());
-        foreach (Command c in OwnershipCommands.Create())
-        {
-            root.Subcommands.Add(c);
-        }
+
+        HelpOption help = root.Options.OfType<HelpOption>().Single();
+        help.Action = new CommandListHelp((HelpAction)help.Action!, summaries);
         return root;
     }
 
@@ -41,7 +57,7 @@ internal static class UsbPassctl
     {
         ParseResult parsed = Build().Parse(args);
         var config = new InvocationConfiguration { Output = output, Error = error };
-        if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
+        if (parsed.Errors.Count > 0 && parsed.Action is not CommandListHelp)
         {
             foreach (var e in parsed.Errors)
             {

@@ -16,9 +16,7 @@ internal static class ListCommand
         var serial = new Option<string?>("--serial") { Description = "Only devices with this serial.", HelpName = "SERIAL" };
         var instance = new Option<string?>("--instance") { Description = "Only devices owned by this instance (domain UUID).", HelpName = "UUID" };
         var all = new Option<bool>("--all") { Description = "Include deleted rows (unplugged or renumbered devices: the history)." };
-        var json = CommonOptions.Json();
-        var socket = DaemonCommand.Socket();
-        var command = new Command(
+        return new Command(
             "list",
             """
             List the devices usbpassd has registered, with their status and owner.
@@ -33,45 +31,36 @@ internal static class ListCommand
               usbpassctl list --json | jq '.[] | {dev_id, status, instance_uuid}'
             """)
         {
-            status, vendor, product, serial, instance, all, json, socket,
-        };
-        command.SetAction((parse, ct) => DaemonCommand.RunAsync(parse, socket, async (client, output, token) =>
+            status, vendor, product, serial, instance, all,
+        }.Calls(Methods.DevicesList, ProtocolJson.Default.DevicesListParams, parse => new DevicesListParams
         {
-            var p = new DevicesListParams
-            {
-                Status = parse.GetValue(status),
-                VendorId = parse.GetValue(vendor),
-                ProductId = parse.GetValue(product),
-                Serial = parse.GetValue(serial),
-                InstanceUuid = parse.GetValue(instance),
-                IncludeDeleted = parse.GetValue(all),
-            };
-            DeviceRecord[] devices = await client.CallAsync(Methods.DevicesList, p, ProtocolJson.Default.DevicesListParams, ProtocolJson.Default.DeviceRecordArray, token);
-            if (parse.GetValue(json))
-            {
-                JsonOutput.Write(output, devices);
-                return UsbPassctl.Ok;
-            }
+            Status = parse.GetValue(status),
+            VendorId = parse.GetValue(vendor),
+            ProductId = parse.GetValue(product),
+            Serial = parse.GetValue(serial),
+            InstanceUuid = parse.GetValue(instance),
+            IncludeDeleted = parse.GetValue(all),
+        }, ProtocolJson.Default.DeviceRecordArray, Print);
+    }
 
-            var table = new TextTable("ID", "STATUS", "PORT", "ADDRESS", "VID:PID", "NAME", "SERIAL", "INSTANCE");
-            foreach (DeviceRecord d in devices)
-            {
-                table.Add(
-                    d.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    d.Status,
-                    d.PortId ?? "-",
-                    d.Address,
-                    $"{d.VendorId}:{d.ProductId}",
-                    DeviceText.Name(d),
-                    d.Serial ?? "-",
-                    d.InstanceUuid ?? "-");
-            }
+    private static void Print(TextWriter output, DeviceRecord[] devices)
+    {
+        var table = new TextTable("ID", "STATUS", "PORT", "ADDRESS", "VID:PID", "NAME", "SERIAL", "INSTANCE");
+        foreach (DeviceRecord d in devices)
+        {
+            table.Add(
+                d.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                d.Status,
+                d.PortId ?? "-",
+                d.Address,
+                $"{d.VendorId}:{d.ProductId}",
+                DeviceText.Name(d),
+                d.Serial ?? "-",
+                d.InstanceUuid ?? "-");
+        }
 
-            table.Write(output);
-            output.WriteLine();
-            output.WriteLine($"{devices.Length} device{(devices.Length == 1 ? "" : "s")}");
-            return UsbPassctl.Ok;
-        }, ct));
-        return command;
+        table.Write(output);
+        output.WriteLine();
+        output.WriteLine($"{devices.Length} device{(devices.Length == 1 ? "" : "s")}");
     }
 }

@@ -12,9 +12,7 @@ internal static class ShowCommand
     public static Command Create()
     {
         var device = new Argument<string>("DEVICE") { Description = "A registry id (12), a port (1-4.2), an address (usb_2_3) or a dev_id (0529:0001:SERIAL)." };
-        var json = CommonOptions.Json();
-        var socket = DaemonCommand.Socket();
-        var command = new Command(
+        return new Command(
             "show",
             """
             Show one registered device: identity, status, owner, and every fact discovery found.
@@ -25,38 +23,29 @@ internal static class ShowCommand
               usbpassctl show 0529:0001:LICENCE-0042 --json
             """)
         {
-            device, json, socket,
-        };
-        command.SetAction((parse, ct) => DaemonCommand.RunAsync(parse, socket, async (client, output, token) =>
+            device,
+        }.Calls(Methods.DevicesGet, ProtocolJson.Default.DevicesGetParams, parse => DeviceSelector.Parse(parse.GetValue(device)!), ProtocolJson.Default.DeviceRecord, Print);
+    }
+
+    private static void Print(TextWriter output, DeviceRecord d)
+    {
+        UsbDeviceInfo? i = d.Info;
+        var rows = new List<(string, string?)>
         {
-            DeviceRecord d = await client.CallAsync(Methods.DevicesGet, DeviceSelector.Parse(parse.GetValue(device)!), ProtocolJson.Default.DevicesGetParams, ProtocolJson.Default.DeviceRecord, token);
-            if (parse.GetValue(json))
-            {
-                JsonOutput.Write(output, d);
-                return UsbPassctl.Ok;
-            }
-
-            UsbDeviceInfo? i = d.Info;
-            var rows = new List<(string, string?)>
-            {
-                ("Name", DeviceText.Name(d)), ("Status", d.Status), ("Owner", d.InstanceUuid ?? "-"), ("dev_id", d.DevId),
-                ("Port", d.PortId), ("Address", d.Address), ("ID", $"{d.VendorId}:{d.ProductId}"), ("Serial", d.Serial ?? "-"),
-                ("Manufacturer", i?.Manufacturer ?? "-"), ("Product", i?.Product ?? "-"),
-                ("Class", i is null ? null : $"{i.DeviceClass} {i.DeviceClassName}"),
-                ("Interfaces", i is null ? null : string.Join(", ", i.Interfaces.Select(x => $"{x.Number}: {x.Class} {x.ClassName}"))),
-                ("Speed", i?.SpeedMbps is double s ? $"{s.ToString(CultureInfo.InvariantCulture)} Mbit/s" : null),
-                ("Eligible", i is null ? null : i.Eligible ? "yes" + (i.Ambiguous ? " (ambiguous: by port only)" : "") : $"no: {i.IneligibleReason}"),
-                ("Present", d.Present ? "yes" : "no"), ("Registry id", d.Id.ToString(CultureInfo.InvariantCulture)),
-                ("Previous row", d.PreviousId?.ToString(CultureInfo.InvariantCulture) ?? "-"), ("Since", d.CreatedAt),
-                ("sysfs", i?.SysfsPath),
-            };
-            foreach ((string key, string? value) in rows.Where(r => r.Item2 is not null))
-            {
-                output.WriteLine($"{key + ":",-14}{Terminal.Safe(value!)}");
-            }
-
-            return UsbPassctl.Ok;
-        }, ct));
-        return command;
+            ("Name", DeviceText.Name(d)), ("Status", d.Status), ("Owner", d.InstanceUuid ?? "-"), ("dev_id", d.DevId),
+            ("Port", d.PortId), ("Address", d.Address), ("ID", $"{d.VendorId}:{d.ProductId}"), ("Serial", d.Serial ?? "-"),
+            ("Manufacturer", i?.Manufacturer ?? "-"), ("Product", i?.Product ?? "-"),
+            ("Class", i is null ? null : $"{i.DeviceClass} {i.DeviceClassName}"),
+            ("Interfaces", i is null ? null : string.Join(", ", i.Interfaces.Select(x => $"{x.Number}: {x.Class} {x.ClassName}"))),
+            ("Speed", i?.SpeedMbps is double s ? $"{s.ToString(CultureInfo.InvariantCulture)} Mbit/s" : null),
+            ("Eligible", i is null ? null : i.Eligible ? "yes" + (i.Ambiguous ? " (ambiguous: by port only)" : "") : $"no: {i.IneligibleReason}"),
+            ("Present", d.Present ? "yes" : "no"), ("Registry id", d.Id.ToString(CultureInfo.InvariantCulture)),
+            ("Previous row", d.PreviousId?.ToString(CultureInfo.InvariantCulture) ?? "-"), ("Since", d.CreatedAt),
+            ("sysfs", i?.SysfsPath),
+        };
+        foreach ((string key, string? value) in rows.Where(r => r.Item2 is not null))
+        {
+            output.WriteLine($"{key + ":",-14}{Terminal.Safe(value!)}");
+        }
     }
 }

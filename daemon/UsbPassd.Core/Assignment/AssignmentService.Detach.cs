@@ -38,7 +38,6 @@ public sealed partial class AssignmentService
         uint flags = DetachFlags(domain, current, p.Mode);
         using InFlight busy = Moving(row);
         ledger.SetState(row, domain.Uuid, "detaching", by);
-        view.Refresh(); // shown while libvirt's confirmation is awaited
         bool? gone;
         try
         {
@@ -47,7 +46,6 @@ public sealed partial class AssignmentService
         catch (LibvirtException e)
         {
             ledger.SetState(row, domain.Uuid, "attached", by);
-            view.Refresh();
             Counters.CountDetachFailed();
             throw new RpcException(ErrorCodes.LibvirtFailed, $"libvirt refused to detach {row.PortId} from {domain.Name}: {e.Message}");
         }
@@ -59,12 +57,10 @@ public sealed partial class AssignmentService
                 ledger.SetState(row, domain.Uuid, "attached", by);
             }
 
-            view.Refresh();
             throw NotConfirmed(domain, row, gone);
         }
 
         ledger.Release(row, domain.Uuid, BaseStatus(row), by);
-        view.Refresh();
         Counters.CountDetached();
         return Result(row.Id, null);
     }
@@ -103,7 +99,6 @@ public sealed partial class AssignmentService
             throw Owned(e);
         }
 
-        view.Refresh();
         bool? gone;
         try
         {
@@ -113,7 +108,6 @@ public sealed partial class AssignmentService
         {
             ledger.Release(to, domain.Uuid, BaseStatus(to), by);
             ledger.SetState(from, domain.Uuid, "attached", by);
-            view.Refresh();
             throw new RpcException(ErrorCodes.LibvirtFailed, $"libvirt refused to detach {from.PortId} from {domain.Name}: {e.Message}; nothing was swapped");
         }
         catch (LibvirtException)
@@ -125,7 +119,6 @@ public sealed partial class AssignmentService
         {
             ledger.Release(to, domain.Uuid, BaseStatus(to), by);
             ledger.SetState(from, domain.Uuid, gone == false ? "attached" : "detaching", by);
-            view.Refresh();
             throw NotConfirmed(domain, from, gone, "; nothing was swapped");
         }
 
@@ -137,13 +130,11 @@ public sealed partial class AssignmentService
         {
             string back = PutBack(connection, domain, from, current, flags);
             ledger.Release(to, domain.Uuid, BaseStatus(to), by);
-            view.Refresh();
             throw new RpcException(ErrorCodes.LibvirtFailed, $"libvirt refused to attach {to.PortId} to {domain.Name}: {e.Message}; {from.PortId} {back}");
         }
 
         ledger.Release(from, domain.Uuid, BaseStatus(from), by);
         ledger.SetState(to, domain.Uuid, "attached", by);
-        view.Refresh();
         Counters.CountDetached();
         Counters.CountAttached();
         return Result(to.Id, ledger.Get(to.DevId!) ?? claim);

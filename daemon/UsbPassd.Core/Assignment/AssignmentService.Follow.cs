@@ -22,7 +22,8 @@ public sealed partial class AssignmentService
         List<Followed> done = [];
         foreach (RowChange change in changes)
         {
-            if (devices.Get(change.RowId) is not DeviceRow row || row.DevId is null || row.Deleted != 0
+            // The commit's own row (no read); an unowned row has no claim to follow (no ledger read either).
+            if ((change.Row ?? devices.Get(change.RowId)) is not DeviceRow row || row.DevId is null || row.Deleted != 0 || row.InstanceUuid is null
                 || ledger.Get(row.DevId) is not { State: "attached" } claim || libvirt() is not LibvirtConnection connection)
             {
                 continue;
@@ -45,7 +46,6 @@ public sealed partial class AssignmentService
                     Repoint(connection, domain, row, claim, live: running, config: claim.Persistent != 0 && domain.Persistent);
                     double libvirtMs = Ms(libvirtStart);
                     ledger.SetState(row, claim.InstanceUuid, "attached", Replug);
-                    view.Refresh();
                     Counters.CountReattached();
                     done.Add(new Followed("re-attached", row.PortId ?? "?", domain.Name, Ms(start), libvirtMs));
                 }

@@ -74,7 +74,6 @@ public sealed partial class AssignmentService
         }
 
         RecordExternal(domains.Values, done);
-        view.Refresh();
         return done;
     }
 

@@ -18,7 +18,7 @@ namespace UsbPassd.Assignment;
 /// <paramref name="policy"/> judges a device again, with the host as it is now (a disk mounted since
 /// the scan), before it is reserved or attached; a refusal is recorded in the history.
 /// </remarks>
-public sealed partial class AssignmentService(DeviceRepository devices, AssignmentRepository ledger, DeviceView view, Func<LibvirtConnection?> libvirt, Func<DeviceRow, Policy.DeviceJudgement?>? policy = null)
+public sealed partial class AssignmentService(DeviceRepository devices, AssignmentRepository ledger, Func<LibvirtConnection?> libvirt, Func<DeviceRow, Devices.DeviceJudgement?>? policy = null)
 {
     // Devices an operation of this process is moving right now (claim written, libvirt called, the
     // confirm still to come). Reconcile leaves them to it: the 'attaching' and 'detaching' claims it
@@ -54,7 +54,6 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
         }
 
         ledger.Release(row, instance, BaseStatus(row), by);
-        view.Refresh();
         return Result(row.Id, null);
     }
 
@@ -100,13 +99,11 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
         catch (LibvirtException e)
         {
             ledger.SetState(row, domain.Uuid, "reserved", by); // roll back: still reserved to the instance, not attached
-            view.Refresh();
             Counters.CountAttachFailed();
             throw new RpcException(ErrorCodes.LibvirtFailed, $"libvirt refused to attach {row.PortId} to {domain.Name}: {e.Message}");
         }
 
         ledger.SetState(row, domain.Uuid, "attached", by);
-        view.Refresh();
         Counters.CountAttached();
         return Result(row.Id, ledger.Get(row.DevId!) ?? claim);
     }
@@ -170,7 +167,7 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
     /// <summary>Judges the device as the host is now; a refusal is recorded and thrown, an allow names its rule.</summary>
     private Actor CheckPolicy(DeviceRow row, string instance, string action, Actor by)
     {
-        Policy.DeviceJudgement? judged = policy?.Invoke(row);
+        Devices.DeviceJudgement? judged = policy?.Invoke(row);
         if (judged is null && row.Eligible == 0)
         {
             judged = new(row.IneligibleReason, null, $"a {row.IneligibleReason?.Replace('_', ' ')} is never passed to a VM");
@@ -196,7 +193,6 @@ public sealed partial class AssignmentService(DeviceRepository devices, Assignme
         try
         {
             Registry.Assignment claim = ledger.Claim(row, instance, state, ttl, HostdevXml.Alias(row.DevId!), missingPolicy, persistent, token, by);
-            view.Refresh();
             return claim;
         }
         catch (OwnershipConflictException e)

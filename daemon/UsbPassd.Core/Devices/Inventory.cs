@@ -4,10 +4,10 @@ namespace UsbPassd.Devices;
 public static class Inventory
 {
     /// <param name="judge">The device policy (one judgement per device); without it, only hubs are ineligible.</param>
-    public static IReadOnlyList<DiscoveredDevice> Build(IReadOnlyList<UsbDevice> devices, UsbIds names, Func<IReadOnlyList<UsbDevice>, IReadOnlyList<Policy.DeviceJudgement>>? judge = null)
+    public static IReadOnlyList<DiscoveredDevice> Build(IReadOnlyList<UsbDevice> devices, UsbIds names, Func<IReadOnlyList<UsbDevice>, IReadOnlyList<DeviceJudgement>>? judge = null)
     {
         IReadOnlyList<(string DevId, bool Ambiguous)> identities = DeviceIdentity.Assign(devices);
-        IReadOnlyList<Policy.DeviceJudgement>? judged = judge?.Invoke(devices);
+        IReadOnlyList<DeviceJudgement>? judged = judge?.Invoke(devices);
         var result = new DiscoveredDevice[devices.Count];
         for (int i = 0; i < devices.Count; i++)
         {

@@ -11,7 +11,7 @@ namespace UsbPassd.Pipeline;
 /// rescan replaces the set (start-up, lost events). Single-threaded: one consumer calls it.
 /// Every commit judges the present devices by the current policy (<paramref name="judge"/>).
 /// </summary>
-public sealed class DevicePipeline(SysfsScanner scanner, DeviceRepository registry, UsbIds names, Func<IReadOnlyList<UsbDevice>, IReadOnlyList<Policy.DeviceJudgement>>? judge = null)
+public sealed class DevicePipeline(SysfsScanner scanner, DeviceRepository registry, UsbIds names, Func<IReadOnlyList<UsbDevice>, IReadOnlyList<DeviceJudgement>>? judge = null)
 {
     private readonly Dictionary<string, UsbDevice> _present = new(StringComparer.Ordinal);
 
@@ -68,7 +68,7 @@ public sealed class DevicePipeline(SysfsScanner scanner, DeviceRepository regist
     }
 
     /// <summary>Commits the present set again without reading sysfs: the policy changed, the devices did not.</summary>
-    public ScanSummary Rejudge() => Commit();
+    public ScanSummary Rejudge() => Commit(ChangeCause.Policy);
 
-    private ScanSummary Commit() => registry.ApplyScan(Inventory.Build([.. _present.Values], names, judge));
+    private ScanSummary Commit(ChangeCause cause = ChangeCause.Scan) => registry.ApplyScan(Inventory.Build([.. _present.Values], names, judge), cause);
 }

@@ -57,10 +57,9 @@ namespace UsbPassd.Policy;
 /// </list>
 ///
 /// <para><b>Host safety</b> applies after an allow (a blocked device is blocked whatever it is). Each check refuses
-/// the device unless the rule that allowed it names the check in <c>override</c>:
-/// <c>root-hub</c>, <c>hub</c>, <c>mounted-storage</c> (a disk or partition of the device is mounted on the host),
-/// <c>swap-storage</c> (it is swap), <c>held-storage</c> (device-mapper, RAID or bcache sits on it),
-/// <c>last-keyboard</c> (the host has a local console and no other keyboard). Only allow rules take
+/// the device unless the rule that allowed it names the check in <c>override</c>; the checks, in the order they run,
+/// are <see cref="HostSafety.Checks"/> (<c>root-hub</c>, <c>hub</c>, <c>mounted-storage</c>…), each in a file of
+/// <c>Safety/</c> that says what it refuses for. Only allow rules take
 /// <c>override</c>, and the default never does: passing a mounted disk must be written down for that disk,
 /// e.g. <c>allow id 0781:5581 serial "4C53" override mounted-storage label "scratch disk, host copy is disposable"</c>.</para>
 /// </remarks>
@@ -113,8 +112,8 @@ public sealed class DevicePolicy
         }
 
         List<SafetyRefusal> refusals = HostSafety.Check(device, facts);
-        SafetyRefusal[] overridden = [.. refusals.Where(r => rule.Overrides.HasFlag(r.Check))];
-        refusals.RemoveAll(r => rule.Overrides.HasFlag(r.Check));
+        SafetyRefusal[] overridden = [.. refusals.Where(r => rule.Overrides.Contains(r.Check))];
+        refusals.RemoveAll(r => rule.Overrides.Contains(r.Check));
         return new PolicyDecision(refusals.Count == 0 ? PolicyVerdict.Allowed : PolicyVerdict.Refused, rule, refusals, overridden);
     }
 

@@ -1,3 +1,5 @@
+using UsbPassd.Devices;
+
 namespace UsbPassd.Policy;
 
 /// <summary>
@@ -27,6 +29,20 @@ public sealed record PolicyDecision(
         PolicyVerdict.Blocked => $"block: {Rule.Description}",
         _ => $"refused: {string.Join("; ", Refusals)}; without {(Refusals.Count == 1 ? "that" : "these")}, {Rule.Description} would allow it",
     };
+
+    /// <summary>
+    /// What the registry keeps of it: the short reason a device is not eligible (null when allowed,
+    /// <c>policy</c> when blocked, else the first refusing check's <see cref="SafetyCheck.RegistryReason"/>), the rule and the reason.
+    /// </summary>
+    public DeviceJudgement Judgement => new(
+        Verdict switch
+        {
+            PolicyVerdict.Allowed => null,
+            PolicyVerdict.Blocked => "policy",
+            _ => Refusals[0].Check.RegistryReason,
+        },
+        Rule.Description,
+        Reason);
 
     public override string ToString() => Reason;
 }

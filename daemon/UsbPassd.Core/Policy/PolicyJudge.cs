@@ -16,7 +16,7 @@ public sealed class PolicyJudge(DevicePolicy policy, HostFactsReader facts)
         IReadOnlyList<HostFacts> host;
         try
         {
-            host = facts.Read(devices);
+            host = facts.Read(devices, HostSafety.Needs);
         }
         catch (IOException e)
         {
@@ -41,7 +41,7 @@ public sealed class PolicyJudge(DevicePolicy policy, HostFactsReader facts)
     /// device is reserved or attached.
     /// </summary>
     public IReadOnlyList<DeviceJudgement> JudgeRules(IReadOnlyList<UsbDevice> devices) =>
-        [.. devices.Select(d => DeviceJudgement.Of(Policy.Evaluate(d, NoHost)))];
+        [.. devices.Select(d => Policy.Evaluate(d, NoHost).Judgement)];
 
     private static readonly HostFacts NoHost = new();
 }

@@ -7,7 +7,8 @@ namespace UsbPassd.Registry;
 /// <summary>
 /// The ownership ledger. Every change is one IMMEDIATE transaction (SQLite serialises writers), so
 /// two callers racing for a device cannot both win: the loser reads the winner's row and is told.
-/// Each change takes a new fencing token; the device row's status and instance_uuid mirror the ledger.
+/// Each change takes a new fencing token; the device row's status and instance_uuid mirror the ledger,
+/// and the mirrored rows are published to the registry's feed after the commit (<see cref="ChangeCause.Ownership"/>).
 /// </summary>
 public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider? clock = null)
 {
@@ -42,8 +43,9 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
     {
         using SqliteConnection c = database.Connect();
         using SqliteTransaction tx = c.BeginTransaction(deferred: false);
-        Assignment claim = ClaimIn(c, tx, device, instanceUuid, state, ttl, alias, startupPolicy, persistent, expectedToken, by ?? Actor.Daemon);
-        tx.Commit();
+        List<RowChange> changed = [];
+        Assignment claim = ClaimIn(c, tx, changed, device, instanceUuid, state, ttl, alias, startupPolicy, persistent, expectedToken, by ?? Actor.Daemon);
+        database.Changes.Commit(tx, ChangeCause.Ownership, changed);
         return claim;
     }
 
@@ -56,13 +58,14 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
     {
         using SqliteConnection c = database.Connect();
         using SqliteTransaction tx = c.BeginTransaction(deferred: false);
-        Assignment claim = ClaimIn(c, tx, to, instanceUuid, "attaching", null, alias, startupPolicy, persistent, null, by);
-        SetStateIn(c, tx, from, instanceUuid, "detaching", Timestamps.Format(_clock.GetUtcNow()), by);
-        tx.Commit();
+        List<RowChange> changed = [];
+        Assignment claim = ClaimIn(c, tx, changed, to, instanceUuid, "attaching", null, alias, startupPolicy, persistent, null, by);
+        SetStateIn(c, tx, changed, from, instanceUuid, "detaching", Timestamps.Format(_clock.GetUtcNow()), by);
+        database.Changes.Commit(tx, ChangeCause.Ownership, changed);
         return claim;
     }
 
-    private Assignment ClaimIn(SqliteConnection c, SqliteTransaction tx, DeviceRow device, string instanceUuid, string state, TimeSpan? ttl, string alias, string startupPolicy, bool persistent, long? expectedToken, Actor by)
+    private Assignment ClaimIn(SqliteConnection c, SqliteTransaction tx, List<RowChange> changed, DeviceRow device, string instanceUuid, string state, TimeSpan? ttl, string alias, string startupPolicy, bool persistent, long? expectedToken, Actor by)
     {
         DateTimeOffset now = _clock.GetUtcNow();
         Assignment? current = c.QuerySingleOrDefault<Assignment>($"SELECT {Columns} FROM assignments WHERE dev_id = @devId", new { devId = device.DevId }, tx);
@@ -105,7 +108,7 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
             UpdatedAt = stamp,
         };
         c.Execute($"INSERT OR REPLACE INTO assignments ({Columns}) VALUES (@DevId, @InstanceUuid, @Token, @State, @ExpiresAt, @Alias, @StartupPolicy, @Persistent, @CreatedAt, @UpdatedAt)", claim, tx);
-        Mirror(c, tx, device.Id, instanceUuid, state, stamp);
+        changed.Add(Mirror(c, tx, device.Id, instanceUuid, state, stamp));
         Record(c, tx, stamp, device, $"claim_{state}", new ClaimDetail(instanceUuid, next, current?.InstanceUuid, by.Who, by.Rule));
         return claim;
     }
@@ -119,18 +122,19 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
     {
         using SqliteConnection c = database.Connect();
         using SqliteTransaction tx = c.BeginTransaction(deferred: false);
-        bool set = SetStateIn(c, tx, device, instanceUuid, state, Timestamps.Format(_clock.GetUtcNow()), by ?? Actor.Daemon, expected);
-        tx.Commit();
+        List<RowChange> changed = [];
+        bool set = SetStateIn(c, tx, changed, device, instanceUuid, state, Timestamps.Format(_clock.GetUtcNow()), by ?? Actor.Daemon, expected);
+        database.Changes.Commit(tx, ChangeCause.Ownership, changed);
         return set;
     }
 
-    private static bool SetStateIn(SqliteConnection c, SqliteTransaction tx, DeviceRow device, string instanceUuid, string state, string stamp, Actor by, string? expected = null)
+    private static bool SetStateIn(SqliteConnection c, SqliteTransaction tx, List<RowChange> changed, DeviceRow device, string instanceUuid, string state, string stamp, Actor by, string? expected = null)
     {
         int n = c.Execute("UPDATE assignments SET state = @state, updated_at = @stamp WHERE dev_id = @devId AND instance_uuid = @instanceUuid AND (@expected IS NULL OR state = @expected)",
             new { state, stamp, devId = device.DevId, instanceUuid, expected }, tx);
         if (n == 1)
         {
-            Mirror(c, tx, device.Id, instanceUuid, state, stamp);
+            changed.Add(Mirror(c, tx, device.Id, instanceUuid, state, stamp));
             Record(c, tx, stamp, device, state, new StateDetail(instanceUuid, by.Who, by.Rule));
         }
 
@@ -144,15 +148,17 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
         string stamp = Timestamps.Format(_clock.GetUtcNow());
         using SqliteConnection c = database.Connect();
         using SqliteTransaction tx = c.BeginTransaction(deferred: false);
+        List<RowChange> changed = [];
         bool released = c.Execute("DELETE FROM assignments WHERE dev_id = @devId AND instance_uuid = @instanceUuid AND (@expected IS NULL OR state = @expected)",
             new { devId = device.DevId, instanceUuid, expected }, tx) == 1;
         if (released)
         {
-            c.Execute("UPDATE usb_devices SET instance_uuid = NULL, status = @baseStatus, updated_at = @stamp WHERE id = @id", new { baseStatus, stamp, id = device.Id }, tx);
+            changed.Add(Changed(c.QuerySingle<DeviceRow>($"UPDATE usb_devices SET instance_uuid = NULL, status = @baseStatus, updated_at = @stamp WHERE id = @id RETURNING {DeviceRepository.Columns}",
+                new { baseStatus, stamp, id = device.Id }, tx)));
             Record(c, tx, stamp, device, "released", new ReleasedDetail(instanceUuid, by.Who));
         }
 
-        tx.Commit();
+        database.Changes.Commit(tx, ChangeCause.Ownership, changed);
         return released;
     }
 
@@ -166,8 +172,11 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
     private static bool Expired(Assignment a, DateTimeOffset now) =>
         a.State == "reserved" && a.ExpiresAt is not null && string.CompareOrdinal(a.ExpiresAt, Timestamps.Format(now)) <= 0;
 
-    private static void Mirror(SqliteConnection c, SqliteTransaction tx, long rowId, string instanceUuid, string state, string stamp) =>
-        c.Execute("UPDATE usb_devices SET instance_uuid = @instanceUuid, status = @state, updated_at = @stamp WHERE id = @rowId", new { instanceUuid, state, stamp, rowId }, tx);
+    private static RowChange Mirror(SqliteConnection c, SqliteTransaction tx, long rowId, string instanceUuid, string state, string stamp) =>
+        Changed(c.QuerySingle<DeviceRow>($"UPDATE usb_devices SET instance_uuid = @instanceUuid, status = @state, updated_at = @stamp WHERE id = @rowId RETURNING {DeviceRepository.Columns}",
+            new { instanceUuid, state, stamp, rowId }, tx));
+
+    private static RowChange Changed(DeviceRow row) => new(RowChangeKind.Changed, row.Id, null, row);
 
     private static void Record(SqliteConnection c, SqliteTransaction? tx, string stamp, DeviceRow device, string kind, HistoryDetail detail) =>
         c.Execute("INSERT INTO usb_device_history (at, row_id, dev_id, kind, detail) VALUES (@stamp, @rowId, @devId, @kind, @detail)",

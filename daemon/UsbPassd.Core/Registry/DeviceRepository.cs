@@ -11,7 +11,8 @@ public sealed class DeviceRepository(RegistryDatabase database, UsbIds names, Ti
 {
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
 
-    private const string Columns = """
+    /// <summary>The columns of <see cref="DeviceRow"/>, for every query and RETURNING clause that reads one.</summary>
+    internal const string Columns = """
         created_at, updated_at, deleted_at, deleted, id, compute_node_id, address, product_id, vendor_id,
         bus_id, device_id, port_id, dev_id, status, extra_info, instance_uuid, previous_id, serial, present,
         ambiguous, eligible, ineligible_reason, sysfs_path, last_seen_at
@@ -99,8 +100,14 @@ public sealed class DeviceRepository(RegistryDatabase database, UsbIds names, Ti
             new { devId, instanceUuid, limit, beforeId })];
     }
 
-    /// <summary>Reconciles the registry with the devices present now, in one transaction.</summary>
-    public ScanSummary ApplyScan(IReadOnlyList<DiscoveredDevice> present)
+    /// <summary>The feed every commit of this registry publishes to.</summary>
+    public RegistryFeed Changes => database.Changes;
+
+    /// <summary>
+    /// Reconciles the registry with the devices present now, in one transaction, and publishes the
+    /// rows it wrote (as written: every write returns its row) to <see cref="Changes"/>.
+    /// </summary>
+    public ScanSummary ApplyScan(IReadOnlyList<DiscoveredDevice> present, ChangeCause cause = ChangeCause.Scan)
     {
         string now = Timestamps.Format(_clock.GetUtcNow());
         using SqliteConnection c = database.Connect();
@@ -122,11 +129,11 @@ public sealed class DeviceRepository(RegistryDatabase database, UsbIds names, Ti
             switch (change)
             {
                 case DeviceChange.Added a:
-                    long id = Insert(c, tx, a.Device, a.Status, a.PreviousId, owner: null, now);
-                    Record(c, tx, now, id, a.Device.DevId, a.PreviousId is null ? HistoryKind.Added : HistoryKind.Returned,
+                    DeviceRow added = Insert(c, tx, a.Device, a.Status, a.PreviousId, owner: null, now);
+                    Record(c, tx, now, added.Id, a.Device.DevId, a.PreviousId is null ? HistoryKind.Added : HistoryKind.Returned,
                         new AddedDetail(a.Device.Device.PortId, a.Device.Device.Address, a.PreviousId, a.Status));
                     summary.Count(a.PreviousId is null ? HistoryKind.Added : HistoryKind.Returned);
-                    summary.Change(RowChangeKind.Added, id, a.PreviousId);
+                    summary.Change(RowChangeKind.Added, added, a.PreviousId);
                     break;
 
                 case DeviceChange.Refreshed r when IsUnchanged(r):
@@ -134,62 +141,63 @@ public sealed class DeviceRepository(RegistryDatabase database, UsbIds names, Ti
                     break;
 
                 case DeviceChange.Refreshed r:
-                    Refresh(c, tx, r.Row.Id, r.Device, r.Status, now);
+                    DeviceRow refreshed = Refresh(c, tx, r.Row.Id, r.Device, r.Status, now);
                     if (r.Row.Status != r.Status)
                     {
                         Record(c, tx, now, r.Row.Id, r.Device.DevId, HistoryKind.StatusChanged, new StatusChangedDetail(r.Row.Status, r.Status));
                     }
 
                     summary.Count("refreshed");
-                    summary.Change(RowChangeKind.Changed, r.Row.Id);
+                    summary.Change(RowChangeKind.Changed, refreshed);
                     break;
 
                 case DeviceChange.Replaced p:
-                    Delete(c, tx, p.Old.Id, now);
-                    long newId = Insert(c, tx, p.Device, p.Status, p.Old.Id, p.Old.InstanceUuid, now);
-                    Record(c, tx, now, newId, p.Device.DevId, p.Kind, new ReplacedDetail(
+                    DeviceRow old = Delete(c, tx, p.Old.Id, now);
+                    DeviceRow replacement = Insert(c, tx, p.Device, p.Status, p.Old.Id, p.Old.InstanceUuid, now);
+                    Record(c, tx, now, replacement.Id, p.Device.DevId, p.Kind, new ReplacedDetail(
                         p.Old.Id,
                         new DevicePlace(p.Old.Address, p.Old.PortId, p.Old.DevId),
                         new DevicePlace(p.Device.Device.Address, p.Device.Device.PortId, p.Device.DevId),
                         p.Old.InstanceUuid,
                         p.Status));
                     summary.Count(p.Kind);
-                    summary.Change(RowChangeKind.Removed, p.Old.Id);
-                    summary.Change(RowChangeKind.Added, newId, p.Old.Id);
+                    summary.Change(RowChangeKind.Removed, old);
+                    summary.Change(RowChangeKind.Added, replacement, p.Old.Id);
                     break;
 
                 case DeviceChange.Gone g when g.Row.IsOwned:
-                    c.Execute(
-                        "UPDATE usb_devices SET status = @status, present = 0, updated_at = @now WHERE id = @id",
+                    DeviceRow missing = c.QuerySingle<DeviceRow>(
+                        $"UPDATE usb_devices SET status = @status, present = 0, updated_at = @now WHERE id = @id RETURNING {Columns}",
                         new { status = DeviceStatus.Missing, now, id = g.Row.Id }, tx);
                     Record(c, tx, now, g.Row.Id, g.Row.DevId ?? "", HistoryKind.Missing, new MissingDetail(g.Row.PortId, g.Row.Address, g.Row.InstanceUuid, g.Row.Status));
                     summary.Count(HistoryKind.Missing);
-                    summary.Change(RowChangeKind.Changed, g.Row.Id);
+                    summary.Change(RowChangeKind.Changed, missing);
                     break;
 
                 case DeviceChange.Gone g:
-                    Delete(c, tx, g.Row.Id, now);
+                    DeviceRow gone = Delete(c, tx, g.Row.Id, now);
                     Record(c, tx, now, g.Row.Id, g.Row.DevId ?? "", HistoryKind.Unplugged, new UnpluggedDetail(g.Row.PortId, g.Row.Address));
                     summary.Count(HistoryKind.Unplugged);
-                    summary.Change(RowChangeKind.Removed, g.Row.Id);
+                    summary.Change(RowChangeKind.Removed, gone);
                     break;
             }
         }
 
-        tx.Commit();
+        database.Changes.Commit(tx, cause, summary.Changes);
         return summary;
     }
 
-    private long Insert(SqliteConnection c, SqliteTransaction tx, DiscoveredDevice d, string status, long? previousId, string? owner, string now)
+    private DeviceRow Insert(SqliteConnection c, SqliteTransaction tx, DiscoveredDevice d, string status, long? previousId, string? owner, string now)
     {
         UsbDevice u = d.Device;
-        c.Execute(
-            """
+        return c.QuerySingle<DeviceRow>(
+            $"""
             INSERT INTO usb_devices (created_at, updated_at, deleted_at, deleted, compute_node_id, address, product_id,
                 vendor_id, bus_id, device_id, port_id, dev_id, status, extra_info, instance_uuid, previous_id, serial,
                 present, ambiguous, eligible, ineligible_reason, sysfs_path, last_seen_at)
             VALUES (@now, @now, NULL, 0, @node, @Address, @productId, @vendorId, @Bus, @DeviceNumber, @PortId, @devId,
                     @status, @extra, @owner, @previousId, @Serial, 1, @ambiguous, @eligible, @reason, @SysfsPath, @now)
+            RETURNING {Columns}
             """,
             new
             {
@@ -213,16 +221,16 @@ public sealed class DeviceRepository(RegistryDatabase database, UsbIds names, Ti
                 u.SysfsPath,
             },
             tx);
-        return c.ExecuteScalar<long>("SELECT last_insert_rowid()", transaction: tx);
     }
 
-    private void Refresh(SqliteConnection c, SqliteTransaction tx, long id, DiscoveredDevice d, string status, string now) =>
-        c.Execute(
-            """
+    private DeviceRow Refresh(SqliteConnection c, SqliteTransaction tx, long id, DiscoveredDevice d, string status, string now) =>
+        c.QuerySingle<DeviceRow>(
+            $"""
             UPDATE usb_devices SET updated_at = @now, last_seen_at = @now, present = 1, status = @status,
                    extra_info = @extra, serial = @Serial, ambiguous = @ambiguous, eligible = @eligible,
                    ineligible_reason = @reason, sysfs_path = @SysfsPath
             WHERE id = @id
+            RETURNING {Columns}
             """,
             new
             {
@@ -238,9 +246,9 @@ public sealed class DeviceRepository(RegistryDatabase database, UsbIds names, Ti
             },
             tx);
 
-    private static void Delete(SqliteConnection c, SqliteTransaction tx, long id, string now) =>
-        c.Execute(
-            "UPDATE usb_devices SET deleted = id, deleted_at = @now, updated_at = @now, status = @status, present = 0 WHERE id = @id",
+    private static DeviceRow Delete(SqliteConnection c, SqliteTransaction tx, long id, string now) =>
+        c.QuerySingle<DeviceRow>(
+            $"UPDATE usb_devices SET deleted = id, deleted_at = @now, updated_at = @now, status = @status, present = 0 WHERE id = @id RETURNING {Columns}",
             new { now, status = DeviceStatus.Deleted, id }, tx);
 
     private static void Record(SqliteConnection c, SqliteTransaction tx, string now, long rowId, string devId, string kind, HistoryDetail detail) =>

@@ -6,12 +6,25 @@ namespace UsbPassd.Registry;
 
 /// <summary>
 /// The read model behind devices.list and devices.get: the live rows of the registry, each with
-/// its record already serialized, swapped whole after every commit. Reads never touch SQLite and
-/// never serialize; a list is a concatenation of ready bytes.
+/// its record already serialized, swapped whole after every commit. It loads the live rows once,
+/// then follows the registry's feed: each commit's rows come with the change, so only they are
+/// serialized again, and the registry is not read. Reads never touch SQLite and never serialize;
+/// a list is a concatenation of ready bytes.
 /// </summary>
-public sealed class DeviceView(DeviceRepository registry)
+public sealed class DeviceView : IDisposable
 {
+    private readonly IDisposable _subscription;
     private Snapshot _current = Snapshot.Empty;
+
+    public DeviceView(DeviceRepository registry)
+    {
+        // Loaded and subscribed with no commit published in between: none is missed or seen twice.
+        _subscription = registry.Changes.Quiet(() =>
+        {
+            Swap([.. registry.ListLive().Select(Serialize)]);
+            return registry.Changes.Subscribe(Apply);
+        });
+    }
 
     public sealed record Entry(DeviceRecord Record, byte[] Json);
 
@@ -28,14 +41,39 @@ public sealed class DeviceView(DeviceRepository registry)
 
     public int Count => Volatile.Read(ref _current).All.Count;
 
-    /// <summary>Reloads the live rows; called after each commit (one writer: the pipeline).</summary>
-    public void Refresh()
+    /// <summary>Takes in one commit's rows (called by the feed, in commit order): deleted rows leave, others are put in or replaced.</summary>
+    private void Apply(RegistryChange change)
     {
-        List<Entry> entries = [.. registry.ListLive().Select(r =>
+        var byId = new Dictionary<long, Entry>(Volatile.Read(ref _current).ById);
+        foreach (RowChange c in change.Rows)
         {
-            DeviceRecord record = r.ToRecord();
-            return new Entry(record, JsonSerializer.SerializeToUtf8Bytes(record, ProtocolJson.Default.DeviceRecord));
-        })];
+            if (c.Row is not DeviceRow row)
+            {
+                continue; // every writer sends its rows
+            }
+
+            if (row.Deleted != 0 || row.ComputeNodeId != RegistryDatabase.LocalComputeNodeId)
+            {
+                byId.Remove(row.Id);
+            }
+            else
+            {
+                byId[row.Id] = Serialize(row);
+            }
+        }
+
+        Swap([.. byId.Values.OrderBy(e => e.Record.Id)]);
+    }
+
+    public void Dispose() => _subscription.Dispose();
+
+    private static Entry Serialize(DeviceRow row)
+    {
+        DeviceRecord record = row.ToRecord();
+        return new Entry(record, JsonSerializer.SerializeToUtf8Bytes(record, ProtocolJson.Default.DeviceRecord));
+    }
+
+    private void Swap(List<Entry> entries) =>
         Volatile.Write(ref _current, new Snapshot(
             entries,
             entries.ToDictionary(e => e.Record.Id),
@@ -43,7 +81,6 @@ public sealed class DeviceView(DeviceRepository registry)
             Index(entries, e => e.Record.PortId),
             Index(entries, e => e.Record.Address),
             ToJsonArray(entries)));
-    }
 
     /// <summary>
     /// devices.list's result: without filters the array made once per commit (the common call, and

@@ -26,6 +26,9 @@ public sealed class RegistryDatabase
 
     public string Path { get; }
 
+    /// <summary>Every committed change to the device rows of this registry, after its commit.</summary>
+    public RegistryFeed Changes { get; } = new();
+
     /// <summary>Opens (creating if needed) and migrates the registry at <paramref name="path"/>.</summary>
     /// <exception cref="RegistryException">The file cannot be used; nothing was changed.</exception>
     public static RegistryDatabase Open(string path, string hostname, TimeProvider? clock = null)

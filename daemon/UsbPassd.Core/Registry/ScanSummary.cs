@@ -15,7 +15,7 @@ public sealed class ScanSummary
 
     internal void Count(string kind) => _counts[kind] = _counts.GetValueOrDefault(kind) + 1;
 
-    internal void Change(RowChangeKind kind, long rowId, long? replacesId = null) => _changes.Add(new RowChange(kind, rowId, replacesId));
+    internal void Change(RowChangeKind kind, DeviceRow row, long? replacesId = null) => _changes.Add(new RowChange(kind, row.Id, replacesId, row));
 
     public override string ToString() => string.Join(", ", _counts.Select(kv => $"{kv.Value} {kv.Key}"));
 }
@@ -27,5 +27,8 @@ public enum RowChangeKind
     Changed,
 }
 
-/// <summary>One row's change in a commit; <paramref name="ReplacesId"/> is the row a new one takes over from.</summary>
-public sealed record RowChange(RowChangeKind Kind, long RowId, long? ReplacesId);
+/// <summary>
+/// One row's change in a commit; <paramref name="ReplacesId"/> is the row a new one takes over from;
+/// <paramref name="Row"/> the row as the commit left it (a removed row with <c>deleted</c> set).
+/// </summary>
+public sealed record RowChange(RowChangeKind Kind, long RowId, long? ReplacesId, DeviceRow? Row = null);

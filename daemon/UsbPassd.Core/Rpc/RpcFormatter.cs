@@ -20,6 +20,15 @@ public static class RpcFormatter
     /// <summary>Parses a line; null with the parser's message when it is not JSON.</summary>
     public static JsonDocument? Parse(ReadOnlyMemory<byte> line, out string? error)
     {
+        // Text that is not UTF-8 is not JSON (RFC 8259, 8.1); System.Text.Json checks the bytes of a string
+        // only when the string is read, which then threw out of the connection's read loop (a method or id)
+        // or deep inside a method (a param).
+        if (!System.Text.Unicode.Utf8.IsValid(line.Span))
+        {
+            error = "the line is not UTF-8 text";
+            return null;
+        }
+
         try
         {
             error = null;

@@ -95,7 +95,7 @@ internal static class Daemon
         builder.Services.AddSingleton(sp =>
         {
             LibvirtService libvirt = sp.GetRequiredService<LibvirtService>();
-            var service = new AssignmentService(sp.GetRequiredService<DeviceRepository>(), sp.GetRequiredService<AssignmentRepository>(), sp.GetRequiredService<DeviceView>(), libvirt.Current, sp.GetRequiredService<Policy.PolicyService>().CheckRow);
+            var service = new AssignmentService(sp.GetRequiredService<DeviceRepository>(), sp.GetRequiredService<AssignmentRepository>(), libvirt.Current, sp.GetRequiredService<Policy.PolicyService>().CheckRow);
             libvirt.Assignments = service;
             return service;
         });

@@ -2,32 +2,45 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using UsbPassd.Assignment;
-using UsbPassd.Daemon.Pipeline;
 using UsbPassd.Registry;
 
 namespace UsbPassd.Daemon.Libvirt;
 
 /// <summary>
-/// The one thread that acts on libvirt after the fact (libvirt calls block): each commit's changes
-/// go to <see cref="AssignmentService.Follow"/>; a reconnect, a domain's lifecycle event (started,
+/// The one thread that acts on libvirt after the fact (libvirt calls block): each scan's or policy's
+/// commit, from the registry's feed, goes to <see cref="AssignmentService.Follow"/>; a reconnect, a domain's lifecycle event (started,
 /// stopped, defined, undefined) or a hostdev added or removed by someone else to
 /// <see cref="AssignmentService.Reconcile"/>, at most one queued at a time.
 /// </summary>
-public sealed partial class ReplugService(UeventService uevents, AssignmentService assignments, LibvirtService libvirt, UsbPassd.Devices.LogPrivacy privacy, ILogger<ReplugService> log) : BackgroundService
+public sealed partial class ReplugService(DeviceRepository devices, AssignmentService assignments, LibvirtService libvirt, UsbPassd.Devices.LogPrivacy privacy, ILogger<ReplugService> log) : BackgroundService
 {
     // Either a commit's changes to follow, or (Changes null) a reconcile with libvirt's truth.
     private sealed record Work(IReadOnlyList<RowChange>? Changes, long CommittedAt = 0);
 
     private int _reconcileQueued;
+    private IDisposable? _feed;
     private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        uevents.Committed += summary => _queue.Writer.TryWrite(new Work(summary.Changes, System.Diagnostics.Stopwatch.GetTimestamp()));
+        // Ownership changes are this service's and the RPCs' own doing: nothing to follow.
+        _feed = devices.Changes.Subscribe(commit =>
+        {
+            if (commit.Cause != ChangeCause.Ownership)
+            {
+                _queue.Writer.TryWrite(new Work(commit.Rows, System.Diagnostics.Stopwatch.GetTimestamp()));
+            }
+        });
         libvirt.Reconnected += QueueReconcile;
         libvirt.DomainChanged += _ => QueueReconcile();
         QueueReconcile(); // at start: settle what a crash or a stop left half done
         return base.StartAsync(cancellationToken);
+    }
+
+    public override Task StopAsync(CancellationToken cancellationToken)
+    {
+        _feed?.Dispose();
+        return base.StopAsync(cancellationToken);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

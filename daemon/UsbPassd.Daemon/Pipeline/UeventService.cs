@@ -36,9 +36,6 @@ public sealed partial class UeventService(
     private bool _resyncPending;
     private int _rejudgePending;
 
-    /// <summary>Raised on the pipeline thread after each commit that changed rows (subscribers are told).</summary>
-    public event Action<ScanSummary>? Committed;
-
     /// <summary>Sent by the watchdog: the consumer answers by moving <see cref="LastAlive"/>.</summary>
     public bool TryPing() => _channel.Writer.TryWrite(new SourceMessage.Ping());
 
@@ -187,11 +184,6 @@ public sealed partial class UeventService(
                 stats.Committed(r.ReceivedAt, now);
             }
 
-            if (summary is { Changes.Count: > 0 })
-            {
-                Committed?.Invoke(summary);
-            }
-
             if (summary is not null && batch.Count > 0)
             {
                 stats.CountCommit();
@@ -214,10 +206,6 @@ public sealed partial class UeventService(
         {
             ScanSummary summary = pipeline.Rejudge();
             LogRejudged(summary.Changes.Count);
-            if (summary.Changes.Count > 0)
-            {
-                Committed?.Invoke(summary);
-            }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

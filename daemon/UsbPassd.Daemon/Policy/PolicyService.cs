@@ -40,7 +40,7 @@ public sealed partial class PolicyService(DaemonOptions options, DevicePolicy in
             ? Judge.Decide([device])[0]
             : null;
 
-    public DeviceJudgement? CheckRow(DeviceRow row) => Check(row) is PolicyDecision d ? DeviceJudgement.Of(d) : null;
+    public DeviceJudgement? CheckRow(DeviceRow row) => Check(row) is PolicyDecision d ? d.Judgement : null;
 
     /// <summary>Reads the policy again; on success the present devices are judged again and owned ones now refused are returned.</summary>
     /// <exception cref="InvalidOperationException">The new policy does not parse (the old one stays).</exception>

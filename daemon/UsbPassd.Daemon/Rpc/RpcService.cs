@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using UsbPassd.Daemon.Hosting;
-using UsbPassd.Daemon.Pipeline;
 using UsbPassd.Protocol;
 using UsbPassd.Protocol.Messages;
 using UsbPassd.Registry;
@@ -9,20 +8,23 @@ using UsbPassd.Rpc;
 
 namespace UsbPassd.Daemon.Rpc;
 
-/// <summary>Listens on the socket (bound in StartAsync, before READY=1) and tells subscribers what each commit changed.</summary>
-public sealed class RpcService(
+/// <summary>
+/// Listens on the socket (bound in StartAsync, before READY=1) and tells subscribers what each
+/// commit changed, from the registry's feed: scans, ownership and policy alike, with the rows the
+/// commit wrote (nothing is read again).
+/// </summary>
+public sealed partial class RpcService(
     DaemonOptions options,
     DeviceMethods methods,
     AssignmentMethods assignments,
     Metrics.MetricsService metrics,
     Policy.PolicyMethods policy,
     Libvirt.HookMethods hook,
-    UeventService uevents,
     DeviceRepository registry,
-    DeviceView view,
     ILoggerFactory logs) : IHostedService, IAsyncDisposable
 {
     private RpcServer? _server;
+    private IDisposable? _feed;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -34,16 +36,17 @@ public sealed class RpcService(
         metrics.Register(dispatcher);
         policy.Register(dispatcher);
         hook.Register(dispatcher);
-        view.Refresh(); // after the start-up scan (UeventService starts first)
         _server = new RpcServer(options.Socket, options.SocketGroup, dispatcher, new RpcLimits(), logs.CreateLogger<RpcServer>());
         _server.Start();
-        uevents.Committed += Notify;
+        _feed = registry.Changes.Subscribe(Notify);
+        ILogger log = logs.CreateLogger<RpcService>();
+        registry.Changes.Faulted += e => LogFeedFault(log, e);
         return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        uevents.Committed -= Notify;
+        _feed?.Dispose();
         if (_server is not null)
         {
             await _server.DisposeAsync();
@@ -51,12 +54,11 @@ public sealed class RpcService(
         }
     }
 
-    private void Notify(ScanSummary summary)
+    private void Notify(RegistryChange commit)
     {
-        view.Refresh();
-        foreach (RowChange change in summary.Changes)
+        foreach (RowChange change in commit.Rows)
         {
-            if (registry.Get(change.RowId) is not DeviceRow row)
+            if (change.Row is not DeviceRow row)
             {
                 continue;
             }
@@ -71,8 +73,12 @@ public sealed class RpcService(
         }
     }
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "a subscriber of the registry's changes failed (the change is committed), ignoring")]
+    private static partial void LogFeedFault(ILogger log, Exception e);
+
     public async ValueTask DisposeAsync()
     {
+        _feed?.Dispose();
         if (_server is not null)
         {
             await _server.DisposeAsync();

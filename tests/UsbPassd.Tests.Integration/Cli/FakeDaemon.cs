@@ -14,12 +14,15 @@ internal sealed class FakeDaemon : IDisposable
     private readonly Socket _listener = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
     private readonly CancellationTokenSource _stop = new();
     private readonly Func<string, JsonElement, string> _answer;
+    private readonly Func<string, string[]?> _then;
     private readonly Task _serving;
 
     /// <param name="answer">For a method and its params: the reply's member after the id, <c>"result":…</c> or <c>"error":…</c>.</param>
-    public FakeDaemon(Func<string, JsonElement, string> answer)
+    /// <param name="then">For a method: lines to send after its reply (notifications), after which the daemon hangs up, as when it stops; null: none.</param>
+    public FakeDaemon(Func<string, JsonElement, string> answer, Func<string, string[]?>? then = null)
     {
         _answer = answer;
+        _then = then ?? (_ => null);
         _listener.Bind(new UnixDomainSocketEndPoint(Socket));
         _listener.Listen();
         _serving = ServeAsync();
@@ -63,8 +66,17 @@ internal sealed class FakeDaemon : IDisposable
             {
                 using JsonDocument request = JsonDocument.Parse(line);
                 JsonElement r = request.RootElement;
-                string reply = _answer(r.GetProperty("method").GetString()!, r.GetProperty("params"));
-                await writer.WriteLineAsync($"{{\"jsonrpc\":\"2.0\",\"id\":{r.GetProperty("id").GetInt64()},{reply}}}");
+                string method = r.GetProperty("method").GetString()!;
+                await writer.WriteLineAsync($"{{\"jsonrpc\":\"2.0\",\"id\":{r.GetProperty("id").GetInt64()},{_answer(method, r.GetProperty("params"))}}}");
+                if (_then(method) is string[] lines)
+                {
+                    foreach (string l in lines)
+                    {
+                        await writer.WriteLineAsync(l);
+                    }
+
+                    return;
+                }
             }
         }
         catch (Exception e) when (e is IOException or OperationCanceledException)

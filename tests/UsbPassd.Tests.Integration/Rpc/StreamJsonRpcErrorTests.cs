@@ -136,6 +136,7 @@ public sealed class StreamJsonRpcErrorTests(StreamJsonRpcFixture daemon) : IClas
         await daemon.PlugAsync("1-4", 5);
         await StreamJsonRpcMethodTests.NextAsync(notifications, Methods.Notifications.DeviceAdded, "1-4");
         await c.Proxy.DevicesReserveAsync("1-4", daemon.DomainUuid);
+        Assert.Equal("reserved", (await StreamJsonRpcMethodTests.NextAsync(notifications, Methods.Notifications.DeviceChanged, "1-4")).Device.Status);
         await daemon.UnplugAsync("1-4");
         Assert.Equal("missing", (await StreamJsonRpcMethodTests.NextAsync(notifications, Methods.Notifications.DeviceChanged, "1-4")).Device.Status);
         await daemon.PlugAsync("1-4", 6, serial: "KEY-OTHER");

@@ -131,6 +131,7 @@ public sealed class StreamJsonRpcMethodTests(StreamJsonRpcFixture daemon) : ICla
 
         // Owned and unplugged: the row stays, missing.
         await c.Proxy.DevicesReserveAsync("1-3", daemon.DomainUuid);
+        Assert.Equal("reserved", (await NextAsync(notifications, Methods.Notifications.DeviceChanged, "1-3")).Device.Status);
         await daemon.UnplugAsync("1-3");
         DeviceEvent missing = await NextAsync(notifications, Methods.Notifications.DeviceChanged, "1-3");
         Assert.Equal((added.Device.Id, "missing", false, daemon.DomainUuid), (missing.Device.Id, missing.Device.Status, missing.Device.Present, missing.Device.InstanceUuid));
@@ -147,7 +148,7 @@ public sealed class StreamJsonRpcMethodTests(StreamJsonRpcFixture daemon) : ICla
         Assert.Equal((back.Device.Id, true), (removed.Device.Id, removed.Device.Deleted));
     }
 
-    [Fact(Skip = "usbpassd sends notifications only for the uevent pipeline's commits (RpcService subscribes to UeventService.Committed): a reserve, attach, detach or release changes the row's status and owner without a device.changed, which design.md and protocol/README.md promise")]
+    [Fact]
     public async Task A_subscriber_is_told_when_a_device_changes_owner()
     {
         var notifications = new DeviceNotifications();
@@ -163,6 +164,36 @@ public sealed class StreamJsonRpcMethodTests(StreamJsonRpcFixture daemon) : ICla
         {
             await c.Proxy.DevicesReleaseAsync("1-1", daemon.DomainUuid);
         }
+
+        DeviceEvent released = await NextAsync(notifications, Methods.Notifications.DeviceChanged, "1-1");
+        Assert.Equal(("available", (string?)null), (released.Device.Status, released.Device.InstanceUuid));
+    }
+
+    [Fact]
+    public async Task A_subscriber_is_told_each_step_of_an_attach_and_a_detach_before_the_answer()
+    {
+        var notifications = new DeviceNotifications();
+        using UsbPassdRpcConnection c = await daemon.AttachAsync(notifications);
+        await c.Proxy.EventsSubscribeAsync();
+
+        Assert.Equal("attached", (await c.Proxy.DevicesAttachAsync("1-2", daemon.Domain)).State);
+        try
+        {
+            // The claim, then libvirt's yes; the read model already shows it when the answer comes.
+            Assert.Equal(("attaching", daemon.DomainUuid), Owner(await NextAsync(notifications, Methods.Notifications.DeviceChanged, "1-2")));
+            Assert.Equal(("attached", daemon.DomainUuid), Owner(await NextAsync(notifications, Methods.Notifications.DeviceChanged, "1-2")));
+            Assert.Equal("attached", (await c.Proxy.DevicesGetAsync(portId: "1-2")).Status);
+        }
+        finally
+        {
+            await c.Proxy.DevicesDetachAsync("1-2", daemon.Domain);
+        }
+
+        Assert.Equal(("detaching", daemon.DomainUuid), Owner(await NextAsync(notifications, Methods.Notifications.DeviceChanged, "1-2")));
+        Assert.Equal(("available", (string?)null), Owner(await NextAsync(notifications, Methods.Notifications.DeviceChanged, "1-2")));
+        Assert.Equal("available", (await c.Proxy.DevicesGetAsync(portId: "1-2")).Status);
+
+        static (string, string?) Owner(DeviceEvent e) => (e.Device.Status, e.Device.InstanceUuid);
     }
 
     private static string Json(DeviceRecord device) => System.Text.Json.JsonSerializer.Serialize(device, ProtocolJson.Default.DeviceRecord);

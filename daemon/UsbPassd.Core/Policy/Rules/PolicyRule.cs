@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using UsbPassd.Devices;
 
 namespace UsbPassd.Policy;
@@ -14,7 +15,7 @@ public sealed record PolicyRule
     internal IReadOnlyList<RuleCondition> Conditions { get; init; } = [];
 
     /// <summary>The safety checks this rule switches off for the devices it allows.</summary>
-    public SafetyCheck Overrides { get; init; }
+    public IReadOnlySet<SafetyCheck> Overrides { get; init; } = FrozenSet<SafetyCheck>.Empty;
 
     /// <summary>The rule's <c>label "…"</c>: the operator's reason, shown with every decision it makes.</summary>
     public string? Label { get; init; }
@@ -66,7 +67,7 @@ public sealed record PolicyRule
     public bool Equals(PolicyRule? other) =>
         other is not null
         && Target == other.Target
-        && Overrides == other.Overrides
+        && Overrides.SetEquals(other.Overrides)
         && Label == other.Label
         && IsDefault == other.IsDefault
         && Origin == other.Origin
@@ -85,10 +86,10 @@ public sealed record PolicyRule
             parts.Add($"{RuleSyntax.Label} {RuleSyntax.Quote(Label)}");
         }
 
-        if (Overrides != SafetyCheck.None)
+        if (Overrides.Count > 0)
         {
-            string names = RuleSyntax.Keyword(Overrides);
-            parts.Add(names.Contains(' ', StringComparison.Ordinal) ? $"{RuleSyntax.Override} {{ {names} }}" : $"{RuleSyntax.Override} {names}");
+            string names = string.Join(' ', HostSafety.Checks.Where(Overrides.Contains).Select(c => c.Name));
+            parts.Add(Overrides.Count > 1 ? $"{RuleSyntax.Override} {{ {names} }}" : $"{RuleSyntax.Override} {names}");
         }
 
         return string.Join(' ', parts);

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using UsbPassd.Devices;
 
 namespace UsbPassd.Policy;
@@ -82,7 +83,7 @@ internal static class RuleParser
         var conditions = new List<RuleCondition>();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal); // keyword -> column, to name the first use
         string? label = null;
-        SafetyCheck overrides = SafetyCheck.None;
+        IReadOnlySet<SafetyCheck> overrides = FrozenSet<SafetyCheck>.Empty;
         for (RuleToken token = lexer.Next(); token.Kind != RuleTokenKind.End; token = lexer.Next())
         {
             if (token.Kind == RuleTokenKind.Word && !seen.TryAdd(token.Text, token.Column)
@@ -215,26 +216,26 @@ internal static class RuleParser
     }
 
     // override name | override { name ... }
-    private static SafetyCheck ParseOverrides(ref RuleLexer lexer)
+    private static HashSet<SafetyCheck> ParseOverrides(ref RuleLexer lexer)
     {
-        string expected = $"a safety check ({RuleSyntax.CheckList}) after 'override'";
+        string expected = $"a safety check ({HostSafety.NameList}) after 'override'";
         RuleToken token = lexer.Next();
         if (token.Kind != RuleTokenKind.OpenBrace)
         {
-            return ParseCheck(ref lexer, token, expected);
+            return [ParseCheck(ref lexer, token, expected)];
         }
 
-        SafetyCheck checks = SafetyCheck.None;
-        for (token = lexer.Next(); token.Kind != RuleTokenKind.CloseBrace || checks == SafetyCheck.None; token = lexer.Next())
+        var checks = new HashSet<SafetyCheck>();
+        for (token = lexer.Next(); token.Kind != RuleTokenKind.CloseBrace || checks.Count == 0; token = lexer.Next())
         {
-            checks |= ParseCheck(ref lexer, token, checks == SafetyCheck.None ? expected : $"a safety check or '}}' after 'override {{'");
+            checks.Add(ParseCheck(ref lexer, token, checks.Count == 0 ? expected : $"a safety check or '}}' after 'override {{'"));
         }
 
         return checks;
     }
 
     private static SafetyCheck ParseCheck(ref RuleLexer lexer, RuleToken token, string expected) =>
-        token.Kind == RuleTokenKind.Word && RuleSyntax.TryCheck(token.Text, out SafetyCheck check) ? check : throw lexer.Expected(expected, token);
+        (token.Kind == RuleTokenKind.Word ? HostSafety.Find(token.Text) : null) ?? throw lexer.Expected(expected, token);
 
     private static PolicyTarget? Target(RuleToken token) => token switch
     {

@@ -157,6 +157,23 @@ public sealed class HostFactsReaderTests : IDisposable
     }
 
     [Fact]
+    public void Reads_only_the_facts_asked_for()
+    {
+        HostFacts swap = Reader.Read(TestDevices.Make("2-1.3"), HostFact.Swaps);
+        Assert.Equal([new BlockDeviceUse("sdb2", true, BlockUse.Swap, "/dev/sdb2")], swap.BlockDevicesInUse);
+        Assert.False(swap.HasLocalConsole);
+
+        HostFacts console = Reader.Read(TestDevices.Make("1-2") with { Interfaces = [new UsbInterface(0, 0x03, 0x01, 0x01)] }, HostFact.Console);
+        Assert.Equal((true, 0, false), (console.HasLocalConsole, console.OtherKeyboards, console.DeviceHasKeyboard));
+
+        // Without mounts asked for, a mount table that cannot be read is no reason to fail.
+        Directory.Delete(Path.Combine(_proc, "self"), recursive: true);
+        Assert.Equal(
+            [new BlockDeviceUse("sdb3", true, BlockUse.Held, "dm-0 (luks-3f2a)")],
+            Reader.Read(TestDevices.Make("2-1.3"), HostFact.Holders).BlockDevicesInUse);
+    }
+
+    [Fact]
     public void A_device_that_is_gone_uses_nothing()
     {
         HostFacts facts = Reader.Read(TestDevices.Make("3-9") with { Interfaces = [new UsbInterface(0, 0x03, 0x01, 0x01)] });

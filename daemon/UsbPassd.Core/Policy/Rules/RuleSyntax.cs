@@ -3,7 +3,10 @@ using System.Text;
 
 namespace UsbPassd.Policy;
 
-/// <summary>The words of the rule language, and how strings are written in it.</summary>
+/// <summary>
+/// The words of the rule language, and how strings are written in it. The safety checks' words
+/// (<c>override hub</c>) are the checks' own <see cref="SafetyCheck.Name"/>s.
+/// </summary>
 internal static class RuleSyntax
 {
     public const string Allow = "allow";
@@ -31,22 +34,8 @@ internal static class RuleSyntax
         ("match-all", SetOperator.MatchAll),
     ];
 
-    private static readonly (string Word, SafetyCheck Value)[] Checks =
-    [
-        ("root-hub", SafetyCheck.RootHub),
-        ("hub", SafetyCheck.Hub),
-        ("mounted-storage", SafetyCheck.MountedStorage),
-        ("swap-storage", SafetyCheck.SwapStorage),
-        ("held-storage", SafetyCheck.HeldStorage),
-        ("last-keyboard", SafetyCheck.LastKeyboard),
-    ];
-
     /// <summary>"id, serial, name, via-port, with-interface", for error messages.</summary>
     public static string AttributeList { get; } = string.Join(", ", Attributes.Select(a => a.Word));
-
-    public static string CheckList { get; } = string.Join(", ", Checks.Select(c => c.Word));
-
-    public static IEnumerable<SafetyCheck> AllChecks => Checks.Select(c => c.Value);
 
     public static string Keyword(PolicyTarget target) => target == PolicyTarget.Allow ? Allow : Block;
 
@@ -54,15 +43,9 @@ internal static class RuleSyntax
 
     public static string Keyword(SetOperator op) => Word(Operators, op);
 
-    /// <summary>One check's word; for several, the words joined by spaces.</summary>
-    public static string Keyword(SafetyCheck checks) =>
-        string.Join(' ', Checks.Where(c => checks.HasFlag(c.Value) && c.Value != SafetyCheck.None).Select(c => c.Word));
-
     public static bool TryAttribute(string word, out RuleAttribute attribute) => TryFind(Attributes, word, out attribute);
 
     public static bool TryOperator(string word, out SetOperator op) => TryFind(Operators, word, out op);
-
-    public static bool TryCheck(string word, out SafetyCheck check) => TryFind(Checks, word, out check);
 
     /// <summary>
     /// A string as the rule language writes it: in double quotes, with <c>\"</c>, <c>\\</c> and

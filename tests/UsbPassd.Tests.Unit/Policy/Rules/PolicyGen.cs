@@ -26,13 +26,13 @@ internal static class PolicyGen
         from attributes in Gen.SubListOf(Enum.GetValues<RuleAttribute>()).SelectMany(a => Gen.Shuffle(a.ToArray()))
         from conditions in Gen.CollectToArray(attributes, Condition)
         from label in Gen.OneOf(Gen.Constant<string?>(null), Text.Select(t => (string?)t))
-        from overrides in Gen.SubListOf(Enum.GetValues<SafetyCheck>()).Select(c => c.Aggregate(SafetyCheck.None, (a, b) => a | b))
+        from overrides in Gen.SubListOf(HostSafety.Checks.ToArray()).Select(c => c.ToHashSet())
         select new PolicyRule
         {
             Target = target,
             Conditions = conditions,
             Label = label,
-            Overrides = target == PolicyTarget.Allow ? overrides : SafetyCheck.None,
+            Overrides = target == PolicyTarget.Allow ? overrides : [],
             Origin = new RuleOrigin(RuleSource.Rules, 1),
         };
 

@@ -20,6 +20,7 @@ namespace UsbPassd.Policy;
 /// letters), udev's ID_INPUT_KEYBOARD test; one below the device's directory is the device's own.
 /// A keyboard passed to a VM has no input device on the host, so it is not counted.</item>
 /// </list>
+/// Each is read only when asked for (<see cref="HostFact"/>: what the safety checks need).
 /// </summary>
 public sealed class HostFactsReader
 {
@@ -42,11 +43,13 @@ public sealed class HostFactsReader
     }
 
     /// <exception cref="IOException">The mount table cannot be read: without it no disk can be called unmounted.</exception>
-    public HostFacts Read(UsbDevice device) => Read([device])[0];
+    public HostFacts Read(UsbDevice device, HostFact needs = HostFact.All) => Read([device], needs)[0];
 
     /// <summary>The facts of several devices, reading the host-wide tables once.</summary>
+    /// <param name="devices">The devices.</param>
+    /// <param name="needs">The facts to read; the others are left as the default <see cref="HostFacts"/> has them (nothing in use).</param>
     /// <exception cref="IOException">The mount table cannot be read: without it no disk can be called unmounted.</exception>
-    public IReadOnlyList<HostFacts> Read(IReadOnlyList<UsbDevice> devices)
+    public IReadOnlyList<HostFacts> Read(IReadOnlyList<UsbDevice> devices, HostFact needs = HostFact.All)
     {
         // Only what a device can be refused for is read: a reserve or attach waits on this, and on
         // a busy host every sysfs walk counts. Keyboards matter only for HID devices; mounts and
@@ -54,11 +57,14 @@ public sealed class HostFactsReader
         var tables = new Lazy<(List<MountEntry> Mounts, HashSet<string> Swaps)>(() =>
         {
             string swapsFile = Path.Combine(_proc, "swaps");
-            return (ReadMounts(), File.Exists(swapsFile) ? ProcTables.ParseSwaps(File.ReadAllText(swapsFile)) : []); // no file: a kernel without swap
+            return (
+                needs.HasFlag(HostFact.Mounts) ? ReadMounts() : [],
+                needs.HasFlag(HostFact.Swaps) && File.Exists(swapsFile) ? ProcTables.ParseSwaps(File.ReadAllText(swapsFile)) : []); // no file: a kernel without swap
         });
-        bool console = HasLocalConsole();
-        List<string> keyboards = devices.Any(d => d.DeviceClass == 0x03 || d.Interfaces.Any(i => i.Class == 0x03)) ? KeyboardPaths() : [];
-        List<string> blockDevices = ClassBlockPaths();
+        bool console = needs.HasFlag(HostFact.Console) && HasLocalConsole();
+        List<string> keyboards = needs.HasFlag(HostFact.Keyboards) && devices.Any(d => d.DeviceClass == 0x03 || d.Interfaces.Any(i => i.Class == 0x03)) ? KeyboardPaths() : [];
+        bool storage = (needs & (HostFact.Mounts | HostFact.Swaps | HostFact.Holders)) != 0;
+        List<string> blockDevices = storage ? ClassBlockPaths() : [];
         return [.. devices.Select(device =>
         {
             string? directory = RealPath(Path.Combine(_sysfs, "bus", "usb", "devices", device.PortId));
@@ -68,13 +74,13 @@ public sealed class HostFactsReader
             }
 
             int own = keyboards.Count(k => k.StartsWith(directory + "/", StringComparison.Ordinal));
-            bool hasBlock = blockDevices.Any(b => b.StartsWith(directory + "/", StringComparison.Ordinal)) || device.Interfaces.Any(i => i.Class == 0x08);
+            bool hasBlock = storage && (blockDevices.Any(b => b.StartsWith(directory + "/", StringComparison.Ordinal)) || device.Interfaces.Any(i => i.Class == 0x08));
             return new HostFacts
             {
                 HasLocalConsole = console,
                 OtherKeyboards = keyboards.Count - own,
                 DeviceHasKeyboard = own > 0,
-                BlockDevicesInUse = hasBlock ? BlockDevicesInUse(directory, tables.Value.Mounts, tables.Value.Swaps) : [],
+                BlockDevicesInUse = hasBlock ? BlockDevicesInUse(directory, tables.Value.Mounts, tables.Value.Swaps, needs.HasFlag(HostFact.Holders)) : [],
             };
         })];
     }
@@ -139,7 +145,7 @@ public sealed class HostFactsReader
             && (low & 0xfffffffe) == 0xfffffffe;
     }
 
-    private List<BlockDeviceUse> BlockDevicesInUse(string deviceDirectory, List<MountEntry> mounts, HashSet<string> swaps)
+    private List<BlockDeviceUse> BlockDevicesInUse(string deviceDirectory, List<MountEntry> mounts, HashSet<string> swaps, bool holders)
     {
         var uses = new List<BlockDeviceUse>();
         foreach (string disk in Disks(deviceDirectory))
@@ -169,7 +175,7 @@ public sealed class HostFactsReader
                 uses.Add(new BlockDeviceUse(name, isPartition, BlockUse.Swap, node));
             }
 
-            string[] held = [.. Entries(Path.Combine(directory, "holders")).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal)];
+            string[] held = holders ? [.. Entries(Path.Combine(directory, "holders")).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal)] : [];
             if (held.Length > 0)
             {
                 uses.Add(new BlockDeviceUse(name, isPartition, BlockUse.Held, string.Join(", ", held.Select(HolderName))));
