@@ -74,8 +74,7 @@ internal static class StartFigures
     {
         string socketPath = Path.Combine(work, "notify.sock");
         File.Delete(socketPath);
-        using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-        notify.Bind(new UnixDomainSocketEndPoint(socketPath));
+        using var notify = new NotifySocket(socketPath);
         ProcessStartInfo psi = DaemonProcess.Command(binary, arguments);
         psi.Environment["NOTIFY_SOCKET"] = socketPath;
         // An empty folder: a template Generic Host watches its content root (the working folder) for
@@ -86,11 +85,7 @@ internal static class StartFigures
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        byte[] buffer = new byte[4096];
-        while (!Encoding.UTF8.GetString(buffer, 0, await notify.ReceiveAsync(buffer, SocketFlags.None, cts.Token)).Contains("READY=1", StringComparison.Ordinal))
-        {
-        }
-
+        await notify.WaitAsync(m => m.Split('\n').Contains("READY=1"), TimeSpan.FromSeconds(60));
         double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         using (Process.Start("kill", ["-TERM", p.Id.ToString(CultureInfo.InvariantCulture)])!) { }
         await p.WaitForExitAsync(cts.Token);
