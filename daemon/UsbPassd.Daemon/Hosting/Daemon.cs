@@ -2,12 +2,12 @@ using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using UsbPassd.Daemon.Pipeline;
 using UsbPassd.Assignment;
-using UsbPassd.Daemon.Libvirt;
-using UsbPassd.Daemon.Rpc;
+using UsbPassd.Daemon.Api;
+using UsbPassd.Daemon.Services;
 using UsbPassd.Devices;
 using UsbPassd.Pipeline;
+using UsbPassd.Policy;
 using UsbPassd.Registry;
 using UsbPassd.Uevents;
 
@@ -57,10 +57,10 @@ internal static class Daemon
             return 1;
         }
 
-        UsbPassd.Policy.DevicePolicy policy;
+        DevicePolicy policy;
         try
         {
-            policy = Policy.PolicySource.Load(options);
+            policy = PolicySource.Load(options);
         }
         catch (InvalidOperationException e)
         {
@@ -75,38 +75,30 @@ internal static class Daemon
         builder.Services.AddSingleton(new LogPrivacy(options.HideSerials));
         builder.Services.AddSingleton(sp => new DeviceRepository(registry, names));
         builder.Services.AddSingleton(_ => new SysfsScanner(options.SysfsRoot));
-        builder.Services.AddSingleton(sp => new Policy.PolicyService(options, policy, sp.GetRequiredService<SysfsScanner>(), sp.GetRequiredService<DeviceRepository>(), sp.GetRequiredService<ILogger<Policy.PolicyService>>()));
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<Policy.PolicyService>());
-        builder.Services.AddSingleton(sp => new DevicePipeline(sp.GetRequiredService<SysfsScanner>(), sp.GetRequiredService<DeviceRepository>(), names, sp.GetRequiredService<Policy.PolicyService>().JudgeAll));
+        builder.Services.AddSingleton(sp => new PolicyService(options, policy, sp.GetRequiredService<SysfsScanner>(), sp.GetRequiredService<DeviceRepository>(), sp.GetRequiredService<ILogger<PolicyService>>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PolicyService>());
+        builder.Services.AddSingleton(sp => new DevicePipeline(sp.GetRequiredService<SysfsScanner>(), sp.GetRequiredService<DeviceRepository>(), names, sp.GetRequiredService<PolicyService>().JudgeAll));
         builder.Services.AddSingleton<PipelineStats>();
         SystemdHosting.Add(builder.Services);
-        builder.Services.AddSingleton(sp =>
-        {
-            var uevents = new UeventService(source, sp.GetRequiredService<DevicePipeline>(), sp.GetRequiredService<PipelineStats>(), sp.GetRequiredService<ILogger<UeventService>>(), sp.GetRequiredService<LogPrivacy>());
-            sp.GetRequiredService<Policy.PolicyService>().Pipeline = uevents;
-            return uevents;
-        });
+        builder.Services.AddSingleton(sp => new UeventService(source, sp.GetRequiredService<DevicePipeline>(), sp.GetRequiredService<PipelineStats>(), sp.GetRequiredService<PolicyService>(), sp.GetRequiredService<ILogger<UeventService>>(), sp.GetRequiredService<LogPrivacy>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<UeventService>());
         builder.Services.AddSingleton<DeviceView>();
-        builder.Services.AddSingleton<DeviceMethods>();
         builder.Services.AddSingleton(sp => new AssignmentRepository(registry));
         builder.Services.AddSingleton<LibvirtService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LibvirtService>());
         builder.Services.AddSingleton(sp =>
         {
             LibvirtService libvirt = sp.GetRequiredService<LibvirtService>();
-            var service = new AssignmentService(sp.GetRequiredService<DeviceRepository>(), sp.GetRequiredService<AssignmentRepository>(), libvirt.Current, sp.GetRequiredService<Policy.PolicyService>().CheckRow);
+            var service = new AssignmentService(sp.GetRequiredService<DeviceRepository>(), sp.GetRequiredService<AssignmentRepository>(), libvirt.Current, sp.GetRequiredService<PolicyService>().CheckRow);
             libvirt.Assignments = service;
             return service;
         });
-        builder.Services.AddSingleton<AssignmentMethods>();
-        builder.Services.AddSingleton<Policy.PolicyMethods>();
         builder.Services.AddSingleton<ReplugService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReplugService>());
         builder.Services.AddSingleton(sp => new StartGate(sp.GetRequiredService<DeviceRepository>(), sp.GetRequiredService<AssignmentRepository>()));
-        builder.Services.AddSingleton<HookMethods>();
-        builder.Services.AddSingleton<Metrics.MetricsService>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<Metrics.MetricsService>());
+        builder.Services.AddSingleton<MetricsService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<MetricsService>());
+        RpcMethodCatalog.AddTo(builder.Services);
         builder.Services.AddHostedService<RpcService>();
         builder.Services.AddHostedService<SystemdService>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));

@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using UsbPassd.Daemon.Rpc;
+using UsbPassd.Daemon.Api;
 using UsbPassd.Protocol;
 using UsbPassd.Rpc;
 using UsbPassd.Testing;
@@ -19,13 +19,23 @@ public class OpenRpcTests
     public void The_document_lists_exactly_the_methods_the_daemon_registers()
     {
         var dispatcher = new RpcDispatcher(new AccessPolicy(null, null));
-        new DeviceMethods(null!, null!, null!, null!, null!).Register(dispatcher); // registration only touches the dispatcher
-        new AssignmentMethods(null!).Register(dispatcher);
-        new UsbPassd.Daemon.Metrics.MetricsService(null!, null!, null!, null!, null!, null!).Register(dispatcher);
-        new UsbPassd.Daemon.Policy.PolicyMethods(null!, null!, null!, null!, null!).Register(dispatcher);
-        new UsbPassd.Daemon.Libvirt.HookMethods(null!, null!, null!).Register(dispatcher);
+        foreach (Type area in RpcMethodCatalog.Areas)
+        {
+            // Registration only touches the dispatcher: the area's services may be missing.
+            ConstructorInfo constructor = area.GetConstructors().Single();
+            var methods = (IRpcMethods)constructor.Invoke(new object?[constructor.GetParameters().Length]);
+            methods.Register(dispatcher);
+        }
 
         Assert.Equal(dispatcher.MethodNames.Order(), DocMethods.Select(m => m.GetProperty("name").GetString()!).Order());
+    }
+
+    [Fact]
+    public void Every_methods_area_of_the_daemon_enlists_itself_once()
+    {
+        Type[] implementations = [.. typeof(IRpcMethods).Assembly.GetTypes().Where(t => t.IsClass && !t.IsAbstract && typeof(IRpcMethods).IsAssignableFrom(t))];
+        Assert.Equal(implementations.Select(t => t.Name).Order(), RpcMethodCatalog.Areas.Select(t => t.Name).Order());
+        Assert.Equal(6, implementations.Length); // devices, assignment, policy, history, hook, metrics
     }
 
     [Theory]

@@ -1,19 +1,24 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using UsbPassd.Assignment;
+using UsbPassd.Daemon.Services;
 using UsbPassd.Protocol;
 using UsbPassd.Protocol.JsonRpc;
 using UsbPassd.Protocol.Messages;
 using UsbPassd.Rpc;
 
-namespace UsbPassd.Daemon.Libvirt;
+namespace UsbPassd.Daemon.Api;
 
 /// <summary>
 /// <c>hook.qemu</c>, called by the libvirt hook while libvirtd waits for it: answered from the
 /// registry alone, at once. Work on libvirt (reconciling) is queued for after the answer.
 /// </summary>
-public sealed partial class HookMethods(StartGate gate, ReplugService replug, ILogger<HookMethods> log)
+public sealed partial class HookMethods(StartGate gate, ReplugService replug, ILogger<HookMethods> log) : IRpcMethods
 {
+    [ModuleInitializer]
+    internal static void Enlist() => RpcMethodCatalog.Enlist<HookMethods>();
+
     private static readonly HookResult Allowed = new() { Allowed = true };
 
     public void Register(RpcDispatcher dispatcher) =>

@@ -3,19 +3,15 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using UsbPassd.Assignment;
 using UsbPassd.Daemon.Hosting;
-using UsbPassd.Daemon.Libvirt;
 using UsbPassd.Files;
 using UsbPassd.Metrics;
 using UsbPassd.Pipeline;
-using UsbPassd.Protocol;
-using UsbPassd.Protocol.Messages;
 using UsbPassd.Registry;
-using UsbPassd.Rpc;
 
-namespace UsbPassd.Daemon.Metrics;
+namespace UsbPassd.Daemon.Services;
 
 /// <summary>
-/// The Prometheus metrics: served by <c>metrics.get</c> and, with <c>metrics_file</c>, written
+/// The Prometheus metrics: served by <c>metrics.get</c> (<see cref="Api.MetricsMethods"/>) and, with <c>metrics_file</c>, written
 /// every 15 s for node_exporter's textfile collector, mode 0644 so that it may read them, through
 /// <see cref="AtomicFile"/>: that directory may belong to node_exporter's user, and the collector
 /// never reads half a file.
@@ -34,10 +30,6 @@ public sealed partial class MetricsService(
     private const UnixFileMode Readable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
 
     private bool _failing;
-
-    public void Register(RpcDispatcher dispatcher) =>
-        dispatcher.Add(Methods.MetricsGet, Privilege.Read, ProtocolJson.Default.NoParams, ProtocolJson.Default.MetricsResult,
-            (_, _, _) => ValueTask.FromResult(new MetricsResult { Text = Render() }));
 
     public string Render()
     {

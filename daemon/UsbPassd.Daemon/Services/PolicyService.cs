@@ -2,12 +2,11 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using UsbPassd.Daemon.Hosting;
-using UsbPassd.Daemon.Pipeline;
 using UsbPassd.Devices;
 using UsbPassd.Policy;
 using UsbPassd.Registry;
 
-namespace UsbPassd.Daemon.Policy;
+namespace UsbPassd.Daemon.Services;
 
 /// <summary>
 /// The device policy in force: judges every commit (on the pipeline thread), judges a device again
@@ -23,8 +22,8 @@ public sealed partial class PolicyService(DaemonOptions options, DevicePolicy in
     private PolicyJudge? _judge;
     private PosixSignalRegistration? _hangup;
 
-    /// <summary>Set by the daemon once the pipeline exists (the policy must be there before the first scan).</summary>
-    public UeventService? Pipeline { get; set; }
+    /// <summary>Raised after a reload put a new policy in force: the uevent pipeline judges the present devices again.</summary>
+    public event Action? Reloaded;
 
     public PolicyJudge Judge => _judge ??= new PolicyJudge(initial, _facts);
 
@@ -61,7 +60,7 @@ public sealed partial class PolicyService(DaemonOptions options, DevicePolicy in
 
             _judge = new PolicyJudge(policy, _facts);
             LogReloaded(policy.Rules.Count, policy.DefaultRule.Text);
-            Pipeline?.RequestRejudge();
+            Reloaded?.Invoke();
             List<(DeviceRow, PolicyDecision)> refused = [];
             foreach (DeviceRow row in devices.ListLive().Where(r => r.IsOwned && r.Status != DeviceStatus.External))
             {

@@ -1,6 +1,7 @@
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
-using UsbPassd.Daemon.Pipeline;
+using UsbPassd.Daemon.Services;
 using UsbPassd.Pipeline;
 using UsbPassd.Protocol;
 using UsbPassd.Protocol.JsonRpc;
@@ -8,11 +9,14 @@ using UsbPassd.Protocol.Messages;
 using UsbPassd.Registry;
 using UsbPassd.Rpc;
 
-namespace UsbPassd.Daemon.Rpc;
+namespace UsbPassd.Daemon.Api;
 
 /// <summary>The read methods: host.info, devices.list, devices.get, events.subscribe.</summary>
-public sealed class DeviceMethods(DeviceRepository registry, DeviceView view, PipelineStats stats, UeventService uevents, Libvirt.LibvirtService libvirt)
+public sealed class DeviceMethods(DeviceRepository registry, DeviceView view, PipelineStats stats, UeventService uevents, LibvirtService libvirt) : IRpcMethods
 {
+    [ModuleInitializer]
+    internal static void Enlist() => RpcMethodCatalog.Enlist<DeviceMethods>();
+
     private static readonly string Version = typeof(DeviceMethods).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
     private readonly string _startedAt = Timestamps.Format(DateTimeOffset.UtcNow);
 

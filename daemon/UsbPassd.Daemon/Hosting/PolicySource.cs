@@ -1,8 +1,7 @@
 using System.Text.Json;
-using UsbPassd.Daemon.Hosting;
 using UsbPassd.Policy;
 
-namespace UsbPassd.Daemon.Policy;
+namespace UsbPassd.Daemon.Hosting;
 
 /// <summary>Where the device policy comes from: policy_file and the config file's JSON block and allow lists.</summary>
 internal static class PolicySource

@@ -1,13 +1,17 @@
+using System.Runtime.CompilerServices;
 using UsbPassd.Assignment;
 using UsbPassd.Protocol;
 using UsbPassd.Registry;
 using UsbPassd.Rpc;
 
-namespace UsbPassd.Daemon.Rpc;
+namespace UsbPassd.Daemon.Api;
 
 /// <summary>The ownership methods: reserve, release, attach, detach, swap change ownership (modify privilege); instances.devices reads.</summary>
-public sealed class AssignmentMethods(AssignmentService assignments)
+public sealed class AssignmentMethods(AssignmentService assignments) : IRpcMethods
 {
+    [ModuleInitializer]
+    internal static void Enlist() => RpcMethodCatalog.Enlist<AssignmentMethods>();
+
     public void Register(RpcDispatcher dispatcher)
     {
         dispatcher.Add(Methods.DevicesReserve, Privilege.Modify, ProtocolJson.Default.ReserveParams, ProtocolJson.Default.AssignmentResult, (call, p, _) => ValueTask.FromResult(assignments.Reserve(p, By(call))));

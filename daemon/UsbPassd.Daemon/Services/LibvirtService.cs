@@ -4,7 +4,7 @@ using UsbPassd.Assignment;
 using UsbPassd.Daemon.Hosting;
 using UsbPassd.Libvirt;
 
-namespace UsbPassd.Daemon.Libvirt;
+namespace UsbPassd.Daemon.Services;
 
 /// <summary>
 /// Holds the libvirt connection: opened at start (a libvirtd that is down is not fatal: usbpassd

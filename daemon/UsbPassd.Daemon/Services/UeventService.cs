@@ -7,7 +7,7 @@ using UsbPassd.Pipeline;
 using UsbPassd.Registry;
 using UsbPassd.Uevents;
 
-namespace UsbPassd.Daemon.Pipeline;
+namespace UsbPassd.Daemon.Services;
 
 /// <summary>
 /// Runs the pipeline: source → channel → batches → <see cref="DevicePipeline"/>. StartAsync binds
@@ -19,6 +19,7 @@ public sealed partial class UeventService(
     IUeventSource? source,
     DevicePipeline pipeline,
     PipelineStats stats,
+    PolicyService? policy,
     ILogger<UeventService> log,
     LogPrivacy? privacy = null) : IHostedService, IDisposable
 {
@@ -65,6 +66,11 @@ public sealed partial class UeventService(
         }
 
         LogStartupScan(pipeline.PresentCount, summary);
+        if (policy is not null)
+        {
+            policy.Reloaded += RequestRejudge;
+        }
+
         _consumerTask = Task.Run(() => ConsumeAsync(_stop.Token), CancellationToken.None);
         if (source is not null)
         {
@@ -81,6 +87,11 @@ public sealed partial class UeventService(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (policy is not null)
+        {
+            policy.Reloaded -= RequestRejudge;
+        }
+
         await _stop.CancelAsync();
         _channel.Writer.TryComplete();
         await Task.WhenAll(_sourceTask, _consumerTask).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);

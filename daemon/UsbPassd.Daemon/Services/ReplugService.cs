@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 using UsbPassd.Assignment;
 using UsbPassd.Registry;
 
-namespace UsbPassd.Daemon.Libvirt;
+namespace UsbPassd.Daemon.Services;
 
 /// <summary>
 /// The one thread that acts on libvirt after the fact (libvirt calls block): each scan's or policy's

@@ -2,9 +2,8 @@ using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
-using UsbPassd.Daemon.Pipeline;
 
-namespace UsbPassd.Daemon.Hosting;
+namespace UsbPassd.Daemon.Services;
 
 /// <summary>
 /// Type=notify, what <see cref="SystemdLifetime"/> does not send: STATUS= as things change, and

@@ -1,25 +1,23 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using UsbPassd.Daemon.Hosting;
+using UsbPassd.Daemon.Api;
 using UsbPassd.Protocol;
 using UsbPassd.Protocol.Messages;
 using UsbPassd.Registry;
 using UsbPassd.Rpc;
 
-namespace UsbPassd.Daemon.Rpc;
+namespace UsbPassd.Daemon.Services;
 
 /// <summary>
-/// Listens on the socket (bound in StartAsync, before READY=1) and tells subscribers what each
+/// Listens on the socket (bound in StartAsync, before READY=1) with the methods of every area in
+/// <see cref="RpcMethodCatalog"/>, and tells subscribers what each
 /// commit changed, from the registry's feed: scans, ownership and policy alike, with the rows the
 /// commit wrote (nothing is read again).
 /// </summary>
 public sealed partial class RpcService(
     DaemonOptions options,
-    DeviceMethods methods,
-    AssignmentMethods assignments,
-    Metrics.MetricsService metrics,
-    Policy.PolicyMethods policy,
-    Libvirt.HookMethods hook,
+    IEnumerable<IRpcMethods> areas,
     DeviceRepository registry,
     ILoggerFactory logs) : IHostedService, IAsyncDisposable
 {
@@ -31,11 +29,11 @@ public sealed partial class RpcService(
         uint? read = options.SocketGroup is string g ? UnixGroups.IdOf(g) : null;
         uint? admin = options.AdminGroup is string a ? UnixGroups.IdOf(a) : null;
         var dispatcher = new RpcDispatcher(new AccessPolicy(read, admin, options.SocketGroup ?? "usbpassd", options.AdminGroup));
-        methods.Register(dispatcher);
-        assignments.Register(dispatcher);
-        metrics.Register(dispatcher);
-        policy.Register(dispatcher);
-        hook.Register(dispatcher);
+        foreach (IRpcMethods area in areas)
+        {
+            area.Register(dispatcher);
+        }
+
         _server = new RpcServer(options.Socket, options.SocketGroup, dispatcher, new RpcLimits(), logs.CreateLogger<RpcServer>());
         _server.Start();
         _feed = registry.Changes.Subscribe(Notify);
