@@ -21,7 +21,7 @@ public class OpenRpcTests
         var dispatcher = new RpcDispatcher(new AccessPolicy(null, null));
         new DeviceMethods(null!, null!, null!, null!, null!).Register(dispatcher); // registration only touches the dispatcher
         new AssignmentMethods(null!).Register(dispatcher);
-        new UsbPassd.Daemon.Metrics.MetricsService(null!, null!, null!, null!, null!, null!).Register(dispatcher);
+        new UsbPassd.Daemon.Metrics.MetricsService(null!, null!, null!, null!, null!, null!, null!).Register(dispatcher);
         new UsbPassd.Daemon.Policy.PolicyMethods(null!, null!, null!, null!, null!).Register(dispatcher);
         new UsbPassd.Daemon.Libvirt.HookMethods(null!, null!, null!).Register(dispatcher);
 
