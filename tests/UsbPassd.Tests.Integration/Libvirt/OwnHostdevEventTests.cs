@@ -1,7 +1,7 @@
-using System.Globalization;
 using System.Text.Json;
 using UsbPassd.Libvirt;
 using UsbPassd.Protocol;
+using UsbPassd.Testing;
 using UsbPassd.Tests.Integration.Rpc;
 using Xunit.Abstractions;
 
@@ -101,18 +101,11 @@ public sealed class OwnHostdevEventTests(LibvirtDaemonFixture daemon, ITestOutpu
         return m;
     }
 
-    // metrics.get's Prometheus text, by sample (name with its labels).
-    private static async Task<Dictionary<string, double>> MetricsAsync(WireClient c)
-    {
-        string text = Json(await c.AskAsync(Request(Methods.MetricsGet, "{}"))).GetProperty("result").GetProperty("text").GetString()!;
-        return text.Split('\n').Where(l => l.Length > 0 && l[0] != '#')
-            .Select(l => l.Split(' '))
-            .ToDictionary(p => p[0], p => double.Parse(p[1], CultureInfo.InvariantCulture));
-    }
+    private static async Task<Dictionary<string, double>> MetricsAsync(WireClient c) =>
+        PrometheusSamples.Parse(Json(await c.AskAsync(Request(Methods.MetricsGet, "{}"))).GetProperty("result").GetProperty("text").GetString()!);
 
     private static string Delta(Dictionary<string, double> from, Dictionary<string, double> to) =>
-        string.Join(", ", to.Where(x => x.Key.StartsWith("usbpassd_libvirt_calls_total", StringComparison.Ordinal) && x.Value != from.GetValueOrDefault(x.Key))
-            .Select(x => $"{x.Key["usbpassd_libvirt_calls_total".Length..]} +{x.Value - from.GetValueOrDefault(x.Key)}")) is { Length: > 0 } s ? s : "none";
+        PrometheusSamples.Growth(from, to, "usbpassd_libvirt_calls_total");
 
     private static JsonElement Json(string line) => JsonDocument.Parse(line).RootElement.Clone();
 
