@@ -20,46 +20,36 @@ public sealed class OwnAttachLabTests(LabFixture fx, ITestOutputHelper output)
     private const string Passes = "usbpassd_reconciles_total";
     private const string Pending = "usbpassd_reconciles_pending";
     private const string Requests = "usbpassd_reconcile_requests_total";
+    private static readonly string[] Causes = ["lifecycle", "hostdev", "own_hostdev"];
 
     private LabHost Lab => fx.Lab;
 
     [Fact]
-    public async Task A_live_attach_is_settled_by_its_own_event_without_reading_every_domain()
+    public Task A_live_attach_is_settled_by_its_own_event_without_reading_every_domain() => LabScenario.RunAsync(fx, output, "own", async lab =>
     {
-        fx.Output = output;
-        LabDaemon daemon = await LabDaemon.StartAsync(Lab, "own", "--libvirt-uri qemu:///system");
-        var stick = new UsbStorage("own-stick", "4", Serial: "OWN-0001");
-        await Lab.PlugAsync(stick);
-        await Lab.StartDomainAsync("l2-own");
-        try
+        LabDaemon daemon = await lab.StartDaemonAsync(LabDaemon.WithLibvirt);
+        UsbStorage stick = await lab.PlugAsync(new UsbStorage("own-stick", "4", Serial: "OWN-0001"));
+        await lab.StartDomainAsync("l2-own");
+        await daemon.WaitForRowsAsync("deleted = 0 AND dev_id = '46f4:0001:OWN-0001'", 1);
+        Dictionary<string, double> before = await BarrierAsync(daemon, "ua-own-barrier-1");
+
+        Assert.Contains("attached", await lab.RunAsync(daemon.Ctl($"attach {stick.PortId} l2-own")));
+        Assert.Contains("QEMU USB HARDDRIVE", await lab.GuestUsbAsync("l2-own"));
+        Dictionary<string, double> attached = await UntilAsync(daemon, m => m[Settled] > before[Settled], "our hostdev settled");
+        Assert.Equal(before[Passes], attached[Passes]);
+        Assert.Equal(before[Lists], attached[Lists]);
+        output.WriteLine($"lab: one live attach (auto: live and config) costs libvirt calls {Delta(before, attached)}");
+
+        // Whatever the attach still had on its way (a lifecycle event for the definition) came before this.
+        Dictionary<string, double> after = await BarrierAsync(daemon, "ua-own-barrier-2");
+        foreach (string cause in Causes)
         {
-            await daemon.WaitForRowsAsync("deleted = 0 AND dev_id = '46f4:0001:OWN-0001'", 1);
-            Dictionary<string, double> before = await BarrierAsync(daemon, "ua-own-barrier-1");
-
-            Assert.Contains("attached", await Lab.RunAsync(daemon.Ctl($"attach {stick.PortId} l2-own")));
-            Assert.Contains("QEMU USB HARDDRIVE", await Lab.GuestUsbAsync("l2-own"));
-            Dictionary<string, double> attached = await UntilAsync(daemon, m => m[Settled] > before[Settled], "our hostdev settled");
-            Assert.Equal(before[Passes], attached[Passes]);
-            Assert.Equal(before[Lists], attached[Lists]);
-            output.WriteLine($"lab: one live attach (auto: live and config) costs libvirt calls {Delta(before, attached)}");
-
-            // Whatever the attach still had on its way (a lifecycle event for the definition) came before this.
-            Dictionary<string, double> after = await BarrierAsync(daemon, "ua-own-barrier-2");
-            foreach (string cause in new[] { "lifecycle", "hostdev", "own_hostdev" })
-            {
-                Assert.Equal(before[$"{Requests}{{cause=\"{cause}\"}}"] + (cause == "hostdev" ? 1 : 0), after[$"{Requests}{{cause=\"{cause}\"}}"]);
-            }
-
-            output.WriteLine($"lab: a reconcile (what followed our own attach before): libvirt calls {Delta(attached, after)}");
-            Assert.True(after[XmlReads] > attached[XmlReads]);
+            Assert.Equal(before[$"{Requests}{{cause=\"{cause}\"}}"] + (cause == "hostdev" ? 1 : 0), after[$"{Requests}{{cause=\"{cause}\"}}"]);
         }
-        finally
-        {
-            await Lab.StopDomainAsync("l2-own");
-            await daemon.StopAsync();
-            await Lab.UnplugAllAsync(d => d.Id.StartsWith("own-", StringComparison.Ordinal));
-        }
-    }
+
+        output.WriteLine($"lab: a reconcile (what followed our own attach before): libvirt calls {Delta(attached, after)}");
+        Assert.True(after[XmlReads] > attached[XmlReads]);
+    });
 
     // Hot-plugs an emulated USB tablet under someone else's alias and waits until the reconcile it
     // asks for ran: every libvirt event before it was handled, and nothing is left to reconcile.
