@@ -87,7 +87,7 @@ internal static class Daemon
             return uevents;
         });
         builder.Services.AddHostedService(sp => sp.GetRequiredService<UeventService>());
-        builder.Services.AddSingleton<DeviceView>();
+        builder.Services.AddSingleton<UsbPassd.Rpc.DeviceView>();
         builder.Services.AddSingleton<DeviceMethods>();
         builder.Services.AddSingleton(sp => new AssignmentRepository(registry));
         builder.Services.AddSingleton<LibvirtService>();

@@ -28,7 +28,7 @@ public sealed class PolicyMethods(PolicyService policy, AssignmentService assign
 
     private PolicyCheckResult Check(PolicyCheckParams p)
     {
-        DeviceRow row = assignments.Resolve(p.Device);
+        DeviceRow row = assignments.Resolve(AssignmentWire.Key(p.Device));
         PolicyDecision d = policy.Check(row)
             ?? throw new RpcException(ErrorCodes.NotPossible, $"device {row.PortId} is not plugged in now: the policy judges devices as they are on the host");
         return new PolicyCheckResult
@@ -84,7 +84,7 @@ public sealed class PolicyMethods(PolicyService policy, AssignmentService assign
             throw new RpcException(ErrorCodes.InvalidParams, "before_id must be positive: the next_before_id of a previous answer");
         }
 
-        string? devId = p.Device is null ? null : DeviceSelector.Parse(p.Device).DevId ?? assignments.Resolve(p.Device).DevId;
+        string? devId = p.Device is null ? null : DeviceSelector.Parse(p.Device).DevId ?? assignments.Resolve(AssignmentWire.Key(p.Device)).DevId;
         string? instance = p.Instance;
         if (instance is not null && !Guid.TryParse(instance, out _) && libvirt.Current() is { } connection)
         {
