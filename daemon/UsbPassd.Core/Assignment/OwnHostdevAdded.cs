@@ -1,3 +1,5 @@
+using UsbPassd.Registry;
+
 namespace UsbPassd.Assignment;
 
 /// <summary>What libvirt's device-added event for one of our aliases asks of usbpassd.</summary>
@@ -21,10 +23,10 @@ public enum OwnHostdevOutcome
 public static class OwnHostdevAdded
 {
     /// <param name="claimState">The state of the domain's claim with that alias, null when there is none.</param>
-    public static OwnHostdevOutcome Judge(string? claimState) => claimState switch
+    public static OwnHostdevOutcome Judge(ClaimState? claimState) => claimState switch
     {
-        "attached" => OwnHostdevOutcome.Settled,
-        "attaching" => OwnHostdevOutcome.AwaitOperation,
+        ClaimState.Attached => OwnHostdevOutcome.Settled,
+        ClaimState.Attaching => OwnHostdevOutcome.AwaitOperation,
         _ => OwnHostdevOutcome.Reconcile,
     };
 }

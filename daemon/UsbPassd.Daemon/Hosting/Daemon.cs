@@ -82,7 +82,7 @@ internal static class Daemon
         SystemdHosting.Add(builder.Services);
         builder.Services.AddSingleton(sp => new UeventService(source, sp.GetRequiredService<DevicePipeline>(), sp.GetRequiredService<PipelineStats>(), sp.GetRequiredService<PolicyService>(), sp.GetRequiredService<ILogger<UeventService>>(), sp.GetRequiredService<LogPrivacy>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<UeventService>());
-        builder.Services.AddSingleton<DeviceView>();
+        builder.Services.AddSingleton<UsbPassd.Rpc.DeviceView>();
         builder.Services.AddSingleton(sp => new AssignmentRepository(registry));
         builder.Services.AddSingleton<LibvirtService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LibvirtService>());

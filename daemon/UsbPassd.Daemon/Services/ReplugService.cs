@@ -80,8 +80,8 @@ public sealed partial class ReplugService(DeviceRepository devices, AssignmentRe
 
             try
             {
-                IReadOnlyList<AssignmentService.Followed> done = work.Changes is null ? assignments.Reconcile() : assignments.Follow(work.Changes, work.CommittedAt);
-                foreach (AssignmentService.Followed f in done)
+                IReadOnlyList<Followed> done = work.Changes is null ? assignments.Reconcile() : assignments.Follow(work.Changes, work.CommittedAt);
+                foreach (Followed f in done)
                 {
                     string what = privacy.Scrub(f.What);
                     LogFollowed(what, f.PortId, f.Instance, f.TotalMs, f.LibvirtMs);
