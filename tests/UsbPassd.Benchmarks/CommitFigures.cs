@@ -29,7 +29,7 @@ internal static class CommitFigures
     // Before and After put the host back as it was (all present), so that every round is alike.
     private sealed record Scenario(string Name, int Rounds, Func<int, Uevent[]> Before, Func<int, Uevent[]> Measured, Func<int, Uevent[]> After);
 
-    private sealed record Sample(long Bytes, int Gen0, long Notifications, Statements? Statements);
+    private sealed record Sample(long Bytes, long SubscriberBytes, int Gen0, long Notifications, Statements? Statements);
 
     public static int Run()
     {
@@ -108,7 +108,7 @@ internal static class CommitFigures
         long before = GC.GetAllocatedBytesForCurrentThread();
         daemon.Commit(batch);
         long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
-        return new Sample(bytes, GC.CollectionCount(0) - gen0, daemon.Notifications - notifications, counter?.Stop());
+        return new Sample(bytes, daemon.SubscriberBytes, GC.CollectionCount(0) - gen0, daemon.Notifications - notifications, counter?.Stop());
     }
 
     private static void Print(int present, int deviceCount, UsbIds names, Scenario[] scenarios, List<Sample>[] allocations, List<Sample>[] statements)
@@ -126,6 +126,7 @@ internal static class CommitFigures
         Row("other statements (PRAGMA, BEGIN, COMMIT)", statements, s => s.Statements!.Other, "0");
         Row("RPC notifications formatted", allocations, s => s.Notifications, "0");
         Row("managed allocations, KB", allocations, s => s.Bytes / 1024.0, "0.0");
+        Row("… of which the feed's subscribers and the replug follower, KB", allocations, s => s.SubscriberBytes / 1024.0, "0.0");
         Console.WriteLine($"| gen0 GCs during the measured commits | {string.Join(" | ", allocations.Select(a => $"{a.Sum(s => s.Gen0)} in {a.Count}"))} |");
         Console.WriteLine();
         Console.WriteLine($"statements of one '{scenarios[0].Name}' commit, as SQLite ran them:");

@@ -28,6 +28,7 @@ public sealed class DaemonCommits : IDisposable
     private readonly Channel<(IReadOnlyList<RowChange> Rows, long CommittedAt)> _replug = Channel.CreateUnbounded<(IReadOnlyList<RowChange>, long)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly List<IDisposable> _subscriptions = [];
     private Exception? _fault;
+    private long _publishedAt = -1;
 
     public DaemonCommits(string sysfsRoot, string registryPath, UsbIds names)
     {
@@ -37,6 +38,9 @@ public sealed class DaemonCommits : IDisposable
         _pipeline = new DevicePipeline(new SysfsScanner(sysfsRoot), Devices, names, judge.JudgeRules);
         _assignments = new AssignmentService(Devices, new AssignmentRepository(Database), () => null);
         _pipeline.Resync();
+
+        // A mark before the others: this thread's allocations when the feed starts telling subscribers.
+        _subscriptions.Add(Database.Changes.Subscribe(_ => _publishedAt = GC.GetAllocatedBytesForCurrentThread()));
 
         // In the daemon's order: the read model, then RpcService, then ReplugService.
         View = new DeviceView(Devices);
@@ -61,15 +65,21 @@ public sealed class DaemonCommits : IDisposable
     /// <summary>RPC notifications formatted so far (one a device row a commit changed).</summary>
     public long Notifications { get; private set; }
 
+    /// <summary>Bytes the last commit's subscribers and the replug follower allocated on this thread (0 when it changed no row).</summary>
+    public long SubscriberBytes { get; private set; }
+
     /// <summary>One uevent batch: the pipeline's commit, its subscribers, then the replug follower's work.</summary>
     /// <exception cref="InvalidOperationException">A subscriber failed (the daemon would log it and go on).</exception>
     public void Commit(IEnumerable<Uevent> batch)
     {
+        _publishedAt = -1;
         _pipeline.Apply(batch);
         while (_replug.Reader.TryRead(out var work))
         {
             _assignments.Follow(work.Rows, work.CommittedAt);
         }
+
+        SubscriberBytes = _publishedAt < 0 ? 0 : GC.GetAllocatedBytesForCurrentThread() - _publishedAt;
 
         if (_fault is Exception e)
         {
