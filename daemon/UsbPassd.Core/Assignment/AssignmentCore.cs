@@ -11,7 +11,7 @@ namespace UsbPassd.Assignment;
 /// counters, the devices in flight; and the checks they all make before a claim (resolve, passable,
 /// policy) and the claim itself. Refusals are <see cref="AssignmentRefusedException"/>, never wire errors.
 /// </summary>
-internal sealed class AssignmentCore(DeviceRepository devices, AssignmentRepository ledger, Func<LibvirtConnection?> libvirt, Func<DeviceRow, DeviceJudgement?>? policy)
+internal sealed class AssignmentCore(DeviceRepository devices, AssignmentRepository ledger, Func<LibvirtConnection?> libvirt, Func<DeviceRow, DeviceJudgement?>? policy, Removals removals)
 {
     // Devices an operation of this process is moving right now (claim written, libvirt called, the
     // confirm still to come). Reconcile leaves them to it: the 'attaching' and 'detaching' claims it
@@ -27,7 +27,7 @@ internal sealed class AssignmentCore(DeviceRepository devices, AssignmentReposit
     public AssignmentCounters Counters { get; } = new();
 
     /// <summary>Waits for libvirt's device-removed events of our live detaches.</summary>
-    public Removals Removals { get; } = new();
+    public Removals Removals => removals;
 
     public bool IsMoving(string devId) => _inFlight.ContainsKey(devId);
 

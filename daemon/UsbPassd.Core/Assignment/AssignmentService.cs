@@ -26,9 +26,10 @@ public sealed class AssignmentService
     private readonly FollowOperation _follow;
     private readonly ReconcileOperation _reconcile;
 
-    public AssignmentService(DeviceRepository devices, AssignmentRepository ledger, Func<LibvirtConnection?> libvirt, Func<DeviceRow, DeviceJudgement?>? policy = null)
+    /// <param name="removals">Where libvirt's device-removed events complete our live detaches (the libvirt service holds the same one); a new one when null.</param>
+    public AssignmentService(DeviceRepository devices, AssignmentRepository ledger, Func<LibvirtConnection?> libvirt, Func<DeviceRow, DeviceJudgement?>? policy = null, Removals? removals = null)
     {
-        _core = new AssignmentCore(devices, ledger, libvirt, policy);
+        _core = new AssignmentCore(devices, ledger, libvirt, policy, removals ?? new Removals());
         _reserve = new ReserveOperation(_core);
         _attach = new AttachOperation(_core);
         _detach = new DetachOperation(_core);

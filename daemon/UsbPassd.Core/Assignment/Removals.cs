@@ -5,9 +5,10 @@ namespace UsbPassd.Assignment;
 
 /// <summary>
 /// Our live detaches waiting for libvirt's device-removed event (by domain and alias): a live detach
-/// is done only when libvirt says so, within <see cref="Confirmation"/>.
+/// is done only when libvirt says so, within <see cref="Confirmation"/>. One per daemon, shared by the
+/// assignment operations (which wait) and the libvirt service (which hears the events and completes).
 /// </summary>
-internal sealed class Removals
+public sealed class Removals
 {
     public static readonly TimeSpan Confirmation = TimeSpan.FromSeconds(15);
     private readonly ConcurrentDictionary<(string Uuid, string Alias), TaskCompletionSource> _waiting = new();
@@ -27,7 +28,7 @@ internal sealed class Removals
 
     /// <summary>Detaches by alias; a live detach is done only when libvirt's device-removed event says so, within <see cref="Confirmation"/>.</summary>
     /// <exception cref="TimeoutException">No confirmation in time.</exception>
-    public async Task DetachConfirmedAsync(LibvirtConnection connection, LibvirtDomain domain, string alias, uint flags)
+    internal async Task DetachConfirmedAsync(LibvirtConnection connection, LibvirtDomain domain, string alias, uint flags)
     {
         TaskCompletionSource? removed = (flags & AttachFlags.Live) != 0
             ? _waiting.GetOrAdd((domain.Uuid, alias), _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously))

@@ -84,15 +84,12 @@ internal static class Daemon
         builder.Services.AddHostedService(sp => sp.GetRequiredService<UeventService>());
         builder.Services.AddSingleton<UsbPassd.Rpc.DeviceView>();
         builder.Services.AddSingleton(sp => new AssignmentRepository(registry));
+        builder.Services.AddSingleton<Removals>();
         builder.Services.AddSingleton<LibvirtService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LibvirtService>());
-        builder.Services.AddSingleton(sp =>
-        {
-            LibvirtService libvirt = sp.GetRequiredService<LibvirtService>();
-            var service = new AssignmentService(sp.GetRequiredService<DeviceRepository>(), sp.GetRequiredService<AssignmentRepository>(), libvirt.Current, sp.GetRequiredService<PolicyService>().CheckRow);
-            libvirt.Assignments = service;
-            return service;
-        });
+        builder.Services.AddSingleton(sp => new AssignmentService(
+            sp.GetRequiredService<DeviceRepository>(), sp.GetRequiredService<AssignmentRepository>(), sp.GetRequiredService<LibvirtService>().Current,
+            sp.GetRequiredService<PolicyService>().CheckRow, sp.GetRequiredService<Removals>()));
         builder.Services.AddSingleton<ReplugService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReplugService>());
         builder.Services.AddSingleton(sp => new StartGate(sp.GetRequiredService<DeviceRepository>(), sp.GetRequiredService<AssignmentRepository>()));

@@ -13,7 +13,7 @@ namespace UsbPassd.Daemon.Services;
 /// hostdevs' arrivals raised to be settled against the ledger, and lifecycle events and other
 /// hostdev comings and goings raised for reconciling.
 /// </summary>
-public sealed partial class LibvirtService(DaemonOptions options, ILogger<LibvirtService> log) : IHostedService, IDisposable
+public sealed partial class LibvirtService(DaemonOptions options, Removals removals, ILogger<LibvirtService> log) : IHostedService, IDisposable
 {
     private readonly Lock _lock = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -22,8 +22,6 @@ public sealed partial class LibvirtService(DaemonOptions options, ILogger<Libvir
     private int _reconnecting;
     private bool _unreachableLogged;
     private int _disposed;
-
-    public AssignmentService? Assignments { get; set; }
 
     /// <summary>Raised after a connection was (re)opened later than at start: events were lost meanwhile, so the ledger is reconciled.</summary>
     public event Action? Reconnected;
@@ -70,7 +68,7 @@ public sealed partial class LibvirtService(DaemonOptions options, ILogger<Libvir
                 // own hostdev coming is, as a rule, our attach: the ledger says whether it is settled.
                 _connection.DeviceRemoved += (uuid, alias) =>
                 {
-                    if (Assignments?.OnDeviceRemoved(uuid, alias) != true && HostdevAlias.Owner(alias) != AliasOwner.NotHostdev)
+                    if (!removals.OnDeviceRemoved(uuid, alias) && HostdevAlias.Owner(alias) != AliasOwner.NotHostdev)
                     {
                         HostdevChanged?.Invoke(uuid, alias);
                     }
