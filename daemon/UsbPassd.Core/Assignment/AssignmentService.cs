@@ -51,10 +51,6 @@ public sealed class AssignmentService
 
     public Task<AssignmentOutcome> SwapAsync(SwapRequest r, Actor by, CancellationToken ct) => _swap.SwapAsync(r, by, ct);
 
-    /// <summary>Called from the libvirt event loop: completes a pending live detach.</summary>
-    /// <returns>False when no detach of ours waited for it (someone used virsh): reconcile.</returns>
-    public bool OnDeviceRemoved(string domainUuid, string alias) => _core.Removals.OnDeviceRemoved(domainUuid, alias);
-
     /// <inheritdoc cref="FollowOperation.Follow"/>
     public IReadOnlyList<Followed> Follow(IReadOnlyList<RowChange> changes, long? committedAt = null) => _follow.Follow(changes, committedAt);
 
