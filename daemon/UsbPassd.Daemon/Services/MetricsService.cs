@@ -22,6 +22,7 @@ public sealed partial class MetricsService(
     PipelineStats pipeline,
     AssignmentService assignments,
     LibvirtService libvirt,
+    PlacementService placement,
     ILogger<MetricsService> log) : BackgroundService
 {
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(15);
@@ -56,6 +57,7 @@ public sealed partial class MetricsService(
         text.Family("usbpassd_netlink_drops_total", "counter", "Times the netlink socket overflowed (ENOBUFS); each is answered with a full rescan.").Sample("usbpassd_netlink_drops_total", pipeline.Lost);
         text.Family("usbpassd_rescans_total", "counter", "Full rescans after lost events.").Sample("usbpassd_rescans_total", pipeline.Resyncs);
         text.Family("usbpassd_libvirt_connected", "gauge", "1 when the libvirt connection is open.").Sample("usbpassd_libvirt_connected", libvirt.State == "connected" ? 1 : 0);
+        PlacementMetrics.AddTo(text, placement.Status);
         return text.ToString();
     }
 

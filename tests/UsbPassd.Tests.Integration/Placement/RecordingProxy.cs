@@ -37,6 +37,9 @@ public sealed class RecordingProxy : IDisposable
     /// <summary>Runs before a request is forwarded (method, path); may act on Placement directly.</summary>
     public Func<string, string, Task>? Before { get; set; }
 
+    /// <summary>Forward without the X-Auth-Token header (Placement then answers 401 itself).</summary>
+    public bool StripToken { get; set; }
+
     /// <summary>When it returns (status, body), that is the answer and Placement is not asked.</summary>
     public Func<string, string, (int Status, string Body)?>? Answer { get; set; }
 
@@ -95,7 +98,7 @@ public sealed class RecordingProxy : IDisposable
             using var forward = new HttpRequestMessage(new HttpMethod(request.HttpMethod), _target + path);
             foreach (string name in new[] { "X-Auth-Token", "OpenStack-API-Version", "Accept" })
             {
-                if (request.Headers[name] is string value)
+                if (request.Headers[name] is string value && !(StripToken && name == "X-Auth-Token"))
                 {
                     forward.Headers.TryAddWithoutValidation(name, value);
                 }

@@ -54,6 +54,8 @@ public sealed class SyncedHost : IDisposable
 
     public string StateDirectory => Path.Combine(_dir, "state");
 
+    public string SysfsRoot => _tree.Root;
+
     /// <summary>Every line the daemon wrote, stdout and stderr.</summary>
     public ConcurrentQueue<string> Log { get; } = new();
 
@@ -106,6 +108,18 @@ public sealed class SyncedHost : IDisposable
     }
 
     public bool Running => _daemon is { HasExited: false };
+
+    /// <summary>Waits for a daemon that refused to start (and its last output).</summary>
+    public int WaitForExit()
+    {
+        if (!_daemon!.WaitForExit(60_000))
+        {
+            throw new TimeoutException("usbpassd did not exit");
+        }
+
+        _daemon.WaitForExit();
+        return _daemon.ExitCode;
+    }
 
     /// <summary>The first log line containing <paramref name="text"/> (waits up to 60 s; fails with the log).</summary>
     public async Task<string> WaitForLogAsync(string text, int seconds = 60)
