@@ -133,8 +133,9 @@ public sealed partial class PlacementService(DaemonOptions options, DeviceReposi
             catch (PlacementException e)
             {
                 connected = false;
-                if (e.Message != reported)
+                if (e.NeedsOperator ? e.Message != reported : lostAt == 0)
                 {
+                    // An outage is said once, however its failures read; a refusal once per distinct reason.
                     if (e.NeedsOperator)
                     {
                         LogRefused(e.Message);

@@ -64,7 +64,7 @@ public sealed class PlacementSyncTests : IDisposable
     [Fact]
     public async Task A_recorded_host_costs_at_most_3_requests_per_device_then_none_per_unchanged_device_on_restart()
     {
-        using var host = new SyncedHost(Section, recorded: 11); // a root hub and 10 devices recorded from real hardware
+        using var host = new SyncedHost(Section, recorded: 31); // root hubs and 30 devices recorded from real hardware (hubs among them)
         host.Start();
         await host.WaitForLogAsync("placement: in sync");
 
@@ -79,6 +79,7 @@ public sealed class PlacementSyncTests : IDisposable
         }
 
         int shared = _proxy.Requests.Count(r => !children.Keys.Any(u => r.Path.Contains(u, StringComparison.Ordinal) || r.Body.Contains(u, StringComparison.Ordinal)));
+        _output.WriteLine(string.Join(", ", devices.GroupBy(d => d!["status"]!.GetValue<string>() + (d!["info"]!["is_hub"]!.GetValue<bool>() ? " hub" : "")).Select(g => $"{g.Count()} {g.Key}")));
         _output.WriteLine($"initial sync: {devices.Count} devices, {children.Count} providers, {_proxy.Requests.Count} requests ({_proxy.Requests.Count - shared} per-device, {shared} shared: version, root, tree, custom traits and classes)");
 
         host.Stop();
