@@ -107,7 +107,11 @@ public static class CloudsYaml
         for (int i = 0; i < line.Length; i++)
         {
             char c = line[i];
-            if (quote != '\0')
+            if (quote == '\'' && c == '\'' && i + 1 < line.Length && line[i + 1] == '\'')
+            {
+                i++; // '' inside single quotes is one quote
+            }
+            else if (quote != '\0')
             {
                 quote = c == quote ? '\0' : quote;
             }

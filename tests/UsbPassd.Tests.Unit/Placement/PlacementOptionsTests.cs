@@ -34,7 +34,7 @@ public sealed class PlacementOptionsTests
     [Fact]
     public void Operator_traits_that_cannot_be_traits_are_refused_the_others_normalised()
     {
-        Assert.Contains("'-'", new PlacementOptions { Endpoint = "https://p", Token = "t", DeviceTraits = new() { ["a"] = ["-"] } }.Problem(), StringComparison.Ordinal);
+        Assert.Contains("' '", new PlacementOptions { Endpoint = "https://p", Token = "t", DeviceTraits = new() { ["a"] = [" "] } }.Problem(), StringComparison.Ordinal);
         Assert.Equal(["CUSTOM_LICENCE_KEY"], new PlacementOptions { DeviceTraits = new() { ["a"] = ["licence key", "LICENCE_KEY"] } }.OperatorTraits()["a"]);
     }
 
