@@ -91,6 +91,19 @@ public sealed class PlacementSyncTests : IDisposable
     }
 
     [Fact]
+    public async Task The_shipped_native_build_syncs_the_same_way()
+    {
+        using var host = new SyncedHost(Section) { Shipped = true }; // every JSON shape through the source-generated contexts
+        host.Start();
+        await host.WaitForLogAsync("placement: in sync");
+
+        string uuid = host.Uuid(SyncedHost.DevId("1-2"));
+        Assert.Equal(2, (await _placement.ChildrenAsync(host.RootName)).Count);
+        Assert.Equal(0, await ReservedAsync(uuid));
+        Assert.Contains("CUSTOM_LICENCE_KEY", await _placement.TraitsAsync(uuid));
+    }
+
+    [Fact]
     public async Task A_blocked_device_gets_no_provider()
     {
         using var host = new SyncedHost(Section, policy: "block serial \"KEY-1-2\"\nallow id 46f4:* label \"test keys\"\n");

@@ -70,13 +70,17 @@ public sealed class SyncedHost : IDisposable
               "placement": {{placement.Replace("ROOT", RootName, StringComparison.Ordinal)}} }
             """);
 
+    /// <summary>Run the shipped NativeAOT executable (make publish) rather than the JIT build.</summary>
+    public bool Shipped { get; init; }
+
     public void Start()
     {
         Log.Clear();
 
         // Read and write: opening does not wait for the daemon's reader, and the daemon never sees an end.
         _uevents ??= new FileStream(_fifo, FileMode.Open, FileAccess.ReadWrite);
-        var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "usbpassd.dll"), "--config", Path.Combine(_dir, "usbpassd.json")])
+        string config = Path.Combine(_dir, "usbpassd.json");
+        var psi = new ProcessStartInfo(Shipped ? UsbPassd.Testing.Shipped.Usbpassd : "dotnet", Shipped ? ["--config", config] : [Path.Combine(AppContext.BaseDirectory, "usbpassd.dll"), "--config", config])
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
