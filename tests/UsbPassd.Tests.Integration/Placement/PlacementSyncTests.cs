@@ -104,6 +104,23 @@ public sealed class PlacementSyncTests : IDisposable
     }
 
     [Fact]
+    public async Task A_device_reserved_here_for_an_instance_placement_does_not_know_is_unavailable_until_released()
+    {
+        using var host = new SyncedHost(Section);
+        host.Start();
+        await host.WaitForLogAsync("placement: in sync");
+        string uuid = host.Uuid(SyncedHost.DevId("1-1"));
+        string instance = Guid.NewGuid().ToString();
+
+        JsonNode reserved = await host.AskAsync("devices.reserve", $$"""{"device": "1-1", "instance_uuid": "{{instance}}"}""");
+        Assert.Null(reserved["error"]);
+        await SyncedHost.EventuallyAsync(async () => await ReservedAsync(uuid) == 1, "the reserved key is unavailable in Placement");
+
+        Assert.Null((await host.AskAsync("devices.release", $$"""{"device": "1-1", "instance_uuid": "{{instance}}"}"""))["error"]);
+        await SyncedHost.EventuallyAsync(async () => await ReservedAsync(uuid) == 0, "the released key is available again");
+    }
+
+    [Fact]
     public async Task A_blocked_device_gets_no_provider()
     {
         using var host = new SyncedHost(Section, policy: "block serial \"KEY-1-2\"\nallow id 46f4:* label \"test keys\"\n");

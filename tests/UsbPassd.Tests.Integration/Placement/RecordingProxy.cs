@@ -32,7 +32,7 @@ public sealed class RecordingProxy : IDisposable
     /// <summary>"METHOD path status" of every request, in order.</summary>
     public ConcurrentQueue<Seen> Requests { get; } = new();
 
-    public sealed record Seen(string Method, string Path, string Body, int Status);
+    public sealed record Seen(string Method, string Path, string Body, int Status, string? Token);
 
     /// <summary>Runs before a request is forwarded (method, path); may act on Placement directly.</summary>
     public Func<string, string, Task>? Before { get; set; }
@@ -40,8 +40,8 @@ public sealed class RecordingProxy : IDisposable
     /// <summary>Forward without the X-Auth-Token header (Placement then answers 401 itself).</summary>
     public bool StripToken { get; set; }
 
-    /// <summary>When it returns (status, body), that is the answer and Placement is not asked.</summary>
-    public Func<string, string, (int Status, string Body)?>? Answer { get; set; }
+    /// <summary>When it returns (status, body) for (method, path, token), that is the answer and Placement is not asked.</summary>
+    public Func<string, string, string?, (int Status, string Body)?>? Answer { get; set; }
 
     public void Dispose()
     {
@@ -84,7 +84,7 @@ public sealed class RecordingProxy : IDisposable
         int status;
         byte[] answer;
         string? contentType = "application/json";
-        if (Answer?.Invoke(request.HttpMethod, path) is (int s, string b))
+        if (Answer?.Invoke(request.HttpMethod, path, request.Headers["X-Auth-Token"]) is (int s, string b))
         {
             (status, answer) = (s, System.Text.Encoding.UTF8.GetBytes(b));
         }
@@ -122,7 +122,7 @@ public sealed class RecordingProxy : IDisposable
             }
         }
 
-        Requests.Enqueue(new Seen(request.HttpMethod, path, body, status));
+        Requests.Enqueue(new Seen(request.HttpMethod, path, body, status, request.Headers["X-Auth-Token"]));
         context.Response.StatusCode = status;
         if (contentType is not null)
         {

@@ -70,6 +70,9 @@ public sealed class SyncedHost : IDisposable
               "placement": {{placement.Replace("ROOT", RootName, StringComparison.Ordinal)}} }
             """);
 
+    /// <summary>The clouds.yaml the daemon reads (OS_CLIENT_CONFIG_FILE), for "cloud" sections.</summary>
+    public string CloudsFile => Path.Combine(_dir, "clouds.yaml");
+
     /// <summary>Run the shipped NativeAOT executable (make publish) rather than the JIT build.</summary>
     public bool Shipped { get; init; }
 
@@ -85,6 +88,7 @@ public sealed class SyncedHost : IDisposable
             RedirectStandardError = true,
             RedirectStandardOutput = true,
         };
+        psi.Environment["OS_CLIENT_CONFIG_FILE"] = CloudsFile;
         _daemon = Process.Start(psi)!;
         _daemon.OutputDataReceived += (_, e) => Keep(e.Data);
         _daemon.ErrorDataReceived += (_, e) => Keep(e.Data);
@@ -177,14 +181,17 @@ public sealed class SyncedHost : IDisposable
     }
 
     /// <summary>devices.list over the socket.</summary>
-    public async Task<JsonArray> DevicesAsync()
+    public async Task<JsonArray> DevicesAsync() => (await AskAsync("devices.list", "{}"))["result"]!.AsArray();
+
+    /// <summary>One JSON-RPC call over the socket: the whole answer.</summary>
+    public async Task<JsonNode> AskAsync(string method, string parameters)
     {
         using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
         await socket.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(Path.Combine(_dir, "usbpassd.sock")));
         using var stream = new System.Net.Sockets.NetworkStream(socket);
-        await stream.WriteAsync("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"devices.list\",\"params\":{}}\n"u8.ToArray());
+        await stream.WriteAsync(Encoding.UTF8.GetBytes($"{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"{method}\",\"params\":{parameters}}}\n"));
         using var reader = new StreamReader(stream);
-        return JsonNode.Parse((await reader.ReadLineAsync())!)!["result"]!.AsArray();
+        return JsonNode.Parse((await reader.ReadLineAsync())!)!;
     }
 
     public void Dispose()
