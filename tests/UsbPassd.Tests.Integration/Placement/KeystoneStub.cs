@@ -8,27 +8,20 @@ namespace UsbPassd.Tests.Integration.Placement;
 /// made with answers the next token of <see cref="Tokens"/> (X-Subject-Token) and a catalog naming
 /// <paramref name="placementUrl"/> as the public placement endpoint of RegionOne; other credentials get 401.
 /// </summary>
-public sealed class KeystoneStub : IDisposable
+public sealed class KeystoneStub : LoopbackHttpServer
 {
-    private readonly HttpListener _listener = new();
     private readonly string _placementUrl;
-    private readonly Task _loop;
     private int _issued;
 
     public KeystoneStub(string placementUrl, params string[] tokens)
     {
         _placementUrl = placementUrl;
         Tokens = tokens;
-        Port = PlacementServer.FreePort();
-        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-        _listener.Start();
-        _loop = Task.Run(LoopAsync);
+        Listen();
     }
 
     public const string User = "placement";
     public const string Password = "pl4cement-pw";
-
-    public int Port { get; }
 
     public string AuthUrl => $"http://127.0.0.1:{Port}/v3";
 
@@ -51,57 +44,31 @@ public sealed class KeystoneStub : IDisposable
             region_name: RegionOne
         """;
 
-    public void Dispose()
+    protected override async Task HandleAsync(HttpListenerContext context)
     {
-        _listener.Close();
-        try
+        string body = await new StreamReader(context.Request.InputStream).ReadToEndAsync();
+        bool good = context.Request.HttpMethod == "POST" && context.Request.RawUrl == "/v3/auth/tokens"
+            && body.Contains($"\"name\":\"{User}\"", StringComparison.Ordinal) && body.Contains($"\"password\":\"{Password}\"", StringComparison.Ordinal)
+            && body.Contains("\"project\":{\"name\":\"service\"", StringComparison.Ordinal);
+        if (good)
         {
-            _loop.Wait(TimeSpan.FromSeconds(5));
+            int n = Interlocked.Increment(ref _issued);
+            context.Response.StatusCode = 201;
+            context.Response.Headers["X-Subject-Token"] = Tokens[Math.Min(n, Tokens.Length) - 1];
+            context.Response.ContentType = "application/json";
+            string expires = DateTimeOffset.UtcNow.AddHours(1).ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", System.Globalization.CultureInfo.InvariantCulture);
+            await context.Response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes($$$"""
+                {"token": {"expires_at": "{{{expires}}}", "methods": ["password"],
+                 "catalog": [{"type": "identity", "endpoints": [{"interface": "public", "region": "RegionOne", "url": "{{{AuthUrl}}}"}]},
+                             {"type": "placement", "endpoints": [{"interface": "internal", "region": "RegionOne", "url": "http://127.0.0.1:1/wrong"},
+                                                                 {"interface": "public", "region": "RegionOne", "region_id": "RegionOne", "url": "{{{_placementUrl}}}"}]}]}}
+                """));
         }
-        catch (AggregateException)
+        else
         {
-            // closed under the loop
+            context.Response.StatusCode = 401;
         }
-    }
 
-    private async Task LoopAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            string body = await new StreamReader(context.Request.InputStream).ReadToEndAsync();
-            bool good = context.Request.HttpMethod == "POST" && context.Request.RawUrl == "/v3/auth/tokens"
-                && body.Contains($"\"name\":\"{User}\"", StringComparison.Ordinal) && body.Contains($"\"password\":\"{Password}\"", StringComparison.Ordinal)
-                && body.Contains("\"project\":{\"name\":\"service\"", StringComparison.Ordinal);
-            if (good)
-            {
-                int n = Interlocked.Increment(ref _issued);
-                context.Response.StatusCode = 201;
-                context.Response.Headers["X-Subject-Token"] = Tokens[Math.Min(n, Tokens.Length) - 1];
-                context.Response.ContentType = "application/json";
-                string expires = DateTimeOffset.UtcNow.AddHours(1).ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", System.Globalization.CultureInfo.InvariantCulture);
-                await context.Response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes($$$"""
-                    {"token": {"expires_at": "{{{expires}}}", "methods": ["password"],
-                     "catalog": [{"type": "identity", "endpoints": [{"interface": "public", "region": "RegionOne", "url": "{{{AuthUrl}}}"}]},
-                                 {"type": "placement", "endpoints": [{"interface": "internal", "region": "RegionOne", "url": "http://127.0.0.1:1/wrong"},
-                                                                     {"interface": "public", "region": "RegionOne", "region_id": "RegionOne", "url": "{{{_placementUrl}}}"}]}]}}
-                    """));
-            }
-            else
-            {
-                context.Response.StatusCode = 401;
-            }
-
-            context.Response.Close();
-        }
+        context.Response.Close();
     }
 }

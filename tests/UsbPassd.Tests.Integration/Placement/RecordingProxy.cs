@@ -9,23 +9,16 @@ namespace UsbPassd.Tests.Integration.Placement;
 /// just before a request goes through (<see cref="Before"/>: change a provider behind the daemon's
 /// back for a real 409) or answer instead of Placement (<see cref="Answer"/>: an old microversion).
 /// </summary>
-public sealed class RecordingProxy : IDisposable
+public sealed class RecordingProxy : LoopbackHttpServer
 {
-    private readonly HttpListener _listener = new();
     private readonly HttpClient _upstream = new() { Timeout = TimeSpan.FromSeconds(30) };
     private readonly string _target;
-    private readonly Task _loop;
 
     public RecordingProxy(string target)
     {
         _target = target;
-        Port = PlacementServer.FreePort();
-        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-        _listener.Start();
-        _loop = Task.Run(LoopAsync);
+        Listen();
     }
-
-    public int Port { get; }
 
     public string Url => $"http://127.0.0.1:{Port}";
 
@@ -43,40 +36,13 @@ public sealed class RecordingProxy : IDisposable
     /// <summary>When it returns (status, body) for (method, path, token), that is the answer and Placement is not asked.</summary>
     public Func<string, string, string?, (int Status, string Body)?>? Answer { get; set; }
 
-    public void Dispose()
+    protected override void Dispose(bool disposing)
     {
-        _listener.Close();
-        try
-        {
-            _loop.Wait(TimeSpan.FromSeconds(5));
-        }
-        catch (AggregateException)
-        {
-            // the listener closed under the loop
-        }
-
         _upstream.Dispose();
+        base.Dispose(disposing);
     }
 
-    private async Task LoopAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            await HandleAsync(context); // one at a time, like Placement's own wsgiref server
-        }
-    }
-
-    private async Task HandleAsync(HttpListenerContext context)
+    protected override async Task HandleAsync(HttpListenerContext context)
     {
         HttpListenerRequest request = context.Request;
         string path = request.RawUrl ?? "/";
