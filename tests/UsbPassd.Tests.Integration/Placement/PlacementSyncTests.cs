@@ -121,6 +121,42 @@ public sealed class PlacementSyncTests : IDisposable
     }
 
     [Fact]
+    public async Task An_allocated_device_unplugged_keeps_its_provider_and_its_allocation_made_unavailable()
+    {
+        using var host = new SyncedHost(Section);
+        host.Start();
+        await host.WaitForLogAsync("placement: in sync");
+        string uuid = host.Uuid(SyncedHost.DevId("1-1"));
+        string consumer = Guid.NewGuid().ToString();
+        (await _placement.SendAsync(HttpMethod.Put, $"/allocations/{consumer}", $$"""
+            {"allocations": {"{{uuid}}": {"resources": {"{{Class}}": 1}}}, "project_id": "{{Guid.NewGuid()}}", "user_id": "{{Guid.NewGuid()}}", "consumer_generation": null, "consumer_type": "INSTANCE"}
+            """)).EnsureSuccessStatusCode();
+
+        await host.UnplugAsync("1-1");
+        await SyncedHost.EventuallyAsync(async () => await ReservedAsync(uuid) == 1, "the allocated, unplugged key is unavailable");
+
+        Assert.Contains(uuid, (await _placement.ChildrenAsync(host.RootName)).Keys);
+        Assert.Contains(uuid, (await _placement.GetAsync($"/allocations/{consumer}"))["allocations"]!.AsObject().Select(a => a.Key));
+    }
+
+    [Fact]
+    public async Task A_provider_someone_deleted_is_created_again_at_the_next_start()
+    {
+        using var host = new SyncedHost(Section);
+        host.Start();
+        await host.WaitForLogAsync("placement: in sync");
+        string uuid = host.Uuid(SyncedHost.DevId("1-1"));
+        host.Stop();
+        (await _placement.SendAsync(HttpMethod.Delete, $"/resource_providers/{uuid}")).EnsureSuccessStatusCode();
+
+        host.Start();
+        await host.WaitForLogAsync("placement: in sync");
+
+        Assert.Equal(0, await ReservedAsync(uuid));
+        Assert.Contains("CUSTOM_USBPASSD_DEVICE", await _placement.TraitsAsync(uuid));
+    }
+
+    [Fact]
     public async Task A_blocked_device_gets_no_provider()
     {
         using var host = new SyncedHost(Section, policy: "block serial \"KEY-1-2\"\nallow id 46f4:* label \"test keys\"\n");
