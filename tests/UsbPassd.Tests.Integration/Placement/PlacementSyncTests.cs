@@ -128,9 +128,9 @@ public sealed class PlacementSyncTests : IDisposable
         await host.WaitForLogAsync("placement: in sync");
         string uuid = host.Uuid(SyncedHost.DevId("1-1"));
         string consumer = Guid.NewGuid().ToString();
-        (await _placement.SendAsync(HttpMethod.Put, $"/allocations/{consumer}", $$"""
-            {"allocations": {"{{uuid}}": {"resources": {"{{Class}}": 1}}}, "project_id": "{{Guid.NewGuid()}}", "user_id": "{{Guid.NewGuid()}}", "consumer_generation": null, "consumer_type": "INSTANCE"}
-            """)).EnsureSuccessStatusCode();
+        string allocation = "{\"allocations\": {\"" + uuid + "\": {\"resources\": {\"" + Class + "\": 1}}}, \"project_id\": \"" + Guid.NewGuid() + "\", \"user_id\": \""
+            + Guid.NewGuid() + "\", \"consumer_generation\": null, \"consumer_type\": \"INSTANCE\"}";
+        (await _placement.SendAsync(HttpMethod.Put, $"/allocations/{consumer}", allocation)).EnsureSuccessStatusCode();
 
         await host.UnplugAsync("1-1");
         await SyncedHost.EventuallyAsync(async () => await ReservedAsync(uuid) == 1, "the allocated, unplugged key is unavailable");
