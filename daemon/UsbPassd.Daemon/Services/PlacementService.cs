@@ -35,6 +35,20 @@ public sealed partial class PlacementService(DaemonOptions options, DeviceReposi
     /// <summary>For host.info and the metrics.</summary>
     public PlacementSyncStatus Status => Volatile.Read(ref _status);
 
+    /// <summary>host.info's view of <paramref name="s"/>; null when the sync is off.</summary>
+    public static UsbPassd.Protocol.Messages.PlacementInfo? Info(PlacementSyncStatus s) => !s.Enabled ? null : new()
+    {
+        State = s.Connected ? "connected" : "disconnected",
+        Endpoint = s.Endpoint,
+        RootProvider = s.Root,
+        RootProviderUuid = s.RootUuid?.ToString(),
+        Providers = s.Providers,
+        Pending = s.Pending,
+        Requests = s.Requests,
+        Problem = s.Problem,
+        LastSyncAt = s.LastSync is DateTimeOffset t ? Timestamps.Format(t) : null,
+    };
+
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         if (options.Placement is not null)
@@ -103,6 +117,7 @@ public sealed partial class PlacementService(DaemonOptions options, DeviceReposi
 
                 int pending = sync.Pending;
                 await sync.ConvergeAsync(ct).ConfigureAwait(false);
+                Publish(new PlacementSyncStatus(true, true, endpoint, root, sync.RootUuid, sync.Failed.Values.FirstOrDefault(), sync.Providers, sync.Pending, client.Requests, DateTimeOffset.UtcNow));
                 foreach (KeyValuePair<Guid, string> f in sync.Failed.Where(f => f.Value != reported))
                 {
                     LogDeviceRefused(f.Key, f.Value);
@@ -124,7 +139,6 @@ public sealed partial class PlacementService(DaemonOptions options, DeviceReposi
                 }
 
                 failures = 0;
-                Publish(new PlacementSyncStatus(true, true, endpoint, root, sync.RootUuid, sync.Failed.Values.FirstOrDefault(), sync.Providers, sync.Pending, client.Requests, DateTimeOffset.UtcNow));
                 if (!await _queue.Reader.WaitToReadAsync(ct).ConfigureAwait(false))
                 {
                     return;
@@ -133,6 +147,7 @@ public sealed partial class PlacementService(DaemonOptions options, DeviceReposi
             catch (PlacementException e)
             {
                 connected = false;
+                Publish(new PlacementSyncStatus(true, false, endpoint, root, sync.RootUuid, e.Message, sync.Providers, sync.Pending, client.Requests, Status.LastSync));
                 if (e.NeedsOperator ? e.Message != reported : lostAt == 0)
                 {
                     // An outage is said once, however its failures read; a refusal once per distinct reason.
@@ -153,7 +168,6 @@ public sealed partial class PlacementService(DaemonOptions options, DeviceReposi
                     lostAt = System.Diagnostics.Stopwatch.GetTimestamp();
                 }
 
-                Publish(new PlacementSyncStatus(true, false, endpoint, root, sync.RootUuid, e.Message, sync.Providers, sync.Pending, client.Requests, Status.LastSync));
                 await Task.Delay(e.NeedsOperator ? OperatorBackoff : Backoff[Math.Min(failures++, Backoff.Length - 1)], ct).ConfigureAwait(false);
             }
         }

@@ -25,6 +25,9 @@ public sealed class PlacementFailureTests : IDisposable
     {
         Assert.Equal(4, (await host.DevicesAsync()).Count);
         Assert.True(host.Running);
+        System.Text.Json.Nodes.JsonNode info = (await host.AskAsync("host.info", "{}"))["result"]!["placement"]!;
+        Assert.Equal("disconnected", info["state"]!.GetValue<string>());
+        Assert.NotNull(info["problem"]);
     }
 
     [Fact]

@@ -55,6 +55,12 @@ public sealed class PlacementSyncTests : IDisposable
         Assert.Single(traits, t => t.StartsWith("CUSTOM_USB_SERIAL_KEY_1_2_H", StringComparison.Ordinal)); // '-' is not allowed: cleaned, and a hash keeps it unique
         Assert.Single(traits, t => t.StartsWith("CUSTOM_USB_LABEL_TEST_KEYS_H", StringComparison.Ordinal));
 
+        JsonNode info = (await host.AskAsync("host.info", "{}"))["result"]!["placement"]!;
+        Assert.Equal("connected", info["state"]!.GetValue<string>());
+        Assert.Equal(2, info["providers"]!.GetValue<int>());
+        Assert.Equal(0, info["pending"]!.GetValue<int>());
+        Assert.Equal(host.RootName, info["root_provider"]!.GetValue<string>());
+
         // A scheduler finds this very key by its serial's trait.
         string serial = traits.Single(t => t.StartsWith("CUSTOM_USB_SERIAL_", StringComparison.Ordinal));
         JsonNode candidates = await _placement.GetAsync($"/allocation_candidates?resources1={Class}:1&required1={serial}");
