@@ -81,7 +81,8 @@ public sealed class PlacementSyncTests : IDisposable
         Assert.Equal(offered, children.Count);
         foreach (string uuid in children.Keys)
         {
-            Assert.InRange(_proxy.Requests.Count(r => r.Path.Contains(uuid, StringComparison.Ordinal) || r.Body.Contains(uuid, StringComparison.Ordinal)), 1, 3);
+            RecordingProxy.Seen[] mine = [.. _proxy.Requests.Where(r => r.Path.Contains(uuid, StringComparison.Ordinal) || r.Body.Contains(uuid, StringComparison.Ordinal))];
+            Assert.True(mine.Length is >= 1 and <= 3, string.Join("\n", mine.Select(r => $"{r.Method} {r.Path} {r.Body} -> {r.Status}")) + "\n" + string.Join("\n", host.Log));
         }
 
         int shared = _proxy.Requests.Count(r => !children.Keys.Any(u => r.Path.Contains(u, StringComparison.Ordinal) || r.Body.Contains(u, StringComparison.Ordinal)));

@@ -187,7 +187,19 @@ public sealed class SyncedHost : IDisposable
     public async Task<JsonNode> AskAsync(string method, string parameters)
     {
         using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
-        await socket.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(Path.Combine(_dir, "usbpassd.sock")));
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await socket.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(Path.Combine(_dir, "usbpassd.sock")));
+                break;
+            }
+            catch (System.Net.Sockets.SocketException) when (attempt < 300)
+            {
+                await Task.Delay(100); // the sync may speak before the RPC socket is bound
+            }
+        }
+
         using var stream = new System.Net.Sockets.NetworkStream(socket);
         await stream.WriteAsync(Encoding.UTF8.GetBytes($"{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"{method}\",\"params\":{parameters}}}\n"));
         using var reader = new StreamReader(stream);
