@@ -28,6 +28,12 @@ if (args is ["start", string usbpassd, string usbpassctl, string minimalHost, st
     return await UsbPassd.Benchmarks.StartFigures.RunAsync(usbpassd, usbpassctl, minimalHost, hello);
 }
 
+// `commit`: issue 14's per-commit figures (registry statements, allocations, gen0 GCs) in this process.
+if (args is ["commit"])
+{
+    return UsbPassd.Benchmarks.CommitFigures.Run();
+}
+
 // In-process: the mirror serves the packages this project restored, and nothing more is built.
 var config = ManualConfig.Create(DefaultConfig.Instance)
     .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(15))

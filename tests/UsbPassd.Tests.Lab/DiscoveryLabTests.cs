@@ -19,6 +19,8 @@ public sealed class DiscoveryLabTests
         _output = output;
     }
 
+    private Task ScenarioAsync(string name, Func<LabScenario, Task> test) => LabScenario.RunAsync(_fx, _output, name, test);
+
     private static JsonElement At(List<JsonElement> scan, string portId) =>
         scan.SingleOrDefault(d => d.GetProperty("port_id").GetString() == portId) is { ValueKind: JsonValueKind.Object } d
             ? d
@@ -68,89 +70,67 @@ public sealed class DiscoveryLabTests
     }
 
     [Fact]
-    public async Task An_unplugged_device_is_gone()
+    public Task An_unplugged_device_is_gone() => ScenarioAsync("unplug", async lab =>
     {
-        var kbd = new UsbKeyboard("kbd-unplug", "4");
-        await _fx.Lab.PlugAsync(kbd);
+        UsbKeyboard kbd = await lab.PlugAsync(new UsbKeyboard("kbd-unplug", "4"));
+
         Assert.Equal(kbd.UsbId, Id(At(await _fx.ScanAsync(), kbd.PortId)));
 
-        await _fx.Lab.UnplugAsync(kbd);
+        await lab.UnplugAsync(kbd);
 
         Assert.DoesNotContain(await _fx.ScanAsync(), d => d.GetProperty("port_id").GetString() == kbd.PortId);
-    }
+    });
 
     [Fact]
-    public async Task A_device_replugged_into_another_port_keeps_its_dev_id()
+    public Task A_device_replugged_into_another_port_keeps_its_dev_id() => ScenarioAsync("moving", async lab =>
     {
         var first = new UsbStorage("moving", "5", Serial: "REPLUG-0001");
         var second = first with { Port = "2", Controller = LabController.Ehci };
-        await _fx.Lab.PlugAsync(first);
+        await lab.PlugAsync(first);
         JsonElement before = At(await _fx.ScanAsync(), first.PortId);
-        await _fx.Lab.UnplugAsync(first);
+        await lab.UnplugAsync(first);
 
-        await _fx.Lab.PlugAsync(second);
-        try
-        {
-            JsonElement after = At(await _fx.ScanAsync(), second.PortId);
+        await lab.PlugAsync(second);
+        JsonElement after = At(await _fx.ScanAsync(), second.PortId);
 
-            Assert.NotEqual(before.GetProperty("port_id").GetString(), after.GetProperty("port_id").GetString());
-            Assert.NotEqual(before.GetProperty("bus_id").GetInt32(), after.GetProperty("bus_id").GetInt32());
-            Assert.Equal("46f4:0001:REPLUG-0001", before.GetProperty("dev_id").GetString());
-            Assert.Equal(before.GetProperty("dev_id").GetString(), after.GetProperty("dev_id").GetString());
-        }
-        finally
-        {
-            await _fx.Lab.UnplugAsync(second);
-        }
-    }
+        Assert.NotEqual(before.GetProperty("port_id").GetString(), after.GetProperty("port_id").GetString());
+        Assert.NotEqual(before.GetProperty("bus_id").GetInt32(), after.GetProperty("bus_id").GetInt32());
+        Assert.Equal("46f4:0001:REPLUG-0001", before.GetProperty("dev_id").GetString());
+        Assert.Equal(before.GetProperty("dev_id").GetString(), after.GetProperty("dev_id").GetString());
+    });
 
     [Fact]
-    public async Task Two_identical_devices_without_serial_are_both_ambiguous()
+    public Task Two_identical_devices_without_serial_are_both_ambiguous() => ScenarioAsync("twins", async lab =>
     {
-        var a = new UsbStorage("twin-a", "6", Serial: "");
-        var b = new UsbStorage("twin-b", "7", Serial: "");
-        await _fx.Lab.PlugAsync(a);
-        await _fx.Lab.PlugAsync(b);
-        try
-        {
-            List<JsonElement> scan = await _fx.ScanAsync();
-            foreach (LabDevice twin in new[] { a, b })
-            {
-                JsonElement d = At(scan, twin.PortId);
-                Assert.Equal(JsonValueKind.Null, d.GetProperty("serial").ValueKind);
-                Assert.True(d.GetProperty("ambiguous").GetBoolean());
-                Assert.Equal($"46f4:0001@{twin.PortId}", d.GetProperty("dev_id").GetString());
-            }
+        UsbStorage a = await lab.PlugAsync(new UsbStorage("twin-a", "6", Serial: ""));
+        UsbStorage b = await lab.PlugAsync(new UsbStorage("twin-b", "7", Serial: ""));
 
-            Assert.False(At(scan, LabFixture.Key.PortId).GetProperty("ambiguous").GetBoolean()); // same ids, own serial
-        }
-        finally
+        List<JsonElement> scan = await _fx.ScanAsync();
+        foreach (LabDevice twin in new[] { a, b })
         {
-            await _fx.Lab.UnplugAsync(a);
-            await _fx.Lab.UnplugAsync(b);
+            JsonElement d = At(scan, twin.PortId);
+            Assert.Equal(JsonValueKind.Null, d.GetProperty("serial").ValueKind);
+            Assert.True(d.GetProperty("ambiguous").GetBoolean());
+            Assert.Equal($"46f4:0001@{twin.PortId}", d.GetProperty("dev_id").GetString());
         }
-    }
+
+        Assert.False(At(scan, LabFixture.Key.PortId).GetProperty("ambiguous").GetBoolean()); // same ids, own serial
+    });
 
     [Fact]
-    public async Task Libvirt_in_the_lab_host_passes_a_device_to_an_L2_guest()
+    public Task Libvirt_in_the_lab_host_passes_a_device_to_an_L2_guest() => ScenarioAsync("raw", async lab =>
     {
-        await _fx.Lab.StartDomainAsync("l2-raw");
-        try
-        {
-            const string hostdev = "<hostdev mode='subsystem' type='usb'><source><vendor id='0x08e6'/><product id='0x4433'/></source></hostdev>";
-            var clock = Stopwatch.StartNew();
-            await _fx.Lab.RunAsync($"echo \"{hostdev}\" > /tmp/h.xml && virsh -q attach-device l2-raw /tmp/h.xml --live");
-            _output.WriteLine($"raw libvirt attach (virsh attach-device --live, measured from L0): {clock.Elapsed.TotalSeconds:0.00} s");
+        await lab.StartDomainAsync("l2-raw");
 
-            string usb = await _fx.Lab.GuestUsbAsync("l2-raw");
-            Assert.Contains("QEMU USB CCID", usb);
+        const string hostdev = "<hostdev mode='subsystem' type='usb'><source><vendor id='0x08e6'/><product id='0x4433'/></source></hostdev>";
+        var clock = Stopwatch.StartNew();
+        await lab.RunAsync($"echo \"{hostdev}\" > /tmp/h.xml && virsh -q attach-device l2-raw /tmp/h.xml --live");
+        _output.WriteLine($"raw libvirt attach (virsh attach-device --live, measured from L0): {clock.Elapsed.TotalSeconds:0.00} s");
 
-            await _fx.Lab.RunAsync("virsh -q detach-device l2-raw /tmp/h.xml --live");
-            Assert.DoesNotContain("CCID", await _fx.Lab.GuestUsbAsync("l2-raw"));
-        }
-        finally
-        {
-            await _fx.Lab.StopDomainAsync("l2-raw");
-        }
-    }
+        string usb = await lab.GuestUsbAsync("l2-raw");
+        Assert.Contains("QEMU USB CCID", usb);
+
+        await lab.RunAsync("virsh -q detach-device l2-raw /tmp/h.xml --live");
+        Assert.DoesNotContain("CCID", await lab.GuestUsbAsync("l2-raw"));
+    });
 }

@@ -9,11 +9,15 @@ public sealed class LabDaemon
 {
     private readonly LabHost _lab;
 
-    private LabDaemon(LabHost lab, string name)
+    /// <summary>A daemon named <paramref name="name"/>, not started yet (<see cref="LabScenario.StartDaemonAsync"/> starts it).</summary>
+    internal LabDaemon(LabHost lab, string name)
     {
         _lab = lab;
         Name = name;
     }
+
+    /// <summary>The argument that connects the daemon to the lab host's libvirtd (by default it runs without libvirt).</summary>
+    public const string WithLibvirt = "--libvirt-uri qemu:///system";
 
     public string Name { get; }
 
@@ -27,13 +31,11 @@ public sealed class LabDaemon
 
     private static string Tools => LabHost.ScriptDirectory;
 
-    /// <summary>Starts usbpassd (debug logging, no libvirt) and returns once it logged that it is ready.</summary>
-    public static async Task<LabDaemon> StartAsync(LabHost lab, string name, string extraArguments = "")
+    /// <summary>Starts usbpassd (debug logging, no libvirt unless asked) on an empty state folder and returns once it logged that it is ready.</summary>
+    public async Task StartAsync(string extraArguments = "")
     {
-        var daemon = new LabDaemon(lab, name);
-        await lab.RunAsync($"rm -rf {daemon.StateDirectory}");
-        await daemon.RestartAsync(extraArguments);
-        return daemon;
+        await _lab.RunAsync($"rm -rf {StateDirectory}");
+        await RestartAsync(extraArguments);
     }
 
     /// <summary>The daemon the lab runs: the shipped NativeAOT build (<see cref="Shipped"/>).</summary>
@@ -76,8 +78,14 @@ public sealed class LabDaemon
     /// <summary>Sends a signal (STOP, CONT, TERM...) to the daemon process.</summary>
     public Task SignalAsync(string signal) => _lab.RunAsync($"pkill -{signal} -f -- '--state-dir {StateDirectory}'");
 
+    /// <summary>
+    /// Stops the daemon (SIGCONT first: a stopped process would hold SIGTERM); one still there after
+    /// 10 s is killed, and the stop fails. Nothing to do when it is not running.
+    /// </summary>
     public Task StopAsync() =>
-        _lab.RunAsync($"pkill -TERM -f -- '--state-dir {StateDirectory}'; for i in $(seq 100); do pgrep -f -- '--state-dir {StateDirectory}' >/dev/null || exit 0; sleep 0.1; done; exit 1");
+        _lab.RunAsync(
+            $"p='--state-dir {StateDirectory}'; pkill -CONT -f -- \"$p\"; pkill -TERM -f -- \"$p\"; " +
+            "for i in $(seq 100); do pgrep -f -- \"$p\" >/dev/null || exit 0; sleep 0.1; done; pkill -KILL -f -- \"$p\"; echo \"usbpassd did not stop on SIGTERM: killed\" >&2; exit 1");
 
     /// <summary>The "committed, N ms after" figures of the debug log: received → committed, per batch.</summary>
     public IReadOnlyList<double> CommitLatenciesMs() =>

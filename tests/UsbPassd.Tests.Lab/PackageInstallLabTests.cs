@@ -16,23 +16,16 @@ public sealed class PackageInstallLabTests(ITestOutputHelper output)
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(20);
 
     [Fact]
-    public async Task A_probe_package_installs_upgrades_and_purges_as_a_hardened_systemd_service()
+    public Task A_probe_package_installs_upgrades_and_purges_as_a_hardened_systemd_service() => Teardown.RunAsync(output, async teardown =>
     {
-        string dir = Directory.CreateTempSubdirectory("usbpassd-probe-").FullName;
-        try
-        {
-            string probe = Path.Combine(LabHost.ScriptDirectory, "probe-deb.sh");
-            string deb = (await RunAsync(probe, dir, "1.0")).Stdout.Trim();
-            string newer = (await RunAsync(probe, dir, "1.1")).Stdout.Trim();
-            (int exit, string stdout) = await RunAsync(Path.Combine(LabHost.ScriptDirectory, "install-test.sh"), deb, newer);
-            Assert.True(exit == 0, $"install-test.sh exited {exit}: see the FAIL lines in the output");
-            Assert.Contains(" 0 failed", stdout, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-    }
+        string dir = teardown.TemporaryDirectory("usbpassd-probe-");
+        string probe = Path.Combine(LabHost.ScriptDirectory, "probe-deb.sh");
+        string deb = (await RunAsync(probe, dir, "1.0")).Stdout.Trim();
+        string newer = (await RunAsync(probe, dir, "1.1")).Stdout.Trim();
+        (int exit, string stdout) = await RunAsync(Path.Combine(LabHost.ScriptDirectory, "install-test.sh"), deb, newer);
+        Assert.True(exit == 0, $"install-test.sh exited {exit}: see the FAIL lines in the output");
+        Assert.Contains(" 0 failed", stdout, StringComparison.Ordinal);
+    });
 
     [FactWhenUsbpassdDeb]
     public async Task The_usbpassd_package_passes_every_install_check()

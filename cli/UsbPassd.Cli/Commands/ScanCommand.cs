@@ -3,6 +3,7 @@ using UsbPassd.Cli.Output;
 using UsbPassd.Devices;
 using UsbPassd.Protocol;
 using UsbPassd.Protocol.Messages;
+using UsbPassd.Rpc;
 
 namespace UsbPassd.Cli.Commands;
 
@@ -72,7 +73,7 @@ internal static class ScanCommand
         }
 
         UsbIds names = LoadNames(usbIdsPath, error);
-        UsbDeviceInfo[] devices = [.. Inventory.Build(scan.Devices, names).Select(d => d.ToInfo(names))];
+        UsbDeviceInfo[] devices = [.. Inventory.Build(scan.Devices, names).Select(d => d.ToFacts(names).ToInfo())];
         if (json)
         {
             JsonOutput.Write(output, devices);

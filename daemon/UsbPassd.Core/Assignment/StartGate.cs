@@ -24,18 +24,18 @@ public sealed class StartGate(DeviceRepository devices, AssignmentRepository led
             return null; // libvirt wrote it; if we cannot read it, it is not ours to refuse
         }
 
-        IReadOnlyList<Registry.Assignment> claims = ledger.All();
+        IReadOnlyList<Claim> claims = ledger.All();
         IReadOnlyList<DeviceRow> live = devices.ListLive();
         List<string> problems = [];
         foreach (DomainHostdev h in hostdevs.Where(h => h.StartupPolicy is null or "mandatory"))
         {
             if (h.IsOurs)
             {
-                Registry.Assignment? claim = claims.FirstOrDefault(c => c.Alias == h.Alias);
+                Claim? claim = claims.FirstOrDefault(c => c.Alias == h.Alias);
                 DeviceRow? row = claim is null ? null : live.FirstOrDefault(r => r.DevId == claim.DevId);
                 if (claim is not null && !claim.InstanceUuid.Equals(domainUuid, StringComparison.OrdinalIgnoreCase))
                 {
-                    problems.Add($"device {row?.PortId ?? claim.DevId} ({claim.DevId}) is {claim.State} to instance {claim.InstanceUuid}");
+                    problems.Add($"device {row?.PortId ?? claim.DevId} ({claim.DevId}) is {claim.State.Name()} to instance {claim.InstanceUuid}");
                 }
                 else if (claim is not null && row is not { Present: not 0 })
                 {

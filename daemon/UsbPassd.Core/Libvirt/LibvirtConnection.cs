@@ -1,55 +1,84 @@
-using System.Runtime.InteropServices;
 using UsbPassd.Interop;
 using Native = UsbPassd.Interop.Interop.Libvirt;
 
 namespace UsbPassd.Libvirt;
 
 /// <summary>
-/// A connection to libvirtd through libvirt's C library. Every call reads libvirt's (thread-local)
-/// error on its own thread right after failing. libvirt's default event loop runs on one
-/// process-wide thread; it carries keepalive, the close callback and the domain events
-/// (lifecycle, device added and removed), which are raised from that thread: handlers must only queue.
+/// A connection to libvirtd and the domain operations on it (find, list, read XML, attach, detach).
+/// Every call reads libvirt's (thread-local) error on its own thread right after failing, and is
+/// counted by name (<see cref="Calls"/>). The connection's events come from libvirt's event loop
+/// (<see cref="LibvirtEvents"/>, in Interop): they are raised on its thread, so handlers must only queue.
 /// </summary>
 public sealed class LibvirtConnection : IDisposable
 {
-    private const int EventLifecycle = 0;
-    private const int EventDeviceRemoved = 15;
-    private const int EventDeviceAdded = 19;
-    private static readonly Lock EventLoopLock = new();
-    private static Thread? _eventLoop;
-
     private readonly SafeVirConnectHandle _handle;
-    private readonly GCHandle _self;
+    private readonly LibvirtEvents _events;
     private volatile bool _closed;
 
-    private LibvirtConnection(string uri, SafeVirConnectHandle handle)
+    private LibvirtConnection(string uri, SafeVirConnectHandle handle, LibvirtEvents events, LibvirtCalls calls)
     {
         Uri = uri;
         _handle = handle;
-        _self = GCHandle.Alloc(this);
+        _events = events;
+        Calls = calls;
+        _events.Closed += _ => _closed = true; // subscribed first: later handlers see the connection closed
     }
 
     public string Uri { get; }
 
+    /// <summary>The libvirt functions called through this connection (and any other given the same counter).</summary>
+    public LibvirtCalls Calls { get; }
+
     /// <summary>False once libvirtd closed the connection (restart, keepalive timeout): reopen and resync.</summary>
-    public bool IsAlive => !_closed && Native.ConnectIsAlive(_handle) == 1;
+    public bool IsAlive
+    {
+        get
+        {
+            Calls.Count("virConnectIsAlive");
+            return !_closed && Native.ConnectIsAlive(_handle) == 1;
+        }
+    }
 
     /// <summary>(domain UUID, virDomainEventType, detail).</summary>
-    public event Action<string, int, int>? Lifecycle;
+    public event Action<string, int, int>? Lifecycle
+    {
+        add => _events.Lifecycle += value;
+        remove => _events.Lifecycle -= value;
+    }
 
     /// <summary>(domain UUID, device alias): a detach finished (or a device vanished from the guest).</summary>
-    public event Action<string, string>? DeviceRemoved;
+    public event Action<string, string>? DeviceRemoved
+    {
+        add => _events.DeviceRemoved += value;
+        remove => _events.DeviceRemoved -= value;
+    }
 
     /// <summary>(domain UUID, device alias): a hot-plug finished (ours, or one done with virsh).</summary>
-    public event Action<string, string>? DeviceAdded;
+    public event Action<string, string>? DeviceAdded
+    {
+        add => _events.DeviceAdded += value;
+        remove => _events.DeviceAdded -= value;
+    }
 
     /// <summary>The reason code of virConnectCloseReason (error, eof, keepalive, client).</summary>
-    public event Action<int>? Closed;
-
-    /// <exception cref="LibvirtException">libvirtd cannot be reached; the message is libvirt's.</exception>
-    public static unsafe LibvirtConnection Open(string uri)
+    public event Action<int>? Closed
     {
-        StartEventLoop();
+        add => _events.Closed += value;
+        remove => _events.Closed -= value;
+    }
+
+    /// <param name="uri">libvirt's URI (qemu:///system, test:///default).</param>
+    /// <param name="calls">The counter to count this connection's calls in (a new one when null).</param>
+    /// <exception cref="LibvirtException">libvirtd cannot be reached; the message is libvirt's.</exception>
+    public static LibvirtConnection Open(string uri, LibvirtCalls? calls = null)
+    {
+        calls ??= new LibvirtCalls();
+        if (LibvirtEventLoop.Start() is LibvirtError loop)
+        {
+            throw new LibvirtException(loop.Operation, loop.Code, loop.Message);
+        }
+
+        calls.Count("virConnectOpen");
         SafeVirConnectHandle handle = Native.ConnectOpen(uri);
         if (handle.IsInvalid)
         {
@@ -58,31 +87,23 @@ public sealed class LibvirtConnection : IDisposable
             throw new LibvirtException($"connect to {uri}", code, message);
         }
 
-        var connection = new LibvirtConnection(uri, handle);
-        IntPtr opaque = GCHandle.ToIntPtr(connection._self);
-        Native.ConnectSetKeepAlive(handle, 5, 5);
-        Native.ConnectRegisterCloseCallback(handle, &OnClosed, opaque, IntPtr.Zero);
-        delegate* unmanaged<IntPtr, IntPtr, int, int, IntPtr, int> lifecycle = &OnLifecycle;
-        delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, void> removed = &OnDeviceRemoved;
-        delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, void> added = &OnDeviceAdded;
-        if (Native.ConnectDomainEventRegisterAny(handle, IntPtr.Zero, EventLifecycle, lifecycle, opaque, IntPtr.Zero) < 0
-            || Native.ConnectDomainEventRegisterAny(handle, IntPtr.Zero, EventDeviceRemoved, removed, opaque, IntPtr.Zero) < 0
-            || Native.ConnectDomainEventRegisterAny(handle, IntPtr.Zero, EventDeviceAdded, added, opaque, IntPtr.Zero) < 0)
+        var events = new LibvirtEvents();
+        if (events.RegisterOn(handle) is LibvirtError error)
         {
-            var (code, message) = Native.TakeLastError();
-            connection.Dispose();
-            throw new LibvirtException("register domain events", code, message);
+            handle.Dispose();
+            events.Dispose();
+            throw new LibvirtException(error.Operation, error.Code, error.Message);
         }
 
-        return connection;
+        return new LibvirtConnection(uri, handle, events, calls);
     }
 
     /// <summary>A domain by UUID or name.</summary>
     public LibvirtDomain FindDomain(string instance)
     {
-        SafeVirDomainHandle handle = Guid.TryParse(instance, out _)
-            ? Native.DomainLookupByUuidString(_handle, instance)
-            : Native.DomainLookupByName(_handle, instance);
+        bool byUuid = Guid.TryParse(instance, out _);
+        Calls.Count(byUuid ? "virDomainLookupByUUIDString" : "virDomainLookupByName");
+        SafeVirDomainHandle handle = byUuid ? Native.DomainLookupByUuidString(_handle, instance) : Native.DomainLookupByName(_handle, instance);
         if (handle.IsInvalid)
         {
             var (code, message) = Native.TakeLastError();
@@ -95,6 +116,7 @@ public sealed class LibvirtConnection : IDisposable
 
     public IReadOnlyList<LibvirtDomain> ListDomains()
     {
+        Calls.Count("virConnectListAllDomains");
         List<SafeVirDomainHandle>? handles = Native.ConnectListAllDomains(_handle);
         if (handles is null)
         {
@@ -109,12 +131,14 @@ public sealed class LibvirtConnection : IDisposable
     public string Xml(LibvirtDomain domain, bool inactive = false)
     {
         EnsureOpen();
+        Calls.Count("virDomainGetXMLDesc");
         return Native.DomainGetXmlDesc(domain.Handle, inactive ? Native.XmlInactive : 0) ?? throw Failure($"read the XML of {domain}");
     }
 
     public void Attach(LibvirtDomain domain, string hostdevXml, uint flags)
     {
         EnsureOpen();
+        Calls.Count("virDomainAttachDeviceFlags");
         if (Native.DomainAttachDeviceFlags(domain.Handle, hostdevXml, flags) < 0)
         {
             throw Failure($"attach to {domain}");
@@ -125,6 +149,7 @@ public sealed class LibvirtConnection : IDisposable
     public void DetachAlias(LibvirtDomain domain, string alias, uint flags)
     {
         EnsureOpen();
+        Calls.Count("virDomainDetachDeviceAlias");
         if (Native.DomainDetachDeviceAlias(domain.Handle, alias, flags) < 0)
         {
             throw Failure($"detach {alias} from {domain}");
@@ -139,10 +164,14 @@ public sealed class LibvirtConnection : IDisposable
         }
     }
 
+    // The UUID and name are kept in libvirt's domain object; the state and persistence are asked of libvirtd.
     private LibvirtDomain Describe(SafeVirDomainHandle handle)
     {
+        Calls.Count("virDomainGetState");
         int state = Native.DomainGetState(handle, out int s, out _, 0) == 0 ? s : 0;
-        return new LibvirtDomain(handle, Native.DomainGetUuidString(handle) ?? "?", Native.DomainGetName(handle) ?? "?", (DomainState)state, Native.DomainIsPersistent(handle) == 1);
+        Calls.Count("virDomainIsPersistent");
+        bool persistent = Native.DomainIsPersistent(handle) == 1;
+        return new LibvirtDomain(handle, Native.DomainGetUuidString(handle) ?? "?", Native.DomainGetName(handle) ?? "?", (DomainState)state, persistent);
     }
 
     private static LibvirtException Failure(string operation)
@@ -151,102 +180,9 @@ public sealed class LibvirtConnection : IDisposable
         return new LibvirtException(operation, code, message);
     }
 
-    // libvirt's event loop must be registered before the first connection that wants events.
-    private static unsafe void StartEventLoop()
-    {
-        lock (EventLoopLock)
-        {
-            if (_eventLoop is not null)
-            {
-                return;
-            }
-
-            Native.SilenceDefaultErrorHandler();
-            if (Native.EventRegisterDefaultImpl() < 0)
-            {
-                throw Failure("register libvirt's event loop");
-            }
-
-            // A periodic timeout keeps the loop turning even with nothing to watch yet.
-            if (Native.EventAddTimeout(1000, &OnTick, IntPtr.Zero, IntPtr.Zero) < 0)
-            {
-                throw Failure("add libvirt's event loop timer");
-            }
-
-            _eventLoop = new Thread(() =>
-            {
-                while (true)
-                {
-                    if (Native.EventRunDefaultImpl() < 0)
-                    {
-                        Thread.Sleep(100); // a broken iteration must not spin a core
-                    }
-                }
-            })
-            {
-                IsBackground = true,
-                Name = "libvirt events",
-            };
-            _eventLoop.Start();
-        }
-    }
-
-    [UnmanagedCallersOnly]
-    private static void OnTick(int timer, IntPtr opaque)
-    {
-    }
-
-    [UnmanagedCallersOnly]
-    private static int OnLifecycle(IntPtr connection, IntPtr domain, int eventType, int detail, IntPtr opaque)
-    {
-        if (GCHandle.FromIntPtr(opaque).Target is LibvirtConnection self)
-        {
-            using var lent = new SafeVirDomainHandle(domain, owned: false);
-            if (Native.DomainGetUuidString(lent) is string uuid)
-            {
-                self.Lifecycle?.Invoke(uuid, eventType, detail);
-            }
-        }
-
-        return 0;
-    }
-
-    [UnmanagedCallersOnly]
-    private static void OnDeviceRemoved(IntPtr connection, IntPtr domain, IntPtr alias, IntPtr opaque) =>
-        RaiseDeviceEvent(domain, alias, opaque, added: false);
-
-    [UnmanagedCallersOnly]
-    private static void OnDeviceAdded(IntPtr connection, IntPtr domain, IntPtr alias, IntPtr opaque) =>
-        RaiseDeviceEvent(domain, alias, opaque, added: true);
-
-    private static void RaiseDeviceEvent(IntPtr domain, IntPtr alias, IntPtr opaque, bool added)
-    {
-        if (GCHandle.FromIntPtr(opaque).Target is LibvirtConnection self)
-        {
-            using var lent = new SafeVirDomainHandle(domain, owned: false);
-            if (Native.DomainGetUuidString(lent) is string uuid && Marshal.PtrToStringUTF8(alias) is string name)
-            {
-                (added ? self.DeviceAdded : self.DeviceRemoved)?.Invoke(uuid, name);
-            }
-        }
-    }
-
-    [UnmanagedCallersOnly]
-    private static void OnClosed(IntPtr connection, int reason, IntPtr opaque)
-    {
-        if (GCHandle.FromIntPtr(opaque).Target is LibvirtConnection self)
-        {
-            self._closed = true;
-            self.Closed?.Invoke(reason);
-        }
-    }
-
     public void Dispose()
     {
         _handle.Dispose();
-        if (_self.IsAllocated)
-        {
-            _self.Free();
-        }
+        _events.Dispose(); // after the close: no callback can find us any more
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
@@ -16,22 +15,22 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
 
     private const string Columns = "dev_id, instance_uuid, token, state, expires_at, alias, startup_policy, persistent, created_at, updated_at";
 
-    public Assignment? Get(string devId)
+    public Claim? Get(string devId)
     {
         using SqliteConnection c = database.Connect();
-        return c.QuerySingleOrDefault<Assignment>($"SELECT {Columns} FROM assignments WHERE dev_id = @devId", new { devId });
+        return c.QuerySingleOrDefault<ClaimRow>($"SELECT {Columns} FROM assignments WHERE dev_id = @devId", new { devId })?.ToClaim();
     }
 
-    public IReadOnlyList<Assignment> OfInstance(string instanceUuid)
+    public IReadOnlyList<Claim> OfInstance(string instanceUuid)
     {
         using SqliteConnection c = database.Connect();
-        return [.. c.Query<Assignment>($"SELECT {Columns} FROM assignments WHERE instance_uuid = @instanceUuid ORDER BY created_at", new { instanceUuid })];
+        return [.. c.Query<ClaimRow>($"SELECT {Columns} FROM assignments WHERE instance_uuid = @instanceUuid ORDER BY created_at", new { instanceUuid }).Select(r => r.ToClaim())];
     }
 
-    public IReadOnlyList<Assignment> All()
+    public IReadOnlyList<Claim> All()
     {
         using SqliteConnection c = database.Connect();
-        return [.. c.Query<Assignment>($"SELECT {Columns} FROM assignments ORDER BY created_at")];
+        return [.. c.Query<ClaimRow>($"SELECT {Columns} FROM assignments ORDER BY created_at").Select(r => r.ToClaim())];
     }
 
     /// <summary>
@@ -39,12 +38,12 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
     /// <paramref name="state"/>. An expired reservation of another instance may be taken over; a
     /// live claim of another instance is an <see cref="OwnershipConflictException"/>.
     /// </summary>
-    public Assignment Claim(DeviceRow device, string instanceUuid, string state, TimeSpan? ttl, string alias, string startupPolicy, bool persistent, long? expectedToken = null, Actor? by = null)
+    public Claim Claim(DeviceRow device, string instanceUuid, ClaimState state, TimeSpan? ttl, string alias, string startupPolicy, bool persistent, long? expectedToken = null, Actor? by = null)
     {
         using SqliteConnection c = database.Connect();
         using SqliteTransaction tx = c.BeginTransaction(deferred: false);
         List<RowChange> changed = [];
-        Assignment claim = ClaimIn(c, tx, changed, device, instanceUuid, state, ttl, alias, startupPolicy, persistent, expectedToken, by ?? Actor.Daemon);
+        Claim claim = ClaimIn(c, tx, changed, device, instanceUuid, state, ttl, alias, startupPolicy, persistent, expectedToken, by ?? Actor.Daemon);
         database.Changes.Commit(tx, ChangeCause.Ownership, changed);
         return claim;
     }
@@ -54,26 +53,26 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
     /// instance that holds <paramref name="from"/>, which moves to detaching. Nobody can take B
     /// between the detach of A and the attach of B.
     /// </summary>
-    public Assignment Swap(DeviceRow from, DeviceRow to, string instanceUuid, string alias, string startupPolicy, bool persistent, Actor by)
+    public Claim Swap(DeviceRow from, DeviceRow to, string instanceUuid, string alias, string startupPolicy, bool persistent, Actor by)
     {
         using SqliteConnection c = database.Connect();
         using SqliteTransaction tx = c.BeginTransaction(deferred: false);
         List<RowChange> changed = [];
-        Assignment claim = ClaimIn(c, tx, changed, to, instanceUuid, "attaching", null, alias, startupPolicy, persistent, null, by);
-        SetStateIn(c, tx, changed, from, instanceUuid, "detaching", Timestamps.Format(_clock.GetUtcNow()), by);
+        Claim claim = ClaimIn(c, tx, changed, to, instanceUuid, ClaimState.Attaching, null, alias, startupPolicy, persistent, null, by);
+        SetStateIn(c, tx, changed, from, instanceUuid, ClaimState.Detaching, Timestamps.Format(_clock.GetUtcNow()), by);
         database.Changes.Commit(tx, ChangeCause.Ownership, changed);
         return claim;
     }
 
-    private Assignment ClaimIn(SqliteConnection c, SqliteTransaction tx, List<RowChange> changed, DeviceRow device, string instanceUuid, string state, TimeSpan? ttl, string alias, string startupPolicy, bool persistent, long? expectedToken, Actor by)
+    private Claim ClaimIn(SqliteConnection c, SqliteTransaction tx, List<RowChange> changed, DeviceRow device, string instanceUuid, ClaimState state, TimeSpan? ttl, string alias, string startupPolicy, bool persistent, long? expectedToken, Actor by)
     {
         DateTimeOffset now = _clock.GetUtcNow();
-        Assignment? current = c.QuerySingleOrDefault<Assignment>($"SELECT {Columns} FROM assignments WHERE dev_id = @devId", new { devId = device.DevId }, tx);
+        Claim? current = c.QuerySingleOrDefault<ClaimRow>($"SELECT {Columns} FROM assignments WHERE dev_id = @devId", new { devId = device.DevId }, tx)?.ToClaim();
         if (current is not null && current.InstanceUuid != instanceUuid && !Expired(current, now))
         {
-            throw new OwnershipConflictException(current.State == "external"
+            throw new OwnershipConflictException(current.State == ClaimState.External
                 ? $"device {device.PortId} ({device.DevId}) is attached to domain {current.InstanceUuid} outside usbpassd (found in its XML since {current.CreatedAt}); detach it there first"
-                : $"device {device.PortId} ({device.DevId}) is {current.State} by instance {current.InstanceUuid} since {current.CreatedAt}", current);
+                : $"device {device.PortId} ({device.DevId}) is {current.State.Name()} by instance {current.InstanceUuid} since {current.CreatedAt}", current);
         }
 
         // A token names one reservation. Once it is over (its TTL passed, or it was released), the
@@ -94,7 +93,7 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
 
         long next = c.ExecuteScalar<long>("UPDATE fencing SET last = last + 1 WHERE id = 1 RETURNING last", transaction: tx);
         string stamp = Timestamps.Format(now);
-        var claim = new Assignment
+        var claim = new Claim
         {
             DevId = device.DevId!,
             InstanceUuid = instanceUuid,
@@ -103,13 +102,13 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
             ExpiresAt = ttl is TimeSpan t ? Timestamps.Format(now + t) : null,
             Alias = alias,
             StartupPolicy = startupPolicy,
-            Persistent = persistent ? 1 : 0,
+            Persistent = persistent,
             CreatedAt = current?.InstanceUuid == instanceUuid ? current.CreatedAt : stamp,
             UpdatedAt = stamp,
         };
-        c.Execute($"INSERT OR REPLACE INTO assignments ({Columns}) VALUES (@DevId, @InstanceUuid, @Token, @State, @ExpiresAt, @Alias, @StartupPolicy, @Persistent, @CreatedAt, @UpdatedAt)", claim, tx);
+        c.Execute($"INSERT OR REPLACE INTO assignments ({Columns}) VALUES (@DevId, @InstanceUuid, @Token, @State, @ExpiresAt, @Alias, @StartupPolicy, @Persistent, @CreatedAt, @UpdatedAt)", ClaimRow.From(claim), tx);
         changed.Add(Mirror(c, tx, device.Id, instanceUuid, state, stamp));
-        Record(c, tx, stamp, device, $"claim_{state}", new ClaimDetail(instanceUuid, next, current?.InstanceUuid, by.Who, by.Rule));
+        Record(c, tx, stamp, device, $"claim_{state.Name()}", new ClaimDetail(instanceUuid, next, current?.InstanceUuid, by.Who, by.Rule));
         return claim;
     }
 
@@ -118,7 +117,7 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
     /// in that state (compare-and-set: reconcile acts on what it read, not on what changed since).
     /// </summary>
     /// <returns>False when there was no such claim, or it was no longer <paramref name="expected"/>.</returns>
-    public bool SetState(DeviceRow device, string instanceUuid, string state, Actor? by = null, string? expected = null)
+    public bool SetState(DeviceRow device, string instanceUuid, ClaimState state, Actor? by = null, ClaimState? expected = null)
     {
         using SqliteConnection c = database.Connect();
         using SqliteTransaction tx = c.BeginTransaction(deferred: false);
@@ -128,21 +127,21 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
         return set;
     }
 
-    private static bool SetStateIn(SqliteConnection c, SqliteTransaction tx, List<RowChange> changed, DeviceRow device, string instanceUuid, string state, string stamp, Actor by, string? expected = null)
+    private static bool SetStateIn(SqliteConnection c, SqliteTransaction tx, List<RowChange> changed, DeviceRow device, string instanceUuid, ClaimState state, string stamp, Actor by, ClaimState? expected = null)
     {
         int n = c.Execute("UPDATE assignments SET state = @state, updated_at = @stamp WHERE dev_id = @devId AND instance_uuid = @instanceUuid AND (@expected IS NULL OR state = @expected)",
-            new { state, stamp, devId = device.DevId, instanceUuid, expected }, tx);
+            new { state = state.Name(), stamp, devId = device.DevId, instanceUuid, expected = expected?.Name() }, tx);
         if (n == 1)
         {
             changed.Add(Mirror(c, tx, device.Id, instanceUuid, state, stamp));
-            Record(c, tx, stamp, device, state, new StateDetail(instanceUuid, by.Who, by.Rule));
+            Record(c, tx, stamp, device, state.Name(), new StateDetail(instanceUuid, by.Who, by.Rule));
         }
 
         return n == 1;
     }
 
     /// <summary>Gives the device back; the row returns to its unowned status. <paramref name="expected"/> as for <see cref="SetState"/>.</summary>
-    public bool Release(DeviceRow device, string instanceUuid, string baseStatus, Actor? by = null, string? expected = null)
+    public bool Release(DeviceRow device, string instanceUuid, string baseStatus, Actor? by = null, ClaimState? expected = null)
     {
         by ??= Actor.Daemon;
         string stamp = Timestamps.Format(_clock.GetUtcNow());
@@ -150,7 +149,7 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
         using SqliteTransaction tx = c.BeginTransaction(deferred: false);
         List<RowChange> changed = [];
         bool released = c.Execute("DELETE FROM assignments WHERE dev_id = @devId AND instance_uuid = @instanceUuid AND (@expected IS NULL OR state = @expected)",
-            new { devId = device.DevId, instanceUuid, expected }, tx) == 1;
+            new { devId = device.DevId, instanceUuid, expected = expected?.Name() }, tx) == 1;
         if (released)
         {
             changed.Add(Changed(c.QuerySingle<DeviceRow>($"UPDATE usb_devices SET instance_uuid = NULL, status = @baseStatus, updated_at = @stamp WHERE id = @id RETURNING {DeviceRepository.Columns}",
@@ -169,12 +168,12 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
         Record(c, null, Timestamps.Format(_clock.GetUtcNow()), device, "refused", new RefusedDetail(instanceUuid, action, reason, by.Who, by.Rule));
     }
 
-    private static bool Expired(Assignment a, DateTimeOffset now) =>
-        a.State == "reserved" && a.ExpiresAt is not null && string.CompareOrdinal(a.ExpiresAt, Timestamps.Format(now)) <= 0;
+    private static bool Expired(Claim a, DateTimeOffset now) =>
+        a.State == ClaimState.Reserved && a.ExpiresAt is not null && string.CompareOrdinal(a.ExpiresAt, Timestamps.Format(now)) <= 0;
 
-    private static RowChange Mirror(SqliteConnection c, SqliteTransaction tx, long rowId, string instanceUuid, string state, string stamp) =>
+    private static RowChange Mirror(SqliteConnection c, SqliteTransaction tx, long rowId, string instanceUuid, ClaimState state, string stamp) =>
         Changed(c.QuerySingle<DeviceRow>($"UPDATE usb_devices SET instance_uuid = @instanceUuid, status = @state, updated_at = @stamp WHERE id = @rowId RETURNING {DeviceRepository.Columns}",
-            new { instanceUuid, state, stamp, rowId }, tx));
+            new { instanceUuid, state = state.Name(), stamp, rowId }, tx));
 
     private static RowChange Changed(DeviceRow row) => new(RowChangeKind.Changed, row.Id, null, row);
 

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using UsbPassd.Devices;
-using UsbPassd.Protocol;
 
 namespace UsbPassd.Registry;
 
@@ -204,8 +203,8 @@ public sealed class DeviceRepository(RegistryDatabase database, UsbIds names, Ti
                 now,
                 node = RegistryDatabase.LocalComputeNodeId,
                 u.Address,
-                productId = DeviceInfoMapping.Hex4(u.ProductId),
-                vendorId = DeviceInfoMapping.Hex4(u.VendorId),
+                productId = DeviceFactsMapping.Hex4(u.ProductId),
+                vendorId = DeviceFactsMapping.Hex4(u.VendorId),
                 u.Bus,
                 u.DeviceNumber,
                 u.PortId,
@@ -260,6 +259,6 @@ public sealed class DeviceRepository(RegistryDatabase database, UsbIds names, Ti
     private bool IsUnchanged(DeviceChange.Refreshed r) =>
         r.Row.Present != 0 && r.Row.Status == r.Status && r.Row.ExtraInfo == ExtraInfo(r.Device);
 
-    // The full wire record, so devices.list can show every fact without re-reading sysfs.
-    private string ExtraInfo(DiscoveredDevice d) => JsonSerializer.Serialize(d.ToInfo(names), ProtocolJson.Default.UsbDeviceInfo);
+    // Every fact, so devices.list can show them without re-reading sysfs.
+    private string ExtraInfo(DiscoveredDevice d) => Registry.ExtraInfo.Write(d.ToFacts(names));
 }

@@ -42,6 +42,7 @@ internal sealed record UnpluggedDetail(string? PortId, string Address) : History
 [JsonSerializable(typeof(MissingDetail))]
 [JsonSerializable(typeof(UnpluggedDetail))]
 [JsonSerializable(typeof(string[]))]
+[JsonSerializable(typeof(Devices.DeviceFacts))]
 internal sealed partial class RegistryJson : JsonSerializerContext
 {
     /// <summary>A history detail as JSON, by its runtime type's generated serialiser.</summary>

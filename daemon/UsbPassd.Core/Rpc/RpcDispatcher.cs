@@ -88,6 +88,10 @@ public sealed class RpcDispatcher(AccessPolicy policy)
         {
             return notification ? default(RpcReply?) : new RpcReply(RpcFormatter.Error(id, e.ToError()));
         }
+        catch (Assignment.AssignmentRefusedException e)
+        {
+            return notification ? default(RpcReply?) : new RpcReply(RpcFormatter.Error(id, e.ToRpc().ToError()));
+        }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             return notification ? default(RpcReply?) : new RpcReply(RpcFormatter.Error(id, ErrorCodes.RequestCancelled, "the request was cancelled"));

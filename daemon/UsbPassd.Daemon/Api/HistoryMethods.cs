@@ -35,7 +35,7 @@ public sealed class HistoryMethods(AssignmentService assignments, DeviceReposito
             throw new RpcException(ErrorCodes.InvalidParams, "before_id must be positive: the next_before_id of a previous answer");
         }
 
-        string? devId = p.Device is null ? null : DeviceSelector.Parse(p.Device).DevId ?? assignments.Resolve(p.Device).DevId;
+        string? devId = p.Device is null ? null : DeviceSelector.Parse(p.Device).DevId ?? assignments.Resolve(AssignmentWire.Key(p.Device)).DevId;
         string? instance = p.Instance;
         if (instance is not null && !Guid.TryParse(instance, out _) && libvirt.Current() is { } connection)
         {

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using UsbPassd.Assignment;
 using UsbPassd.Daemon.Services;
+using UsbPassd.Metrics;
 using UsbPassd.Protocol;
 using UsbPassd.Protocol.JsonRpc;
 using UsbPassd.Protocol.Messages;
@@ -31,7 +32,7 @@ public sealed partial class HookMethods(StartGate gate, ReplugService replug, IL
         LogCall(operation, subOperation, uuid);
         if ((operation, subOperation) != ("prepare", "begin"))
         {
-            replug.QueueReconcile(); // started, stopped, released...: look at libvirt once the hook has returned
+            replug.QueueReconcile(ReconcileCause.Hook); // started, stopped, released...: look at libvirt once the hook has returned
             return Allowed;
         }
 

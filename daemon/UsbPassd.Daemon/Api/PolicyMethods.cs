@@ -31,7 +31,7 @@ public sealed class PolicyMethods(PolicyService policy, AssignmentService assign
 
     private PolicyCheckResult Check(PolicyCheckParams p)
     {
-        DeviceRow row = assignments.Resolve(p.Device);
+        DeviceRow row = assignments.Resolve(AssignmentWire.Key(p.Device));
         PolicyDecision d = policy.Check(row)
             ?? throw new RpcException(ErrorCodes.NotPossible, $"device {row.PortId} is not plugged in now: the policy judges devices as they are on the host");
         return new PolicyCheckResult

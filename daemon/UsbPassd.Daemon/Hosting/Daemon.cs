@@ -82,17 +82,14 @@ internal static class Daemon
         SystemdHosting.Add(builder.Services);
         builder.Services.AddSingleton(sp => new UeventService(source, sp.GetRequiredService<DevicePipeline>(), sp.GetRequiredService<PipelineStats>(), sp.GetRequiredService<PolicyService>(), sp.GetRequiredService<ILogger<UeventService>>(), sp.GetRequiredService<LogPrivacy>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<UeventService>());
-        builder.Services.AddSingleton<DeviceView>();
+        builder.Services.AddSingleton<UsbPassd.Rpc.DeviceView>();
         builder.Services.AddSingleton(sp => new AssignmentRepository(registry));
+        builder.Services.AddSingleton<Removals>();
         builder.Services.AddSingleton<LibvirtService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LibvirtService>());
-        builder.Services.AddSingleton(sp =>
-        {
-            LibvirtService libvirt = sp.GetRequiredService<LibvirtService>();
-            var service = new AssignmentService(sp.GetRequiredService<DeviceRepository>(), sp.GetRequiredService<AssignmentRepository>(), libvirt.Current, sp.GetRequiredService<PolicyService>().CheckRow);
-            libvirt.Assignments = service;
-            return service;
-        });
+        builder.Services.AddSingleton(sp => new AssignmentService(
+            sp.GetRequiredService<DeviceRepository>(), sp.GetRequiredService<AssignmentRepository>(), sp.GetRequiredService<LibvirtService>().Current,
+            sp.GetRequiredService<PolicyService>().CheckRow, sp.GetRequiredService<Removals>()));
         builder.Services.AddSingleton<ReplugService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReplugService>());
         builder.Services.AddSingleton(sp => new StartGate(sp.GetRequiredService<DeviceRepository>(), sp.GetRequiredService<AssignmentRepository>()));

@@ -9,10 +9,11 @@ namespace UsbPassd.Daemon.Services;
 /// <summary>
 /// Holds the libvirt connection: opened at start (a libvirtd that is down is not fatal: usbpassd
 /// keeps registering devices), reopened when libvirtd closes it (restart, keepalive timeout), with
-/// device-removed events routed to the assignment service (a detach waiting for them), and lifecycle
-/// events and other hostdev comings and goings raised for reconciling.
+/// device-removed events routed to the assignment service (a detach waiting for them), our own
+/// hostdevs' arrivals raised to be settled against the ledger, and lifecycle events and other
+/// hostdev comings and goings raised for reconciling.
 /// </summary>
-public sealed partial class LibvirtService(DaemonOptions options, ILogger<LibvirtService> log) : IHostedService, IDisposable
+public sealed partial class LibvirtService(DaemonOptions options, Removals removals, ILogger<LibvirtService> log) : IHostedService, IDisposable
 {
     private readonly Lock _lock = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -22,13 +23,20 @@ public sealed partial class LibvirtService(DaemonOptions options, ILogger<Libvir
     private bool _unreachableLogged;
     private int _disposed;
 
-    public AssignmentService? Assignments { get; set; }
-
     /// <summary>Raised after a connection was (re)opened later than at start: events were lost meanwhile, so the ledger is reconciled.</summary>
     public event Action? Reconnected;
 
-    /// <summary>Raised (on libvirt's event thread: only queue) when a domain started, stopped, was defined or undefined, or a hostdev came or went that no detach of ours waited for.</summary>
+    /// <summary>Raised (on libvirt's event thread: only queue) with the domain's UUID when it started, stopped, was defined or undefined.</summary>
     public event Action<string>? DomainChanged;
+
+    /// <summary>Raised (on libvirt's event thread: only queue) with (domain UUID, alias) when a hostdev came or went that usbpassd did not put there or wait for.</summary>
+    public event Action<string, string>? HostdevChanged;
+
+    /// <summary>Raised (on libvirt's event thread: only queue) with (domain UUID, alias) when one of our own hostdevs came into a domain.</summary>
+    public event Action<string, string>? OwnHostdevAdded;
+
+    /// <summary>The libvirt functions called so far, over every connection (for the metrics).</summary>
+    public LibvirtCalls Calls { get; } = new();
 
     /// <summary>disabled, connected or disconnected (for host.info).</summary>
     public string State => !options.LibvirtEnabled ? "disabled" : Current() is { IsAlive: true } ? "connected" : "disconnected";
@@ -54,21 +62,27 @@ public sealed partial class LibvirtService(DaemonOptions options, ILogger<Libvir
             _connection = null;
             try
             {
-                _connection = LibvirtConnection.Open(options.LibvirtUri);
+                _connection = LibvirtConnection.Open(options.LibvirtUri, Calls);
                 // A hostdev that came or went without us waiting for it (virsh by hand, or libvirtd
-                // finishing an attach whose caller died) changes who owns a device: reconcile.
+                // finishing an attach whose caller died) changes who owns a device: reconcile. Our
+                // own hostdev coming is, as a rule, our attach: the ledger says whether it is settled.
                 _connection.DeviceRemoved += (uuid, alias) =>
                 {
-                    if (Assignments?.OnDeviceRemoved(uuid, alias) != true && IsHostdev(alias))
+                    if (!removals.OnDeviceRemoved(uuid, alias) && HostdevAlias.Owner(alias) != AliasOwner.NotHostdev)
                     {
-                        DomainChanged?.Invoke(uuid);
+                        HostdevChanged?.Invoke(uuid, alias);
                     }
                 };
                 _connection.DeviceAdded += (uuid, alias) =>
                 {
-                    if (IsHostdev(alias))
+                    switch (HostdevAlias.Owner(alias))
                     {
-                        DomainChanged?.Invoke(uuid);
+                        case AliasOwner.Ours:
+                            OwnHostdevAdded?.Invoke(uuid, alias);
+                            break;
+                        case AliasOwner.Other:
+                            HostdevChanged?.Invoke(uuid, alias);
+                            break;
                     }
                 };
                 _connection.Closed += reason =>
@@ -157,11 +171,6 @@ public sealed partial class LibvirtService(DaemonOptions options, ILogger<Libvir
             }
         });
     }
-
-    // libvirt names hostdevs hostdevN; "ua-" aliases are chosen by users (ours among them). Disks,
-    // NICs and the like come and go without changing who owns a USB device.
-    private static bool IsHostdev(string alias) =>
-        alias.StartsWith("hostdev", StringComparison.Ordinal) || alias.StartsWith("ua-", StringComparison.Ordinal);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "connected to libvirt at {Uri}")]
     private partial void LogConnected(string uri);

@@ -22,6 +22,7 @@ public sealed partial class MetricsService(
     PipelineStats pipeline,
     AssignmentService assignments,
     LibvirtService libvirt,
+    ReplugService replug,
     PlacementService placement,
     ILogger<MetricsService> log) : BackgroundService
 {
@@ -57,9 +58,43 @@ public sealed partial class MetricsService(
         text.Family("usbpassd_netlink_drops_total", "counter", "Times the netlink socket overflowed (ENOBUFS); each is answered with a full rescan.").Sample("usbpassd_netlink_drops_total", pipeline.Lost);
         text.Family("usbpassd_rescans_total", "counter", "Full rescans after lost events.").Sample("usbpassd_rescans_total", pipeline.Resyncs);
         text.Family("usbpassd_libvirt_connected", "gauge", "1 when the libvirt connection is open.").Sample("usbpassd_libvirt_connected", libvirt.State == "connected" ? 1 : 0);
+        LibvirtFigures(text);
         PlacementMetrics.AddTo(text, placement.Status);
         return text.ToString();
     }
+
+    // What libvirt costs: its calls by function, and the reconciles (every domain's XML) its events ask for.
+    private void LibvirtFigures(PrometheusText text)
+    {
+        text.Family("usbpassd_libvirt_calls_total", "counter", "libvirt functions called, by name.");
+        foreach (var (function, calls) in libvirt.Calls.Snapshot())
+        {
+            text.Sample("usbpassd_libvirt_calls_total", calls, ("function", function));
+        }
+
+        ReconcileCounters r = replug.Counters;
+        text.Family("usbpassd_reconcile_requests_total", "counter", "Reconciles with libvirt's domain XML asked for, by cause (a burst is passed once).");
+        foreach (ReconcileCause cause in Enum.GetValues<ReconcileCause>())
+        {
+            text.Sample("usbpassd_reconcile_requests_total", r.Requested(cause), ("cause", Label(cause)));
+        }
+
+        text.Family("usbpassd_reconciles_total", "counter", "Reconcile passes run (each reads every domain's XML).").Sample("usbpassd_reconciles_total", r.Passes);
+        text.Family("usbpassd_reconciles_pending", "gauge", "Reconcile passes queued or running.").Sample("usbpassd_reconciles_pending", r.Pending);
+        text.Family("usbpassd_own_hostdevs_settled_total", "counter", "Our own hostdevs libvirt reported added that the ledger held as attached: no reconcile.")
+            .Sample("usbpassd_own_hostdevs_settled_total", r.OwnSettled);
+    }
+
+    private static string Label(ReconcileCause cause) => cause switch
+    {
+        ReconcileCause.Start => "start",
+        ReconcileCause.Reconnect => "reconnect",
+        ReconcileCause.Lifecycle => "lifecycle",
+        ReconcileCause.Hook => "hook",
+        ReconcileCause.Hostdev => "hostdev",
+        ReconcileCause.OwnHostdev => "own_hostdev",
+        _ => "other",
+    };
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

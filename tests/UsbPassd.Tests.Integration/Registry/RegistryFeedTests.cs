@@ -3,6 +3,7 @@ using UsbPassd.Protocol;
 using UsbPassd.Protocol.Messages;
 using UsbPassd.Devices;
 using UsbPassd.Registry;
+using UsbPassd.Rpc;
 using static UsbPassd.Tests.Integration.Registry.RegistryFixture;
 
 namespace UsbPassd.Tests.Integration.Registry;
@@ -70,19 +71,19 @@ public sealed class RegistryFeedTests : IDisposable
         DeviceRow row = Assert.Single(_devices.ListLive());
         string vm = Guid.NewGuid().ToString();
 
-        _ledger.Claim(row, vm, "reserved", TimeSpan.FromMinutes(5), "ua-usbpassd-x", "optional", persistent: true);
+        _ledger.Claim(row, vm, ClaimState.Reserved, TimeSpan.FromMinutes(5), "ua-usbpassd-x", "optional", persistent: true);
         AssertToldOwnership(row.Id, DeviceStatus.Reserved, vm);
-        _ledger.SetState(row, vm, "attached");
+        _ledger.SetState(row, vm, ClaimState.Attached);
         AssertToldOwnership(row.Id, DeviceStatus.Attached, vm);
-        Assert.False(_ledger.SetState(row, vm, "detaching", expected: "attaching"));
+        Assert.False(_ledger.SetState(row, vm, ClaimState.Detaching, expected: ClaimState.Attaching));
         Assert.Empty(_told); // nothing changed: nobody is told
         _ledger.Release(row, vm, DeviceStatus.Available);
         AssertToldOwnership(row.Id, DeviceStatus.Available, null);
 
         Assert.Throws<OwnershipConflictException>(() =>
         {
-            _ledger.Claim(row, vm, "reserved", null, "ua-usbpassd-x", "optional", persistent: true);
-            _ledger.Claim(row, Guid.NewGuid().ToString(), "reserved", null, "ua-usbpassd-x", "optional", persistent: true);
+            _ledger.Claim(row, vm, ClaimState.Reserved, null, "ua-usbpassd-x", "optional", persistent: true);
+            _ledger.Claim(row, Guid.NewGuid().ToString(), ClaimState.Reserved, null, "ua-usbpassd-x", "optional", persistent: true);
         });
         AssertToldOwnership(row.Id, DeviceStatus.Reserved, vm); // the first claim only: the refused one rolled back
     }

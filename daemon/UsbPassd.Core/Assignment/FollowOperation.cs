@@ -1,30 +1,27 @@
 using UsbPassd.Libvirt;
-using UsbPassd.Protocol.JsonRpc;
 using UsbPassd.Registry;
+using static UsbPassd.Assignment.AssignmentCore;
 
 namespace UsbPassd.Assignment;
 
-public sealed partial class AssignmentService
+/// <summary>
+/// Follows the registry after a commit (never on the pipeline thread): a device attached to a VM
+/// that left (status missing) loses its stale hostdev while the VM runs on; when the same dev_id
+/// comes back (renumbered, owner carried) it is attached again to the same VM, live and in the
+/// definition. Ambiguous devices are never matched automatically.
+/// </summary>
+internal sealed class FollowOperation(AssignmentCore core)
 {
-    private static readonly Actor Replug = new("usbpassd: re-attached after a replug");
+    public static readonly Actor Replug = new("usbpassd: re-attached after a replug");
 
-    /// <summary>What following one commit did, for the log: milliseconds since the commit, and how many of them libvirt took.</summary>
-    public sealed record Followed(string What, string PortId, string Instance, double TotalMs, double LibvirtMs);
-
-    /// <summary>
-    /// Follows the registry after a commit (never on the pipeline thread): a device attached to a VM
-    /// that left (status missing) loses its stale hostdev while the VM runs on; when the same dev_id
-    /// comes back (renumbered, owner carried) it is attached again to the same VM, live and in the
-    /// definition. Ambiguous devices are never matched automatically.
-    /// </summary>
     public IReadOnlyList<Followed> Follow(IReadOnlyList<RowChange> changes, long? committedAt = null)
     {
         List<Followed> done = [];
         foreach (RowChange change in changes)
         {
             // The commit's own row (no read); an unowned row has no claim to follow (no ledger read either).
-            if ((change.Row ?? devices.Get(change.RowId)) is not DeviceRow row || row.DevId is null || row.Deleted != 0 || row.InstanceUuid is null
-                || ledger.Get(row.DevId) is not { State: "attached" } claim || libvirt() is not LibvirtConnection connection)
+            if ((change.Row ?? core.Devices.Get(change.RowId)) is not DeviceRow row || row.DevId is null || row.Deleted != 0 || row.InstanceUuid is null
+                || core.Ledger.Get(row.DevId) is not { State: ClaimState.Attached } claim || core.Libvirt is not LibvirtConnection connection)
             {
                 continue;
             }
@@ -43,14 +40,14 @@ public sealed partial class AssignmentService
                 else if (change.Kind == RowChangeKind.Added && change.ReplacesId is not null && row.Present != 0 && row.Ambiguous == 0
                     && row.InstanceUuid == claim.InstanceUuid)
                 {
-                    Repoint(connection, domain, row, claim, live: running, config: claim.Persistent != 0 && domain.Persistent);
+                    Repoint(connection, domain, row, claim, live: running, config: claim.Persistent && domain.Persistent);
                     double libvirtMs = Ms(libvirtStart);
-                    ledger.SetState(row, claim.InstanceUuid, "attached", Replug);
-                    Counters.CountReattached();
+                    core.Ledger.SetState(row, claim.InstanceUuid, ClaimState.Attached, Replug);
+                    core.Counters.CountReattached();
                     done.Add(new Followed("re-attached", row.PortId ?? "?", domain.Name, Ms(start), libvirtMs));
                 }
             }
-            catch (Exception e) when (e is LibvirtException or RpcException or FormatException)
+            catch (Exception e) when (e is LibvirtException or AssignmentRefusedException or FormatException)
             {
                 done.Add(new Followed($"could not follow: {e.Message}", row.PortId ?? "?", claim.InstanceUuid, Ms(start), 0));
             }
@@ -64,7 +61,7 @@ public sealed partial class AssignmentService
     /// one first, and waiting until libvirt says it is gone: the alias must be free again) and/or in
     /// the definition, which still names the old enumeration after a replug.
     /// </summary>
-    private void Repoint(LibvirtConnection connection, LibvirtDomain domain, DeviceRow row, Registry.Assignment claim, bool live, bool config)
+    public void Repoint(LibvirtConnection connection, LibvirtDomain domain, DeviceRow row, Claim claim, bool live, bool config)
     {
         string xml = Hostdev(row, claim.Alias, claim.StartupPolicy);
         if (live)
@@ -81,7 +78,7 @@ public sealed partial class AssignmentService
     }
 
     // A live detach completes with libvirt's device-removed event; without one (it was not there) we go on at once.
-    private void RemoveStale(LibvirtConnection connection, LibvirtDomain domain, string alias)
+    public void RemoveStale(LibvirtConnection connection, LibvirtDomain domain, string alias)
     {
         if (!DomainXml.UsbHostdevs(connection.Xml(domain)).Any(h => h.Alias == alias))
         {
@@ -90,11 +87,23 @@ public sealed partial class AssignmentService
 
         try
         {
-            DetachConfirmedAsync(connection, domain, alias, AttachFlags.Live).GetAwaiter().GetResult();
+            core.Removals.DetachConfirmedAsync(connection, domain, alias, AttachFlags.Live).GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is LibvirtException or TimeoutException)
         {
             // Gone meanwhile, or libvirt did not say: the attach that follows tells.
+        }
+    }
+
+    private static void TryDetach(LibvirtConnection connection, LibvirtDomain domain, string alias, uint flags)
+    {
+        try
+        {
+            connection.DetachAlias(domain, alias, flags);
+        }
+        catch (LibvirtException)
+        {
+            // Not there (any more): what we wanted.
         }
     }
 }

@@ -1,34 +1,35 @@
 using UsbPassd.Libvirt;
 using UsbPassd.Registry;
+using static UsbPassd.Assignment.AssignmentCore;
 
 namespace UsbPassd.Assignment;
 
-public sealed partial class AssignmentService
+/// <summary>
+/// Makes the ledger agree with libvirt (at start, after a reconnect, after lifecycle and hostdev
+/// events): our alias in a domain's live or persistent XML is the truth. A claim left attaching or
+/// detaching by a crash is settled by it, an attached claim whose domain no longer exists is
+/// released, one whose hostdev is gone falls back to reserved. USB hostdevs someone else put into a
+/// domain are recorded as owned externally, so nobody attaches the same device twice.
+/// </summary>
+internal sealed class ReconcileOperation(AssignmentCore core, FollowOperation follow)
 {
-    private const string External = DeviceStatus.External;
+    private const ClaimState External = ClaimState.External;
 
     // What libvirt says a domain holds: its USB hostdevs, live and in the definition.
     private sealed record DomainTruth(string Uuid, string Name, bool Active, IReadOnlyList<DomainHostdev> Live, IReadOnlyList<DomainHostdev> Defined);
 
-    /// <summary>
-    /// Makes the ledger agree with libvirt (at start, after a reconnect, after lifecycle and hostdev
-    /// events): our alias in a domain's live or persistent XML is the truth. A claim left attaching or
-    /// detaching by a crash is settled by it, an attached claim whose domain no longer exists is
-    /// released, one whose hostdev is gone falls back to reserved. USB hostdevs someone else put into a
-    /// domain are recorded as owned externally, so nobody attaches the same device twice.
-    /// </summary>
     public IReadOnlyList<Followed> Reconcile()
     {
         List<Followed> done = [];
-        if (libvirt() is not LibvirtConnection connection)
+        if (core.Libvirt is not LibvirtConnection connection)
         {
             return done;
         }
 
         Dictionary<string, DomainTruth> domains = ReadDomains(connection);
-        foreach (Registry.Assignment claim in ledger.All().Where(c => c.State != External && !IsMoving(c.DevId)))
+        foreach (Claim claim in core.Ledger.All().Where(c => c.State != External && !core.IsMoving(c.DevId)))
         {
-            if (devices.Find(null, claim.DevId, null, null) is not [DeviceRow row, ..])
+            if (core.Devices.Find(null, claim.DevId, null, null) is not [DeviceRow row, ..])
             {
                 continue;
             }
@@ -37,7 +38,7 @@ public sealed partial class AssignmentService
             {
                 // A reservation is the scheduler's, made before the VM is defined: it ends by its
                 // TTL or a release, never because libvirt does not know the instance (yet).
-                if (claim.State != "reserved" && ledger.Release(row, claim.InstanceUuid, BaseStatus(row), expected: claim.State))
+                if (claim.State != ClaimState.Reserved && core.Ledger.Release(row, claim.InstanceUuid, BaseStatus(row), expected: claim.State))
                 {
                     done.Add(new Followed("released (its domain no longer exists)", row.PortId ?? "?", claim.InstanceUuid, 0, 0));
                 }
@@ -46,7 +47,7 @@ public sealed partial class AssignmentService
             }
 
             bool present = domain.Live.Concat(domain.Defined).Any(h => h.Alias == claim.Alias);
-            if (claim.State == "attached" && present)
+            if (claim.State == ClaimState.Attached && present)
             {
                 Converge(connection, domain, row, claim, done);
                 continue;
@@ -54,22 +55,23 @@ public sealed partial class AssignmentService
 
             // A reserved claim whose hostdev is in the XML was attached after all: libvirtd finished
             // an attach whose caller (a daemon killed half way) never heard the answer.
-            string? settled = (claim.State, present) switch
+            // Null: leave it; Released: the claim ends.
+            Settled? settled = (claim.State, present) switch
             {
-                ("attaching", true) or ("detaching", true) or ("reserved", true) => "attached",
-                ("attaching", false) or ("attached", false) when row.Present != 0 => "reserved",
-                ("detaching", false) => "released",
+                (ClaimState.Attaching, true) or (ClaimState.Detaching, true) or (ClaimState.Reserved, true) => new Settled(ClaimState.Attached),
+                (ClaimState.Attaching, false) or (ClaimState.Attached, false) when row.Present != 0 => new Settled(ClaimState.Reserved),
+                (ClaimState.Detaching, false) => Settled.Released,
                 _ => null,
             };
             bool changed = settled switch
             {
                 null => false,
-                "released" => ledger.Release(row, claim.InstanceUuid, BaseStatus(row), expected: claim.State),
-                _ => ledger.SetState(row, claim.InstanceUuid, settled, expected: claim.State),
+                { State: null } => core.Ledger.Release(row, claim.InstanceUuid, BaseStatus(row), expected: claim.State),
+                { State: ClaimState state } => core.Ledger.SetState(row, claim.InstanceUuid, state, expected: claim.State),
             };
             if (changed)
             {
-                done.Add(new Followed($"{claim.State} settled as {settled} (libvirt's XML)", row.PortId ?? "?", domain.Name, 0, 0));
+                done.Add(new Followed($"{claim.State.Name()} settled as {settled} (libvirt's XML)", row.PortId ?? "?", domain.Name, 0, 0));
             }
         }
 
@@ -78,12 +80,12 @@ public sealed partial class AssignmentService
     }
 
     /// <summary>
-    /// Does what <see cref="Follow"/> would have done while libvirtd was unreachable (restarting):
+    /// Does what <see cref="FollowOperation.Follow"/> would have done while libvirtd was unreachable (restarting):
     /// a device that left has its stale hostdev removed from the running guest; one that came back
     /// renumbered is attached again. "Renumbered" is read from the XML: our hostdev names a
     /// bus/device the device no longer has.
     /// </summary>
-    private void Converge(LibvirtConnection connection, DomainTruth truth, DeviceRow row, Registry.Assignment claim, List<Followed> done)
+    private void Converge(LibvirtConnection connection, DomainTruth truth, DeviceRow row, Claim claim, List<Followed> done)
     {
         DomainHostdev? live = truth.Live.FirstOrDefault(h => h.Alias == claim.Alias);
         DomainHostdev? defined = truth.Defined.FirstOrDefault(h => h.Alias == claim.Alias);
@@ -102,14 +104,14 @@ public sealed partial class AssignmentService
             using LibvirtDomain domain = connection.FindDomain(truth.Uuid);
             if (removeLive)
             {
-                RemoveStale(connection, domain, claim.Alias);
+                follow.RemoveStale(connection, domain, claim.Alias);
                 done.Add(new Followed("stale hostdev removed (missed while libvirt was unreachable)", row.PortId ?? "?", truth.Name, Ms(start), Ms(start)));
                 return;
             }
 
-            Repoint(connection, domain, row, claim, fixLive, fixConfig);
-            ledger.SetState(row, claim.InstanceUuid, "attached", Replug); // the row of the new enumeration was only 'reserved'
-            Counters.CountReattached();
+            follow.Repoint(connection, domain, row, claim, fixLive, fixConfig);
+            core.Ledger.SetState(row, claim.InstanceUuid, ClaimState.Attached, FollowOperation.Replug); // the row of the new enumeration was only 'reserved'
+            core.Counters.CountReattached();
             done.Add(new Followed("re-attached (missed while libvirt was unreachable)", row.PortId ?? "?", truth.Name, Ms(start), Ms(start)));
         }
         catch (LibvirtException e)
@@ -145,7 +147,7 @@ public sealed partial class AssignmentService
     // A running domain holds what its live XML names; a shut-off one what it will take at start.
     private void RecordExternal(IEnumerable<DomainTruth> domains, List<Followed> done)
     {
-        IReadOnlyList<DeviceRow> present = [.. devices.ListLive().Where(r => r.Present != 0 && r.DevId is not null)];
+        IReadOnlyList<DeviceRow> present = [.. core.Devices.ListLive().Where(r => r.Present != 0 && r.DevId is not null)];
         var found = new Dictionary<string, (DeviceRow Row, DomainTruth Domain, DomainHostdev Hostdev)>();
         foreach (DomainTruth domain in domains)
         {
@@ -158,29 +160,29 @@ public sealed partial class AssignmentService
             }
         }
 
-        IReadOnlyList<Registry.Assignment> claims = ledger.All();
-        foreach (Registry.Assignment gone in claims.Where(c => c.State == External
+        IReadOnlyList<Claim> claims = core.Ledger.All();
+        foreach (Claim gone in claims.Where(c => c.State == External
             && !(found.TryGetValue(c.DevId, out var f) && f.Domain.Uuid.Equals(c.InstanceUuid, StringComparison.OrdinalIgnoreCase))))
         {
-            if (devices.Find(null, gone.DevId, null, null) is [DeviceRow row, ..])
+            if (core.Devices.Find(null, gone.DevId, null, null) is [DeviceRow row, ..])
             {
-                ledger.Release(row, gone.InstanceUuid, BaseStatus(row));
+                core.Ledger.Release(row, gone.InstanceUuid, BaseStatus(row));
                 done.Add(new Followed("no longer attached outside usbpassd", row.PortId ?? "?", gone.InstanceUuid, 0, 0));
             }
         }
 
         foreach (var (devId, (row, domain, hostdev)) in found)
         {
-            Registry.Assignment? claim = claims.FirstOrDefault(c => c.DevId == devId);
+            Claim? claim = claims.FirstOrDefault(c => c.DevId == devId);
             if (claim is null || (claim.State == External && !claim.InstanceUuid.Equals(domain.Uuid, StringComparison.OrdinalIgnoreCase)))
             {
-                ledger.Release(row, claim?.InstanceUuid ?? domain.Uuid, BaseStatus(row));
-                ledger.Claim(row, domain.Uuid, External, null, hostdev.Alias ?? "", hostdev.StartupPolicy ?? "mandatory", persistent: !domain.Active);
+                core.Ledger.Release(row, claim?.InstanceUuid ?? domain.Uuid, BaseStatus(row));
+                core.Ledger.Claim(row, domain.Uuid, External, null, hostdev.Alias ?? "", hostdev.StartupPolicy ?? "mandatory", persistent: !domain.Active);
                 done.Add(new Followed($"attached outside usbpassd (hostdev {hostdev.Alias ?? "without alias"})", row.PortId ?? "?", domain.Name, 0, 0));
             }
             else if (claim.State != External && !claim.InstanceUuid.Equals(domain.Uuid, StringComparison.OrdinalIgnoreCase))
             {
-                done.Add(new Followed($"CONFLICT: also named by domain {domain.Name}'s XML outside usbpassd while {claim.State} to {claim.InstanceUuid}", row.PortId ?? "?", domain.Name, 0, 0));
+                done.Add(new Followed($"CONFLICT: also named by domain {domain.Name}'s XML outside usbpassd while {claim.State.Name()} to {claim.InstanceUuid}", row.PortId ?? "?", domain.Name, 0, 0));
             }
         }
     }
@@ -200,5 +202,13 @@ public sealed partial class AssignmentService
         }
 
         return null;
+    }
+
+    // What a reconcile settles a claim as: a state, or released (no state).
+    private sealed record Settled(ClaimState? State)
+    {
+        public static Settled Released { get; } = new((ClaimState?)null);
+
+        public override string ToString() => State?.Name() ?? "released";
     }
 }

@@ -1,14 +1,12 @@
-using UsbPassd.Protocol.Messages;
-
 namespace UsbPassd.Devices;
 
-/// <summary>From the daemon's model to the wire shape.</summary>
-public static class DeviceInfoMapping
+/// <summary>From a scanned device to the facts the registry keeps of it.</summary>
+public static class DeviceFactsMapping
 {
-    public static UsbDeviceInfo ToInfo(this DiscoveredDevice found, UsbIds names)
+    public static DeviceFacts ToFacts(this DiscoveredDevice found, UsbIds names)
     {
         UsbDevice d = found.Device;
-        return new UsbDeviceInfo
+        return new DeviceFacts
         {
             PortId = d.PortId,
             ParentPortId = d.ParentPortId,
@@ -36,7 +34,7 @@ public static class DeviceInfoMapping
             Maxchild = d.MaxChild,
             IsHub = d.IsHub,
             IsRootHub = d.IsRootHub,
-            Interfaces = [.. d.Interfaces.Select(i => new UsbInterfaceInfo
+            Interfaces = [.. d.Interfaces.Select(i => new InterfaceFacts
             {
                 Number = i.Number,
                 Class = Hex2(i.Class),

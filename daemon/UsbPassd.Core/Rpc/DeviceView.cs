@@ -1,11 +1,12 @@
 using System.Text.Json;
 using UsbPassd.Protocol;
 using UsbPassd.Protocol.Messages;
+using UsbPassd.Registry;
 
-namespace UsbPassd.Registry;
+namespace UsbPassd.Rpc;
 
 /// <summary>
-/// The read model behind devices.list and devices.get: the live rows of the registry, each with
+/// The RPC read model behind devices.list and devices.get: the live rows of the registry, each with
 /// its record already serialized, swapped whole after every commit. It loads the live rows once,
 /// then follows the registry's feed: each commit's rows come with the change, so only they are
 /// serialized again, and the registry is not read. Reads never touch SQLite and never serialize;

@@ -1,0 +1,167 @@
+using System.Collections.Concurrent;
+using UsbPassd.Devices;
+using UsbPassd.Libvirt;
+using UsbPassd.Metrics;
+using UsbPassd.Registry;
+
+namespace UsbPassd.Assignment;
+
+/// <summary>
+/// What every assignment operation shares: the registry, the ledger, libvirt, the policy, the
+/// counters, the devices in flight; and the checks they all make before a claim (resolve, passable,
+/// policy) and the claim itself. Refusals are <see cref="AssignmentRefusedException"/>, never wire errors.
+/// </summary>
+internal sealed class AssignmentCore(DeviceRepository devices, AssignmentRepository ledger, Func<LibvirtConnection?> libvirt, Func<DeviceRow, DeviceJudgement?>? policy, Removals removals)
+{
+    // Devices an operation of this process is moving right now (claim written, libvirt called, the
+    // confirm still to come). Reconcile leaves them to it: the 'attaching' and 'detaching' claims it
+    // settles are only those a crash left behind, not one a lifecycle event caught half way.
+    private readonly ConcurrentDictionary<string, int> _inFlight = new();
+
+    public DeviceRepository Devices => devices;
+
+    public AssignmentRepository Ledger => ledger;
+
+    public LibvirtConnection? Libvirt => libvirt();
+
+    public AssignmentCounters Counters { get; } = new();
+
+    /// <summary>Waits for libvirt's device-removed events of our live detaches.</summary>
+    public Removals Removals => removals;
+
+    public bool IsMoving(string devId) => _inFlight.ContainsKey(devId);
+
+    public IDisposable Moving(params DeviceRow[] rows)
+    {
+        string[] ids = [.. rows.Select(r => r.DevId!)];
+        foreach (string id in ids)
+        {
+            _inFlight.AddOrUpdate(id, 1, (_, n) => n + 1);
+        }
+
+        return new InFlight(_inFlight, ids);
+    }
+
+    private sealed class InFlight(ConcurrentDictionary<string, int> set, string[] ids) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (string id in ids)
+            {
+                if (set.AddOrUpdate(id, 0, (_, n) => n - 1) <= 0)
+                {
+                    set.TryRemove(new KeyValuePair<string, int>(id, 0));
+                }
+            }
+        }
+    }
+
+    /// <summary>The one live row a key (id, port_id, address, dev_id) names; refused otherwise.</summary>
+    public DeviceRow Resolve(DeviceKey? key)
+    {
+        DeviceKey k = key ?? throw Invalid("device is required");
+        IReadOnlyList<DeviceRow> rows = devices.Find(k.Id, k.DevId, k.PortId, k.Address);
+        return rows.Count switch
+        {
+            1 when rows[0].Deleted == 0 => rows[0],
+            0 or 1 => throw new AssignmentRefusedException(RefusalReason.DeviceNotFound, $"no device {k.Word} ('usbpassctl list' shows the devices)"),
+            _ => throw new AssignmentRefusedException(RefusalReason.DeviceAmbiguous, $"{rows.Count} devices match {k.Word}: use its port (usbpassctl list)"),
+        };
+    }
+
+    // Eligibility is the policy's (CheckPolicy), judged as the host is now; these are the facts before it.
+    public static void CheckPassable(DeviceRow row)
+    {
+        if (row.VendorId is null || row.ProductId is null || row.BusId is null || row.DeviceId is null)
+        {
+            throw new AssignmentRefusedException(RefusalReason.NotPassable, $"device row {row.Id} has no bus/device or ids (a seed-era row): wait for usbpassd to see it plugged in");
+        }
+
+        if (row.Present == 0)
+        {
+            throw new AssignmentRefusedException(RefusalReason.NotPassable, $"device {row.PortId} is not plugged in now");
+        }
+    }
+
+    /// <summary>Judges the device as the host is now; a refusal is recorded and thrown, an allow names its rule.</summary>
+    public Actor CheckPolicy(DeviceRow row, string instance, string action, Actor by)
+    {
+        DeviceJudgement? judged = policy?.Invoke(row);
+        if (judged is null && row.Eligible == 0)
+        {
+            judged = new(row.IneligibleReason, null, $"a {row.IneligibleReason?.Replace('_', ' ')} is never passed to a VM");
+        }
+
+        if (judged is null)
+        {
+            return by;
+        }
+
+        if (judged.IneligibleReason is not null)
+        {
+            Counters.CountRefused();
+            ledger.RecordRefusal(row, instance, action, judged.Reason ?? judged.IneligibleReason, by.WithRule(judged.Rule));
+            throw new AssignmentRefusedException(RefusalReason.PolicyRefused, $"device {row.PortId} may not be passed to a VM: {judged.Reason} (usbpassctl policy check {row.PortId})");
+        }
+
+        return by.WithRule(judged.Rule);
+    }
+
+    public Claim Claim(DeviceRow row, string instance, ClaimState state, TimeSpan? ttl, string missingPolicy, bool persistent, long? token, Actor by)
+    {
+        try
+        {
+            return ledger.Claim(row, instance, state, ttl, HostdevXml.Alias(row.DevId!), missingPolicy, persistent, token, by);
+        }
+        catch (OwnershipConflictException e)
+        {
+            throw Owned(e);
+        }
+        catch (ReservationGoneException e)
+        {
+            throw new AssignmentRefusedException(RefusalReason.ReservationGone, e.Message);
+        }
+    }
+
+    public static AssignmentRefusedException Owned(OwnershipConflictException e) => new(RefusalReason.Owned, e.Message, e.Owner);
+
+    public LibvirtConnection Connection() =>
+        libvirt() ?? throw new AssignmentRefusedException(RefusalReason.LibvirtUnavailable, "usbpassd runs without libvirt (--libvirt-uri none) or cannot reach libvirtd now");
+
+    public static LibvirtDomain FindDomain(LibvirtConnection connection, string instance)
+    {
+        try
+        {
+            return connection.FindDomain(instance);
+        }
+        catch (LibvirtException e) when (e.Code == LibvirtException.NoDomain)
+        {
+            throw new AssignmentRefusedException(RefusalReason.InstanceNotFound, $"no libvirt domain {instance} (virsh list --all shows them)");
+        }
+        catch (LibvirtException e)
+        {
+            throw new AssignmentRefusedException(RefusalReason.LibvirtFailed, e.Message);
+        }
+    }
+
+    /// <summary>The outcome with the device's row read again (the claim changed its status).</summary>
+    public AssignmentOutcome Outcome(long rowId, Claim? claim) =>
+        new(devices.Get(rowId) ?? throw new AssignmentRefusedException(RefusalReason.DeviceNotFound, "the device row vanished"), claim);
+
+    // The hostdev for a row as it is now (bus/device change with every replug).
+    public static string Hostdev(DeviceRow row, string alias, string policy, GuestUsbAddress? guest = null) =>
+        HostdevXml.Build(Convert.ToUInt16(row.VendorId, 16), Convert.ToUInt16(row.ProductId, 16), (int)row.BusId!, (int)row.DeviceId!, alias, policy, guest);
+
+    public static string BaseStatus(DeviceRow row) =>
+        row.Eligible == 0 ? DeviceStatus.Blocked : row.Ambiguous != 0 ? DeviceStatus.Ambiguous : DeviceStatus.Available;
+
+    public static bool IsActive(LibvirtDomain domain) =>
+        domain.State is DomainState.Running or DomainState.Paused or DomainState.Blocked or DomainState.PmSuspended;
+
+    public static string Required(string? value, string name) =>
+        string.IsNullOrWhiteSpace(value) ? throw Invalid($"{name} is required") : value;
+
+    public static AssignmentRefusedException Invalid(string message) => new(RefusalReason.InvalidRequest, message);
+
+    public static double Ms(long since) => System.Diagnostics.Stopwatch.GetElapsedTime(since).TotalMilliseconds;
+}
