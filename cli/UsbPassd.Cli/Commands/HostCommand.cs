@@ -19,5 +19,9 @@ internal static class HostCommand
         output.WriteLine(Terminal.Safe($"libvirt:     {h.Libvirt}"));
         output.WriteLine(Terminal.Safe($"uevents:     {h.Uevents}; {h.UeventsProcessed} processed, {h.UeventsRejected} rejected"));
         output.WriteLine(Terminal.Safe($"devices:     {string.Join(", ", h.DevicesByStatus.Select(kv => $"{kv.Value} {kv.Key}"))}"));
+        if (h.Placement is PlacementInfo p)
+        {
+            output.WriteLine(Terminal.Safe($"placement:   {p.State} ({p.Endpoint}), root {p.RootProvider}, {p.Providers} providers, {p.Pending} pending{(p.Problem is null ? "" : $"; {p.Problem}")}"));
+        }
     }
 }

@@ -12,7 +12,7 @@ using UsbPassd.Rpc;
 namespace UsbPassd.Daemon.Api;
 
 /// <summary>The read methods: host.info, devices.list, devices.get, events.subscribe.</summary>
-public sealed class DeviceMethods(DeviceRepository registry, DeviceView view, PipelineStats stats, UeventService uevents, LibvirtService libvirt) : IRpcMethods
+public sealed class DeviceMethods(DeviceRepository registry, DeviceView view, PipelineStats stats, UeventService uevents, LibvirtService libvirt, PlacementService placement) : IRpcMethods
 {
     [ModuleInitializer]
     internal static void Enlist() => RpcMethodCatalog.Enlist<DeviceMethods>();
@@ -50,6 +50,7 @@ public sealed class DeviceMethods(DeviceRepository registry, DeviceView view, Pi
         DevicesByStatus = registry.CountByStatus(),
         UeventsProcessed = stats.Events,
         UeventsRejected = stats.Rejected,
+        Placement = PlacementService.Info(placement.Status),
     };
 
     // Live rows come from the read model; the history (deleted rows) from the registry itself.

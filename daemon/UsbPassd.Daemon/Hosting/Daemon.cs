@@ -95,6 +95,7 @@ internal static class Daemon
         builder.Services.AddSingleton(sp => new StartGate(sp.GetRequiredService<DeviceRepository>(), sp.GetRequiredService<AssignmentRepository>()));
         builder.Services.AddSingleton<MetricsService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MetricsService>());
+        PlacementService.AddTo(builder.Services);
         RpcMethodCatalog.AddTo(builder.Services);
         builder.Services.AddHostedService<RpcService>();
         builder.Services.AddHostedService<SystemdService>();

@@ -55,6 +55,9 @@ public sealed record DaemonOptions
     /// <summary>Logs show a dev_id's serial only as a short hash (the registry and RPC keep it whole).</summary>
     [JsonPropertyName("hide_serials")] public bool HideSerials { get; init; }
 
+    /// <summary>OpenStack Placement sync (<c>"placement": {...}</c>, docs/placement.md); null = off.</summary>
+    [JsonPropertyName("placement")] public UsbPassd.Placement.PlacementOptions? Placement { get; init; }
+
     /// <summary>The config file these options came from (re-read for the policy on reload); null when none.</summary>
     [JsonIgnore] public string? ConfigFile { get; init; }
 
@@ -79,7 +82,7 @@ public sealed record DaemonOptions
         }
         catch (JsonException e)
         {
-            throw new InvalidOperationException($"config file {path} is not valid: {e.Message} (keys: sysfs_root, state_dir, socket, socket_group, admin_group, usb_ids, libvirt_uri, uevents, uevent_buffer, metrics_file, hide_serials, policy_file, default_policy, passthrough_blocklist, passthrough_allowlist)", e);
+            throw new InvalidOperationException($"config file {path} is not valid: {e.Message} (keys: sysfs_root, state_dir, socket, socket_group, admin_group, usb_ids, libvirt_uri, uevents, uevent_buffer, metrics_file, hide_serials, policy_file, default_policy, placement, passthrough_blocklist, passthrough_allowlist)", e);
         }
     }
 
@@ -88,7 +91,7 @@ public sealed record DaemonOptions
         !(Uevents is "netlink" or "none" || (Uevents.StartsWith("replay:", StringComparison.Ordinal) && Uevents.Length > 7))
             ? $"--uevents must be netlink, none or replay:FILE, not '{Uevents}'"
             : UeventBuffer < 4096 ? $"--uevent-buffer must be at least 4096 bytes, not {UeventBuffer}"
-            : null;
+            : Placement?.Problem();
 }
 
 /// <summary>
@@ -112,6 +115,7 @@ internal sealed record ConfigFile
     [JsonPropertyName("passthrough_allowlist")] public JsonElement? PassthroughAllowlist { get; init; }
     [JsonPropertyName("proc_root")] public string? ProcRoot { get; init; }
     [JsonPropertyName("hide_serials")] public bool? HideSerials { get; init; }
+    [JsonPropertyName("placement")] public UsbPassd.Placement.PlacementOptions? Placement { get; init; }
 
     /// <summary>The keys present in the file, over the defaults. <c>"socket_group": null</c> means root only.</summary>
     public DaemonOptions Over(DaemonOptions d) => d with
@@ -131,6 +135,7 @@ internal sealed record ConfigFile
         PassthroughAllowlist = PassthroughAllowlist ?? d.PassthroughAllowlist,
         ProcRoot = ProcRoot ?? d.ProcRoot,
         HideSerials = HideSerials ?? d.HideSerials,
+        Placement = Placement ?? d.Placement,
     };
 }
 

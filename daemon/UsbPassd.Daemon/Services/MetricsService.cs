@@ -23,6 +23,7 @@ public sealed partial class MetricsService(
     AssignmentService assignments,
     LibvirtService libvirt,
     ReplugService replug,
+    PlacementService placement,
     ILogger<MetricsService> log) : BackgroundService
 {
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(15);
@@ -58,6 +59,7 @@ public sealed partial class MetricsService(
         text.Family("usbpassd_rescans_total", "counter", "Full rescans after lost events.").Sample("usbpassd_rescans_total", pipeline.Resyncs);
         text.Family("usbpassd_libvirt_connected", "gauge", "1 when the libvirt connection is open.").Sample("usbpassd_libvirt_connected", libvirt.State == "connected" ? 1 : 0);
         LibvirtFigures(text);
+        PlacementMetrics.AddTo(text, placement.Status);
         return text.ToString();
     }
 

@@ -14,6 +14,9 @@ public sealed record HostInfo
     public required IReadOnlyDictionary<string, int> DevicesByStatus { get; init; }
     public required long UeventsProcessed { get; init; }
     public required long UeventsRejected { get; init; }
+
+    /// <summary>The Placement sync (docs/placement.md); null when not configured.</summary>
+    public PlacementInfo? Placement { get; init; }
 }
 
 /// <summary><c>metrics.get</c>: the Prometheus text exposition (version 0.0.4).</summary>

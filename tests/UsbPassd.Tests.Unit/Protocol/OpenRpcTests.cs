@@ -60,6 +60,7 @@ public class OpenRpcTests
     [InlineData("UsbDeviceInfo", typeof(UsbPassd.Protocol.Messages.UsbDeviceInfo))]
     [InlineData("UsbInterfaceInfo", typeof(UsbPassd.Protocol.Messages.UsbInterfaceInfo))]
     [InlineData("HostInfo", typeof(UsbPassd.Protocol.Messages.HostInfo))]
+    [InlineData("PlacementInfo", typeof(UsbPassd.Protocol.Messages.PlacementInfo))]
     [InlineData("DeviceEvent", typeof(UsbPassd.Protocol.Messages.DeviceEvent))]
     [InlineData("SubscribeResult", typeof(UsbPassd.Protocol.Messages.SubscribeResult))]
     [InlineData("AssignmentResult", typeof(UsbPassd.Protocol.Messages.AssignmentResult))]

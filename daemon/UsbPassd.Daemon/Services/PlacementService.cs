@@ -1,0 +1,233 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using UsbPassd.Daemon.Hosting;
+using UsbPassd.Placement;
+using UsbPassd.Registry;
+
+namespace UsbPassd.Daemon.Services;
+
+/// <summary>
+/// Keeps this host's devices in OpenStack Placement (<c>"placement"</c> in usbpassd.json; off
+/// without it). The registry's feed hands each commit's rows to this service's own queue (the writer
+/// never waits on Placement); one loop turns them into <see cref="DeviceOffer"/>s and lets
+/// <see cref="PlacementSync"/> send the differences. Placement unreachable: logged once, retried
+/// every few seconds, caught up when it is back (logged once). A refused token, right or microversion:
+/// logged once with what to fix, retried every 30 s. The state is <see cref="Status"/>.
+/// </summary>
+public sealed partial class PlacementService(DaemonOptions options, DeviceRepository devices, PolicyService policy, ILogger<PlacementService> log) : BackgroundService
+{
+    private static readonly TimeSpan[] Backoff = [TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
+    private static readonly TimeSpan OperatorBackoff = TimeSpan.FromSeconds(30);
+
+    private readonly Channel<IReadOnlyList<DeviceRow>> _queue = Channel.CreateUnbounded<IReadOnlyList<DeviceRow>>(new UnboundedChannelOptions { SingleReader = true });
+    private IDisposable? _feed;
+    private PlacementSyncStatus _status = PlacementSyncStatus.Off;
+
+    /// <summary>The one registration (Daemon.cs): the service, and itself as a hosted service.</summary>
+    public static void AddTo(IServiceCollection services)
+    {
+        services.AddSingleton<PlacementService>();
+        services.AddHostedService(sp => sp.GetRequiredService<PlacementService>());
+    }
+
+    /// <summary>For host.info and the metrics.</summary>
+    public PlacementSyncStatus Status => Volatile.Read(ref _status);
+
+    /// <summary>host.info's view of <paramref name="s"/>; null when the sync is off.</summary>
+    public static UsbPassd.Protocol.Messages.PlacementInfo? Info(PlacementSyncStatus s) => !s.Enabled ? null : new()
+    {
+        State = s.Connected ? "connected" : "disconnected",
+        Endpoint = s.Endpoint,
+        RootProvider = s.Root,
+        RootProviderUuid = s.RootUuid?.ToString(),
+        Providers = s.Providers,
+        Pending = s.Pending,
+        Requests = s.Requests,
+        Problem = s.Problem,
+        LastSyncAt = s.LastSync is DateTimeOffset t ? Timestamps.Format(t) : null,
+    };
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (options.Placement is not null)
+        {
+            // Loaded and subscribed with no commit in between: none is missed or seen twice.
+            _feed = devices.Changes.Quiet(() =>
+            {
+                _queue.Writer.TryWrite(devices.ListLive());
+                return devices.Changes.Subscribe(change => _queue.Writer.TryWrite([.. change.Rows.Select(r => r.Row).OfType<DeviceRow>()]));
+            });
+        }
+
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override Task StopAsync(CancellationToken cancellationToken)
+    {
+        _feed?.Dispose();
+        return base.StopAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (options.Placement is not PlacementOptions settings)
+        {
+            return;
+        }
+
+        IPlacementAuth auth;
+        string endpointId;
+        try
+        {
+            (auth, endpointId) = Authentication(settings);
+        }
+        catch (InvalidOperationException e)
+        {
+            LogCannotStart(e.Message);
+            Publish(new PlacementSyncStatus(true, false, null, settings.RootName, null, e.Message, 0, 0, 0, null));
+            return;
+        }
+
+        using var client = new PlacementClient(auth);
+        var offers = new DeviceOffers(settings.RootName, LabelOf, settings.OperatorTraits());
+        var sync = new PlacementSync(client, settings.RootName, endpointId, Path.Combine(options.StateDirectory, "placement-sync.json"));
+        await RunAsync(sync, offers, client, endpointId, settings.RootName, stoppingToken).ConfigureAwait(false);
+        (auth as IDisposable)?.Dispose();
+    }
+
+    private async Task RunAsync(PlacementSync sync, DeviceOffers offers, PlacementClient client, string endpoint, string root, CancellationToken ct)
+    {
+        bool connected = false;
+        bool everConnected = false;
+        string? reported = null; // the failure last logged: each is said once
+        long lostAt = 0;
+        int failures = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            Drain(sync, offers);
+            try
+            {
+                if (!connected)
+                {
+                    await sync.ConnectAsync(ct).ConfigureAwait(false);
+                    connected = true;
+                }
+
+                int pending = sync.Pending;
+                await sync.ConvergeAsync(ct).ConfigureAwait(false);
+                Publish(new PlacementSyncStatus(true, true, endpoint, root, sync.RootUuid, sync.Failed.Values.FirstOrDefault(), sync.Providers, sync.Pending, client.Requests, DateTimeOffset.UtcNow));
+                foreach (KeyValuePair<Guid, string> f in sync.Failed.Where(f => f.Value != reported))
+                {
+                    LogDeviceRefused(f.Key, f.Value);
+                    reported = f.Value;
+                }
+
+                if (!everConnected || lostAt != 0)
+                {
+                    if (lostAt != 0)
+                    {
+                        double seconds = System.Diagnostics.Stopwatch.GetElapsedTime(lostAt).TotalSeconds;
+                        LogBack(endpoint, seconds, pending);
+                    }
+
+                    LogInSync(endpoint, root, sync.RootUuid, sync.Providers, client.Requests);
+                    everConnected = true;
+                    lostAt = 0;
+                    reported = null;
+                }
+
+                failures = 0;
+                if (!await _queue.Reader.WaitToReadAsync(ct).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+            catch (PlacementException e)
+            {
+                connected = false;
+                Publish(new PlacementSyncStatus(true, false, endpoint, root, sync.RootUuid, e.Message, sync.Providers, sync.Pending, client.Requests, Status.LastSync));
+                if (e.NeedsOperator ? e.Message != reported : lostAt == 0)
+                {
+                    // An outage is said once, however its failures read; a refusal once per distinct reason.
+                    if (e.NeedsOperator)
+                    {
+                        LogRefused(e.Message);
+                    }
+                    else
+                    {
+                        LogLost(e.Message);
+                    }
+
+                    reported = e.Message;
+                }
+
+                if (lostAt == 0)
+                {
+                    lostAt = System.Diagnostics.Stopwatch.GetTimestamp();
+                }
+
+                await Task.Delay(e.NeedsOperator ? OperatorBackoff : Backoff[Math.Min(failures++, Backoff.Length - 1)], ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    // Every queued commit, in order, into the sync's wanted state (no request here).
+    private void Drain(PlacementSync sync, DeviceOffers offers)
+    {
+        while (_queue.Reader.TryRead(out IReadOnlyList<DeviceRow>? rows))
+        {
+            foreach (DeviceRow row in rows)
+            {
+                if (offers.For(row) is DeviceOffer offer)
+                {
+                    sync.Want(row.Id, offer, deleted: row.Deleted != 0);
+                }
+            }
+        }
+    }
+
+    private static (IPlacementAuth Auth, string EndpointId) Authentication(PlacementOptions settings)
+    {
+        if (settings.Endpoint is string endpoint)
+        {
+            return (new StaticTokenAuth(new Uri(endpoint), settings.Token!), endpoint);
+        }
+
+        CloudCredentials cloud = CloudCredentials.Load(settings.Cloud!, CloudsYaml.SearchPath());
+        if (EndpointRules.Problem("auth_url of cloud " + settings.Cloud, cloud.AuthUrl) is string problem)
+        {
+            throw new InvalidOperationException(problem);
+        }
+
+        return (new KeystoneAuth(cloud), $"cloud:{settings.Cloud}");
+    }
+
+    // The operator's label of the rule that decided (a row's policy_rule is that rule's description).
+    private string? LabelOf(string ruleDescription)
+    {
+        UsbPassd.Policy.DevicePolicy p = policy.Judge.Policy;
+        return p.Rules.Append(p.DefaultRule).FirstOrDefault(r => r.Description == ruleDescription)?.Label;
+    }
+
+    private void Publish(PlacementSyncStatus status) => Volatile.Write(ref _status, status);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "placement: in sync with {Endpoint}: root provider {Root} ({RootUuid}), {Providers} device providers, {Requests} requests so far")]
+    private partial void LogInSync(string endpoint, string root, Guid? rootUuid, int providers, long requests);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "placement: lost: {Why}; local passthrough goes on, the sync catches up when Placement is back")]
+    private partial void LogLost(string why);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "placement: {Endpoint} is back after {Seconds:0.0} s; caught up {Pending} pending device changes")]
+    private partial void LogBack(string endpoint, double seconds, int pending);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "placement: refused: {Why}; local passthrough goes on, retrying every 30 s")]
+    private partial void LogRefused(string why);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "placement: provider {Uuid} not synced: {Why}")]
+    private partial void LogDeviceRefused(Guid uuid, string why);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "placement: sync off: {Why}")]
+    private partial void LogCannotStart(string why);
+}

@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace UsbPassd.Tests.Integration.Placement;
+
+/// <summary>
+/// A real OpenStack Placement (Debian's python3-placement) on a free loopback port, as
+/// ../shared/docs/placement-start.sh starts it: its own folder, SQLite, noauth2. Installed with
+/// apt-get when missing (make deps installs it). Stop and start again keep the port and the database.
+/// </summary>
+public sealed class PlacementServer : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("usbpassd-placement-").FullName;
+    private Process? _process;
+
+    public PlacementServer()
+    {
+        Install();
+        Port = FreePort();
+        File.WriteAllText(Path.Combine(_dir, "placement.conf"), $"""
+            [DEFAULT]
+            debug = false
+            use_stderr = true
+            [api]
+            auth_strategy = noauth2
+            [placement_database]
+            connection = sqlite:///{_dir}/placement.db
+            """);
+        Run("/usr/bin/placement-manage", "--config-file", Path.Combine(_dir, "placement.conf"), "db", "sync");
+        Start();
+    }
+
+    public int Port { get; }
+
+    public string Url => $"http://127.0.0.1:{Port}";
+
+    /// <summary>An admin client at microversion 1.39 (noauth2: the token "admin").</summary>
+    public HttpClient Admin { get; } = AdminClient();
+
+    public void Start()
+    {
+        var psi = new ProcessStartInfo("/usr/bin/placement-api", ["--host", "127.0.0.1", "--port", Port.ToString()])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        psi.Environment["OS_PLACEMENT_CONFIG_DIR"] = _dir; // it ignores --config-file (placement.md, gotcha 1)
+        _process = Process.Start(psi)!;
+        _process.BeginErrorReadLine();
+        _process.BeginOutputReadLine();
+        for (int i = 0; i < 300; i++)
+        {
+            try
+            {
+                using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+                if (probe.GetAsync(Url + "/").Result.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (AggregateException)
+            {
+                // not listening yet
+            }
+
+            Thread.Sleep(100);
+        }
+
+        throw new InvalidOperationException($"placement-api did not answer on {Url} within 30 s");
+    }
+
+    public void Stop()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill();
+            _process.WaitForExit();
+        }
+
+        _process?.Dispose();
+        _process = null;
+    }
+
+    public async Task<JsonNode> GetAsync(string path)
+    {
+        HttpResponseMessage r = await Admin.GetAsync(Url + path);
+        string text = await r.Content.ReadAsStringAsync();
+        return r.IsSuccessStatusCode ? JsonNode.Parse(text)! : throw new InvalidOperationException($"GET {path}: {(int)r.StatusCode} {text}");
+    }
+
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? json = null)
+    {
+        using var request = new HttpRequestMessage(method, Url + path);
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+        }
+
+        return await Admin.SendAsync(request);
+    }
+
+    /// <summary>The children of <paramref name="rootName"/>'s provider: uuid → (name, generation).</summary>
+    public async Task<Dictionary<string, JsonNode>> ChildrenAsync(string rootName)
+    {
+        JsonNode roots = await GetAsync("/resource_providers?name=" + Uri.EscapeDataString(rootName));
+        string root = roots["resource_providers"]!.AsArray().Single()!["uuid"]!.GetValue<string>();
+        JsonNode tree = await GetAsync($"/resource_providers?in_tree={root}");
+        return tree["resource_providers"]!.AsArray().Where(p => p!["uuid"]!.GetValue<string>() != root)
+            .ToDictionary(p => p!["uuid"]!.GetValue<string>(), p => p!);
+    }
+
+    public async Task<JsonObject> InventoriesAsync(string uuid) => (JsonObject)(await GetAsync($"/resource_providers/{uuid}/inventories"))["inventories"]!;
+
+    public async Task<string[]> TraitsAsync(string uuid) =>
+        [.. (await GetAsync($"/resource_providers/{uuid}/traits"))["traits"]!.AsArray().Select(t => t!.GetValue<string>()).Order(StringComparer.Ordinal)];
+
+    public void Dispose()
+    {
+        Stop();
+        Admin.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private static HttpClient AdminClient()
+    {
+        var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Add("X-Auth-Token", "admin");
+        http.DefaultRequestHeaders.Add("OpenStack-API-Version", "placement 1.39");
+        return http;
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static void Install()
+    {
+        if (File.Exists("/usr/bin/placement-api"))
+        {
+            return;
+        }
+
+        Run("bash", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-placement");
+    }
+
+    private static void Run(string file, params string[] arguments)
+    {
+        using Process p = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        string error = p.StandardError.ReadToEnd();
+        p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({p.ExitCode}): {error}");
+        }
+    }
+}
