@@ -12,7 +12,7 @@ namespace UsbPassd.Placement;
 /// 1.29, <c>consumer_type</c> from 1.38; Debian's Placement 8.0 speaks up to 1.39). Every failure is a
 /// <see cref="PlacementException"/> with a kind the sync can act on; a 401 renews the token once.
 /// </summary>
-public sealed class PlacementClient : IDisposable
+public sealed partial class PlacementClient : IDisposable
 {
     public const string Microversion = "1.39";
     public static readonly Version NeededVersion = new(1, 39);
@@ -99,7 +99,7 @@ public sealed class PlacementClient : IDisposable
 
     private async Task<Uri> EndpointAsync(CancellationToken ct) => (await _auth.GetAsync(renew: false, ct).ConfigureAwait(false)).Endpoint;
 
-    private async Task<T?> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T>? answer, CancellationToken ct)
+    internal async Task<T?> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T>? answer, CancellationToken ct)
     {
         byte[]? body = content is null ? null : await content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
         for (int attempt = 0; ; attempt++)
