@@ -107,11 +107,11 @@ internal sealed class AssignmentCore(DeviceRepository devices, AssignmentReposit
         return by.WithRule(judged.Rule);
     }
 
-    public Claim Claim(DeviceRow row, string instance, ClaimState state, TimeSpan? ttl, string missingPolicy, bool persistent, long? token, Actor by)
+    public Claim Claim(DeviceRow row, string instance, ClaimState state, TimeSpan? ttl, string missingPolicy, bool persistent, long? token, Actor by, ClaimOrigin origin = ClaimOrigin.Local)
     {
         try
         {
-            return ledger.Claim(row, instance, state, ttl, HostdevXml.Alias(row.DevId!), missingPolicy, persistent, token, by);
+            return ledger.Claim(row, instance, state, ttl, HostdevXml.Alias(row.DevId!), missingPolicy, persistent, token, by, origin);
         }
         catch (OwnershipConflictException e)
         {

@@ -57,6 +57,36 @@ public sealed class AssignmentService
     /// <inheritdoc cref="ReconcileOperation.Reconcile"/>
     public IReadOnlyList<Followed> Reconcile() => _reconcile.Reconcile();
 
+    /// <summary>
+    /// Passes, live, what Placement allocated to <paramref name="instanceUuid"/> and is still only
+    /// reserved here, when its domain runs. A domain that is not running, or not defined yet, gets
+    /// them when it starts (the caller asks again then): nothing is written into its definition,
+    /// which belongs to whoever defines it (Nova rewrites it at every hard reboot).
+    /// </summary>
+    public IReadOnlyList<AssignmentOutcome> AttachAllocated(string instanceUuid, Actor by)
+    {
+        Claim[] waiting = [.. _core.Ledger.OfInstance(instanceUuid).Where(c => c.Origin == ClaimOrigin.Placement && c.State == ClaimState.Reserved)];
+        if (waiting.Length == 0 || _core.Libvirt is not LibvirtConnection c)
+        {
+            return [];
+        }
+
+        try
+        {
+            using LibvirtDomain domain = c.FindDomain(instanceUuid);
+            if (domain.State is not (DomainState.Running or DomainState.Paused or DomainState.Blocked))
+            {
+                return [];
+            }
+        }
+        catch (LibvirtException)
+        {
+            return []; // not defined yet, or libvirtd restarting: its lifecycle event brings us back
+        }
+
+        return [.. waiting.Select(claim => Attach(new AttachRequest(new DeviceKey(claim.DevId, DevId: claim.DevId), instanceUuid, Mode: "live", Token: claim.Token), by))];
+    }
+
     /// <summary>The one live row a key names; refused (not found, ambiguous) otherwise.</summary>
     public DeviceRow Resolve(DeviceKey? device) => _core.Resolve(device);
 

@@ -13,7 +13,7 @@ internal sealed class ReserveOperation(AssignmentCore core)
         CheckPassable(row);
         TimeSpan? ttl = r.TtlSeconds is int s ? (s > 0 ? TimeSpan.FromSeconds(s) : throw Invalid("ttl_seconds must be positive")) : null;
         by = core.CheckPolicy(row, instance, "reserve", by);
-        Claim claim = core.Claim(row, instance, ClaimState.Reserved, ttl, "optional", persistent: true, token: null, by);
+        Claim claim = core.Claim(row, instance, ClaimState.Reserved, ttl, "optional", persistent: true, token: null, by, r.Origin);
         return core.Outcome(row.Id, claim);
     }
 

@@ -14,6 +14,7 @@ namespace UsbPassd.Placement;
 [JsonSerializable(typeof(InventoriesDoc))]
 [JsonSerializable(typeof(TraitsDoc))]
 [JsonSerializable(typeof(AllocationsDoc))]
+[JsonSerializable(typeof(ConsumerAllocationsDoc))]
 [JsonSerializable(typeof(VersionsDoc))]
 [JsonSerializable(typeof(ErrorsDoc))]
 [JsonSerializable(typeof(KeystoneAuthRequest))]

@@ -23,6 +23,9 @@ public sealed record PlacementOptions
     /// <summary>dev_id → the operator's traits for that device (normalised as Nova does: upper case, CUSTOM_ added).</summary>
     [JsonPropertyName("device_traits")] public Dictionary<string, string[]>? DeviceTraits { get; init; }
 
+    /// <summary>How often the tree is polled for allocations written or deleted by schedulers (one request while nothing moves).</summary>
+    [JsonPropertyName("poll_seconds")] public int PollSeconds { get; init; } = 5;
+
     public string RootName => RootProviderName is { Length: > 0 } name ? name : Environment.MachineName;
 
     /// <summary>Null when usable, else what is wrong (the daemon refuses to start with it).</summary>
@@ -33,6 +36,11 @@ public sealed record PlacementOptions
             : Endpoint is null ? null
             : string.IsNullOrEmpty(Token) ? "placement.endpoint needs placement.token (noauth2), or use placement.cloud for Keystone"
             : EndpointRules.Problem("placement.endpoint", Endpoint);
+        if (PollSeconds is < 1 or > 3600)
+        {
+            return "placement.poll_seconds must be between 1 and 3600";
+        }
+
         return access ?? (DeviceTraits?.Values.SelectMany(t => t).FirstOrDefault(t => !PlacementNames.IsValidCustomName(PlacementNames.OperatorTrait(t))) is string bad
             ? $"placement.device_traits: '{bad}' cannot be made a trait"
             : null);

@@ -78,7 +78,7 @@ public sealed class PlacementSync(PlacementClient client, string rootName, strin
                 continue; // the root itself, and Nova's, Neutron's or Cyborg's providers: not ours to touch
             }
 
-            known[p.Uuid] = cache?.Providers.TryGetValue(p.Uuid, out KnownProvider? k) == true && k.Generation == p.Generation
+            known[p.Uuid] = cache?.Providers.TryGetValue(p.Uuid, out KnownProvider? k) == true && k.Generation == p.Generation && k.Consumers is not null
                 ? k
                 : await ReadAsync(p.Uuid, ct).ConfigureAwait(false);
         }
@@ -179,12 +179,77 @@ public sealed class PlacementSync(PlacementClient client, string rootName, strin
         return changed;
     }
 
-    private async Task<KnownProvider> CreateAsync(DeviceOffer offer, Guid root, CancellationToken ct)
+    /// <summary>
+    /// One GET of the tree: a provider of ours whose generation moved without us (an allocation written
+    /// or deleted, an operator's edit) is read again, and said again where it differs from the registry.
+    /// Nothing else is asked while nothing moves. True when some provider's consumers changed.
+    /// </summary>
+    public async Task<bool> PollAsync(CancellationToken ct)
+    {
+        if (RootUuid is not Guid root)
+        {
+            return false;
+        }
+
+        bool changed = false;
+        var present = new HashSet<Guid>();
+        foreach (ProviderDoc p in await client.TreeAsync(root, ct).ConfigureAwait(false))
+        {
+            if (!_known.TryGetValue(p.Uuid, out KnownProvider? before) || !present.Add(p.Uuid) || before.Generation == p.Generation)
+            {
+                continue;
+            }
+
+            KnownProvider now = Remember(p.Uuid, await ReadAsync(p.Uuid, ct).ConfigureAwait(false));
+            changed |= !SameConsumers(before.Consumers, now.Consumers);
+            _dirty.Add(p.Uuid);
+        }
+
+        foreach (Guid gone in _known.Keys.Where(k => !present.Contains(k)).ToArray())
+        {
+            // Deleted by someone (Placement refuses that while it has allocations): created again when offered.
+            changed |= _known[gone].Consumers is { Count: > 0 };
+            _known.Remove(gone);
+            _dirty.Add(gone);
+            _cacheDirty = true;
+        }
+
+        return changed;
+    }
+
+    /// <summary>
+    /// What one consumer holds (GET /allocations/{consumer}), for a domain about to start before the
+    /// next poll has seen its allocation: it is added to the providers of ours it names. True when that
+    /// is news. A consumer's allocations that went are left to the poll.
+    /// </summary>
+    public async Task<bool> LookUpConsumerAsync(Guid consumer, CancellationToken ct)
+    {
+        string id = consumer.ToString("D");
+        bool changed = false;
+        foreach (Guid provider in await client.ProvidersOfConsumerAsync(consumer, ct).ConfigureAwait(false))
+        {
+            if (_known.TryGetValue(provider, out KnownProvider? k) && k.Consumers is not null && !k.Consumers.Contains(id))
+            {
+                _known[provider] = k with { Consumers = [.. k.Consumers, id] }; // the generation stays: the poll reads it again
+                changed = true;
+            }
+        }
+
+        return changed;
+    }
+
+    /// <summary>Who holds each of our providers whose device a registry row names, as last read.</summary>
+    public IEnumerable<Holding> Holdings() =>
+        from kv in _known
+        where kv.Value.Consumers is not null && Desired(kv.Key) is not null
+        select new Holding(kv.Key, Desired(kv.Key)!.DevId, kv.Value.Consumers!);
+
+        private async Task<KnownProvider> CreateAsync(DeviceOffer offer, Guid root, CancellationToken ct)
     {
         try
         {
             ProviderDoc created = await client.CreateProviderAsync(offer.Name, offer.Uuid, root, ct).ConfigureAwait(false);
-            return Remember(offer.Uuid, new KnownProvider { Generation = created.Generation });
+            return Remember(offer.Uuid, new KnownProvider { Generation = created.Generation, Consumers = [] });
         }
         catch (PlacementException e) when (e.Failure == PlacementFailure.Conflict && e.Code == "placement.duplicate_uuid")
         {
@@ -193,7 +258,7 @@ public sealed class PlacementSync(PlacementClient client, string rootName, strin
     }
 
     // Local ownership makes a device unavailable unless Placement already has its owner as a consumer
-    // here (then the allocation is what makes it unavailable). Asked only when it would change the inventory.
+    // here (then the allocation is what makes it unavailable): the consumers last read, or asked when unknown.
     private async Task<int> ReservedAsync(Guid uuid, DeviceOffer offer, KnownProvider known, CancellationToken ct)
     {
         if (!offer.Offered || offer.LocalOwner is not string owner || !Guid.TryParse(owner, out Guid consumer) || known.Reserved == 1 || known.ResourceClass is null)
@@ -201,8 +266,9 @@ public sealed class PlacementSync(PlacementClient client, string rootName, strin
             return offer.Reserved;
         }
 
-        AllocationsDoc? allocations = await client.AllocationsAsync(uuid, ct).ConfigureAwait(false);
-        return allocations?.Allocations.Keys.Any(k => Guid.TryParse(k, out Guid c) && c == consumer) == true ? 0 : 1;
+        IReadOnlyList<string> consumers = known.Consumers
+            ?? Consumers((await client.AllocationsAsync(uuid, ct).ConfigureAwait(false))?.Allocations.Keys ?? Enumerable.Empty<string>());
+        return consumers.Contains(consumer.ToString("D")) ? 0 : 1;
     }
 
     // A write at the known generation; on 409 concurrent_update, read the generation again and retry.
@@ -237,15 +303,19 @@ public sealed class PlacementSync(PlacementClient client, string rootName, strin
         return known with { Generation = generation, Traits = [.. traits] };
     }
 
-    // Two reads, only for a provider that changed behind our back (or at the first start without a cache).
+    // Three reads, only for a provider that changed behind our back (or at the first start without a
+    // cache). They are not one snapshot: the lowest generation is kept, so a change between them is
+    // read again at the next poll rather than missed.
     private async Task<KnownProvider> ReadAsync(Guid uuid, CancellationToken ct)
     {
         InventoriesDoc inventories = await client.InventoriesAsync(uuid, ct).ConfigureAwait(false) ?? new InventoriesDoc();
         TraitsDoc traits = await client.TraitsAsync(uuid, ct).ConfigureAwait(false) ?? new TraitsDoc();
+        AllocationsDoc allocations = await client.AllocationsAsync(uuid, ct).ConfigureAwait(false) ?? new AllocationsDoc();
         KeyValuePair<string, InventoryDoc>? ours = inventories.Inventories.Where(kv => kv.Key.StartsWith("CUSTOM_USB_", StringComparison.Ordinal)).Select(kv => (KeyValuePair<string, InventoryDoc>?)kv).FirstOrDefault();
         return new KnownProvider
         {
-            Generation = Math.Max(inventories.ResourceProviderGeneration, traits.ResourceProviderGeneration),
+            Generation = Math.Min(Math.Min(inventories.ResourceProviderGeneration, traits.ResourceProviderGeneration), allocations.ResourceProviderGeneration),
+            Consumers = Consumers(allocations.Allocations.Keys),
             ResourceClass = inventories.Inventories.Count == 1 && ours is { Value.Total: 1 } ? ours.Value.Key : null,
             Reserved = inventories.Inventories.Count == 1 && ours is { Value.Total: 1 } ? ours.Value.Value.Reserved : null,
             Traits = traits.Traits,
@@ -310,6 +380,12 @@ public sealed class PlacementSync(PlacementClient client, string rootName, strin
             // A cache only: the next start reads the tree instead.
         }
     }
+
+    private static IReadOnlyList<string> Consumers(IEnumerable<string> keys) =>
+        [.. keys.Select(k => Guid.TryParse(k, out Guid g) ? g.ToString("D") : k).Order(StringComparer.Ordinal)];
+
+    private static bool SameConsumers(IReadOnlyList<string>? a, IReadOnlyList<string>? b) =>
+        (a ?? []).SequenceEqual(b ?? [], StringComparer.Ordinal);
 
     private static bool Same(DeviceOffer a, DeviceOffer b) =>
         a.DevId == b.DevId && a.Name == b.Name && a.ResourceClass == b.ResourceClass && a.Offered == b.Offered && a.LocalOwner == b.LocalOwner && a.Traits.SetEquals(b.Traits);

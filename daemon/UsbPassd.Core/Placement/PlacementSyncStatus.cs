@@ -8,6 +8,8 @@ namespace UsbPassd.Placement;
 /// <param name="Pending">Devices whose change has not reached Placement yet.</param>
 /// <param name="Requests">Requests sent since start.</param>
 /// <param name="LastSync">When Placement last matched the registry (UTC), if ever.</param>
+/// <param name="Allocated">Device providers of ours that a consumer holds an allocation on.</param>
+/// <param name="Conflicts">Allocations the ledger does not follow because another instance holds the device here.</param>
 public sealed record PlacementSyncStatus(
     bool Enabled,
     bool Connected,
@@ -18,7 +20,9 @@ public sealed record PlacementSyncStatus(
     int Providers,
     int Pending,
     long Requests,
-    DateTimeOffset? LastSync)
+    DateTimeOffset? LastSync,
+    int Allocated = 0,
+    int Conflicts = 0)
 {
     public static readonly PlacementSyncStatus Off = new(false, false, null, null, null, null, 0, 0, 0, null);
 }

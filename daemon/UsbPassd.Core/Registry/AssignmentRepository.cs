@@ -13,7 +13,7 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
 {
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
 
-    private const string Columns = "dev_id, instance_uuid, token, state, expires_at, alias, startup_policy, persistent, created_at, updated_at";
+    private const string Columns = "dev_id, instance_uuid, token, state, expires_at, alias, startup_policy, persistent, origin, created_at, updated_at";
 
     public Claim? Get(string devId)
     {
@@ -38,12 +38,13 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
     /// <paramref name="state"/>. An expired reservation of another instance may be taken over; a
     /// live claim of another instance is an <see cref="OwnershipConflictException"/>.
     /// </summary>
-    public Claim Claim(DeviceRow device, string instanceUuid, ClaimState state, TimeSpan? ttl, string alias, string startupPolicy, bool persistent, long? expectedToken = null, Actor? by = null)
+    /// <param name="origin">A claim renewed by its own instance stays a Placement claim once it was one.</param>
+    public Claim Claim(DeviceRow device, string instanceUuid, ClaimState state, TimeSpan? ttl, string alias, string startupPolicy, bool persistent, long? expectedToken = null, Actor? by = null, ClaimOrigin origin = ClaimOrigin.Local)
     {
         using SqliteConnection c = database.Connect();
         using SqliteTransaction tx = c.BeginTransaction(deferred: false);
         List<RowChange> changed = [];
-        Claim claim = ClaimIn(c, tx, changed, device, instanceUuid, state, ttl, alias, startupPolicy, persistent, expectedToken, by ?? Actor.Daemon);
+        Claim claim = ClaimIn(c, tx, changed, device, instanceUuid, state, ttl, alias, startupPolicy, persistent, expectedToken, by ?? Actor.Daemon, origin);
         database.Changes.Commit(tx, ChangeCause.Ownership, changed);
         return claim;
     }
@@ -64,7 +65,7 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
         return claim;
     }
 
-    private Claim ClaimIn(SqliteConnection c, SqliteTransaction tx, List<RowChange> changed, DeviceRow device, string instanceUuid, ClaimState state, TimeSpan? ttl, string alias, string startupPolicy, bool persistent, long? expectedToken, Actor by)
+    private Claim ClaimIn(SqliteConnection c, SqliteTransaction tx, List<RowChange> changed, DeviceRow device, string instanceUuid, ClaimState state, TimeSpan? ttl, string alias, string startupPolicy, bool persistent, long? expectedToken, Actor by, ClaimOrigin origin = ClaimOrigin.Local)
     {
         DateTimeOffset now = _clock.GetUtcNow();
         Claim? current = c.QuerySingleOrDefault<ClaimRow>($"SELECT {Columns} FROM assignments WHERE dev_id = @devId", new { devId = device.DevId }, tx)?.ToClaim();
@@ -103,10 +104,11 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
             Alias = alias,
             StartupPolicy = startupPolicy,
             Persistent = persistent,
+            Origin = current?.InstanceUuid == instanceUuid && current.Origin == ClaimOrigin.Placement ? ClaimOrigin.Placement : origin,
             CreatedAt = current?.InstanceUuid == instanceUuid ? current.CreatedAt : stamp,
             UpdatedAt = stamp,
         };
-        c.Execute($"INSERT OR REPLACE INTO assignments ({Columns}) VALUES (@DevId, @InstanceUuid, @Token, @State, @ExpiresAt, @Alias, @StartupPolicy, @Persistent, @CreatedAt, @UpdatedAt)", ClaimRow.From(claim), tx);
+        c.Execute($"INSERT OR REPLACE INTO assignments ({Columns}) VALUES (@DevId, @InstanceUuid, @Token, @State, @ExpiresAt, @Alias, @StartupPolicy, @Persistent, @Origin, @CreatedAt, @UpdatedAt)", ClaimRow.From(claim), tx);
         changed.Add(Mirror(c, tx, device.Id, instanceUuid, state, stamp));
         Record(c, tx, stamp, device, $"claim_{state.Name()}", new ClaimDetail(instanceUuid, next, current?.InstanceUuid, by.Who, by.Rule));
         return claim;

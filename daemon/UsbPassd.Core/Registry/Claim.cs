@@ -11,6 +11,7 @@ public sealed record Claim
     public string Alias { get; init; } = "";
     public string StartupPolicy { get; init; } = "optional";
     public bool Persistent { get; init; } = true;
+    public ClaimOrigin Origin { get; init; } = ClaimOrigin.Local;
     public string CreatedAt { get; init; } = "";
     public string UpdatedAt { get; init; } = "";
 }

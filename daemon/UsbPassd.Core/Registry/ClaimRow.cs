@@ -11,6 +11,7 @@ internal sealed class ClaimRow
     public string Alias { get; set; } = "";
     public string StartupPolicy { get; set; } = "optional";
     public long Persistent { get; set; } = 1;
+    public string Origin { get; set; } = "local";
     public string CreatedAt { get; set; } = "";
     public string UpdatedAt { get; set; } = "";
 
@@ -24,6 +25,7 @@ internal sealed class ClaimRow
         Alias = Alias,
         StartupPolicy = StartupPolicy,
         Persistent = Persistent != 0,
+        Origin = Origin == "placement" ? ClaimOrigin.Placement : ClaimOrigin.Local,
         CreatedAt = CreatedAt,
         UpdatedAt = UpdatedAt,
     };
@@ -38,6 +40,7 @@ internal sealed class ClaimRow
         Alias = c.Alias,
         StartupPolicy = c.StartupPolicy,
         Persistent = c.Persistent ? 1 : 0,
+        Origin = c.Origin == ClaimOrigin.Placement ? "placement" : "local",
         CreatedAt = c.CreatedAt,
         UpdatedAt = c.UpdatedAt,
     };

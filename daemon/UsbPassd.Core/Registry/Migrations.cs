@@ -159,5 +159,11 @@ internal static class Migrations
         ALTER TABLE assignments_v4 RENAME TO assignments;
         CREATE INDEX ix_assignments_instance ON assignments (instance_uuid);
         """,
+
+        // v5: who asked for the claim. A claim made for a Placement allocation ends when the
+        // allocation does; one made by a local call only when released there.
+        """
+        ALTER TABLE assignments ADD COLUMN origin TEXT NOT NULL DEFAULT 'local' CHECK (origin IN ('local', 'placement'));
+        """,
     ];
 }

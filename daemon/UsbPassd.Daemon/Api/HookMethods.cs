@@ -13,19 +13,23 @@ namespace UsbPassd.Daemon.Api;
 
 /// <summary>
 /// <c>hook.qemu</c>, called by the libvirt hook while libvirtd waits for it: answered from the
-/// registry alone, at once. Work on libvirt (reconciling) is queued for after the answer.
+/// registry alone, at once (with Placement on, after asking Placement what the domain was allocated,
+/// for at most <see cref="PlacementWait"/>). Work on libvirt (reconciling) is queued for after the answer.
 /// </summary>
-public sealed partial class HookMethods(StartGate gate, ReplugService replug, ILogger<HookMethods> log) : IRpcMethods
+public sealed partial class HookMethods(StartGate gate, ReplugService replug, PlacementService placement, ILogger<HookMethods> log) : IRpcMethods
 {
     [ModuleInitializer]
     internal static void Enlist() => RpcMethodCatalog.Enlist<HookMethods>();
 
     private static readonly HookResult Allowed = new() { Allowed = true };
 
-    public void Register(RpcDispatcher dispatcher) =>
-        dispatcher.Add(Methods.HookQemu, Privilege.Modify, ProtocolJson.Default.HookParams, ProtocolJson.Default.HookResult, (_, p, _) => ValueTask.FromResult(Hook(p)));
+    // libvirtd waits for the hook; Placement answers in milliseconds when it answers at all.
+    private static readonly TimeSpan PlacementWait = TimeSpan.FromSeconds(2);
 
-    private HookResult Hook(HookParams p)
+    public void Register(RpcDispatcher dispatcher) =>
+        dispatcher.Add(Methods.HookQemu, Privilege.Modify, ProtocolJson.Default.HookParams, ProtocolJson.Default.HookResult, (_, p, ct) => HookAsync(p, ct));
+
+    private async ValueTask<HookResult> HookAsync(HookParams p, CancellationToken ct)
     {
         string uuid = p.DomainUuid is string u && Guid.TryParse(u, out _) ? u : throw new RpcException(ErrorCodes.InvalidParams, "domain_uuid must be a UUID");
         string operation = HookWord(p.Operation, "operation"), subOperation = HookWord(p.SubOperation, "sub_operation");
@@ -46,7 +50,8 @@ public sealed partial class HookMethods(StartGate gate, ReplugService replug, IL
             throw new RpcException(ErrorCodes.InvalidParams, "xml_base64 is not base64");
         }
 
-        if (gate.Refusal(uuid, xml) is string refusal)
+        // The allocation first: a device Placement gave this instance is reserved before the gate looks.
+        if ((await placement.BeforeStartAsync(uuid, PlacementWait, ct).ConfigureAwait(false) ?? gate.Refusal(uuid, xml)) is string refusal)
         {
             LogRefused(uuid, refusal);
             throw new RpcException(ErrorCodes.StartRefused, refusal);

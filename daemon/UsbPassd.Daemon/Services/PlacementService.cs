@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -15,19 +17,26 @@ namespace UsbPassd.Daemon.Services;
 /// <see cref="PlacementSync"/> send the differences. Placement unreachable: logged once, retried
 /// every few seconds, caught up when it is back (logged once). A refused token, right or microversion:
 /// logged once with what to fix, retried every 30 s. The state is <see cref="Status"/>.
+/// Allocations: the tree is polled every <c>poll_seconds</c> (one request while nothing moves), and a
+/// domain about to start has its consumer looked up at once (<see cref="BeforeStartAsync"/>); the
+/// <see cref="AllocationFollower"/> makes the ledger follow, and libvirt's lifecycle events bring
+/// an allocated device to its instance's domain when that starts.
 /// </summary>
-public sealed partial class PlacementService(DaemonOptions options, DeviceRepository devices, PolicyService policy, ILogger<PlacementService> log) : BackgroundService
+public sealed partial class PlacementService(DaemonOptions options, DeviceRepository devices, PolicyService policy, AllocationFollower follower, LibvirtService libvirt, ILogger<PlacementService> log) : BackgroundService
 {
     private static readonly TimeSpan[] Backoff = [TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
     private static readonly TimeSpan OperatorBackoff = TimeSpan.FromSeconds(30);
 
     private readonly Channel<IReadOnlyList<DeviceRow>> _queue = Channel.CreateUnbounded<IReadOnlyList<DeviceRow>>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentQueue<string> _started = new(); // domains whose lifecycle moved
+    private readonly ConcurrentQueue<(Guid Consumer, TaskCompletionSource<string?> Answer)> _lookups = new();
     private IDisposable? _feed;
     private PlacementSyncStatus _status = PlacementSyncStatus.Off;
 
     /// <summary>The one registration (Daemon.cs): the service, and itself as a hosted service.</summary>
     public static void AddTo(IServiceCollection services)
     {
+        services.AddSingleton<AllocationFollower>();
         services.AddSingleton<PlacementService>();
         services.AddHostedService(sp => sp.GetRequiredService<PlacementService>());
     }
@@ -46,8 +55,43 @@ public sealed partial class PlacementService(DaemonOptions options, DeviceReposi
         Pending = s.Pending,
         Requests = s.Requests,
         Problem = s.Problem,
+        Allocated = s.Allocated,
+        Conflicts = s.Conflicts,
         LastSyncAt = s.LastSync is DateTimeOffset t ? Timestamps.Format(t) : null,
     };
+
+    /// <summary>
+    /// The hook's <c>prepare begin</c>: Placement is asked at once what the domain's consumer holds
+    /// here, so its devices are reserved for it before it starts. Null to let it start; a sentence
+    /// when a device allocated to it is held here by another instance. Placement off, down or slow
+    /// (<paramref name="wait"/>) never stops a start: the poll catches up.
+    /// </summary>
+    public async Task<string?> BeforeStartAsync(string domainUuid, TimeSpan wait, CancellationToken ct)
+    {
+        if (options.Placement is null || !Status.Connected || !Guid.TryParse(domainUuid, out Guid consumer))
+        {
+            return null;
+        }
+
+        var answer = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _lookups.Enqueue((consumer, answer));
+        _queue.Writer.TryWrite([]);
+        try
+        {
+            return await answer.Task.WaitAsync(wait, ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            LogLookupSlow(domainUuid, wait.TotalSeconds);
+            return null;
+        }
+    }
+
+    private void OnDomainChanged(string uuid)
+    {
+        _started.Enqueue(uuid);
+        _queue.Writer.TryWrite([]);
+    }
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
@@ -59,6 +103,7 @@ public sealed partial class PlacementService(DaemonOptions options, DeviceReposi
                 _queue.Writer.TryWrite(devices.ListLive());
                 return devices.Changes.Subscribe(change => _queue.Writer.TryWrite([.. change.Rows.Select(r => r.Row).OfType<DeviceRow>()]));
             });
+            libvirt.DomainChanged += OnDomainChanged;
         }
 
         return base.StartAsync(cancellationToken);
@@ -66,6 +111,7 @@ public sealed partial class PlacementService(DaemonOptions options, DeviceReposi
 
     public override Task StopAsync(CancellationToken cancellationToken)
     {
+        libvirt.DomainChanged -= OnDomainChanged;
         _feed?.Dispose();
         return base.StopAsync(cancellationToken);
     }
@@ -86,7 +132,7 @@ public sealed partial class PlacementService(DaemonOptions options, DeviceReposi
         catch (InvalidOperationException e)
         {
             LogCannotStart(e.Message);
-            Publish(new PlacementSyncStatus(true, false, null, settings.RootName, null, e.Message, 0, 0, 0, null));
+            Publish(new PlacementSyncStatus(true, false, null, settings.RootName, null, e.Message, 0, 0, 0, null, 0, 0));
             return;
         }
 
@@ -99,25 +145,50 @@ public sealed partial class PlacementService(DaemonOptions options, DeviceReposi
 
     private async Task RunAsync(PlacementSync sync, DeviceOffers offers, PlacementClient client, string endpoint, string root, CancellationToken ct)
     {
+        TimeSpan poll = TimeSpan.FromSeconds(options.Placement!.PollSeconds);
         bool connected = false;
         bool everConnected = false;
         string? reported = null; // the failure last logged: each is said once
         long lostAt = 0;
+        long polledAt = 0;
         int failures = 0;
         while (!ct.IsCancellationRequested)
         {
             Drain(sync, offers);
+            AttachStarted(); // libvirt's news needs no Placement: a reserved device follows its domain even while Placement is down
             try
             {
                 if (!connected)
                 {
                     await sync.ConnectAsync(ct).ConfigureAwait(false);
                     connected = true;
+                    polledAt = Stopwatch.GetTimestamp(); // the tree was just read whole
                 }
 
                 int pending = sync.Pending;
                 await sync.ConvergeAsync(ct).ConfigureAwait(false);
-                Publish(new PlacementSyncStatus(true, true, endpoint, root, sync.RootUuid, sync.Failed.Values.FirstOrDefault(), sync.Providers, sync.Pending, client.Requests, DateTimeOffset.UtcNow));
+                if (Stopwatch.GetElapsedTime(polledAt) >= poll)
+                {
+                    polledAt = Stopwatch.GetTimestamp();
+                    await sync.PollAsync(ct).ConfigureAwait(false);
+                    await sync.ConvergeAsync(ct).ConfigureAwait(false); // what someone else changed in ours, said again
+                }
+
+                List<(Guid Consumer, TaskCompletionSource<string?> Answer)> lookups = [];
+                while (_lookups.TryDequeue(out (Guid, TaskCompletionSource<string?>) l))
+                {
+                    lookups.Add(l);
+                    await sync.LookUpConsumerAsync(l.Item1, ct).ConfigureAwait(false);
+                }
+
+                IReadOnlyList<string> reserved = await follower.FollowAsync(sync.Holdings(), ct).ConfigureAwait(false);
+                foreach ((Guid consumer, TaskCompletionSource<string?> answer) in lookups)
+                {
+                    answer.TrySetResult(StartRefusal(consumer));
+                }
+
+                follower.AttachWaiting(reserved);
+                Publish(new PlacementSyncStatus(true, true, endpoint, root, sync.RootUuid, Problem(sync), sync.Providers, sync.Pending, client.Requests, DateTimeOffset.UtcNow, Allocated(sync), follower.Conflicts.Count));
                 foreach (KeyValuePair<Guid, string> f in sync.Failed.Where(f => f.Value != reported))
                 {
                     LogDeviceRefused(f.Key, f.Value);
@@ -128,7 +199,7 @@ public sealed partial class PlacementService(DaemonOptions options, DeviceReposi
                 {
                     if (lostAt != 0)
                     {
-                        double seconds = System.Diagnostics.Stopwatch.GetElapsedTime(lostAt).TotalSeconds;
+                        double seconds = Stopwatch.GetElapsedTime(lostAt).TotalSeconds;
                         LogBack(endpoint, seconds, pending);
                     }
 
@@ -139,7 +210,7 @@ public sealed partial class PlacementService(DaemonOptions options, DeviceReposi
                 }
 
                 failures = 0;
-                if (!await _queue.Reader.WaitToReadAsync(ct).ConfigureAwait(false))
+                if (!await WaitAsync(poll - Stopwatch.GetElapsedTime(polledAt), ct).ConfigureAwait(false))
                 {
                     return;
                 }
@@ -147,7 +218,12 @@ public sealed partial class PlacementService(DaemonOptions options, DeviceReposi
             catch (PlacementException e)
             {
                 connected = false;
-                Publish(new PlacementSyncStatus(true, false, endpoint, root, sync.RootUuid, e.Message, sync.Providers, sync.Pending, client.Requests, Status.LastSync));
+                while (_lookups.TryDequeue(out (Guid, TaskCompletionSource<string?> Answer) l))
+                {
+                    l.Answer.TrySetResult(null); // Placement down never stops a start
+                }
+
+                Publish(new PlacementSyncStatus(true, false, endpoint, root, sync.RootUuid, e.Message, sync.Providers, sync.Pending, client.Requests, Status.LastSync, Status.Allocated, Status.Conflicts));
                 if (e.NeedsOperator ? e.Message != reported : lostAt == 0)
                 {
                     // An outage is said once, however its failures read; a refusal once per distinct reason.
@@ -165,13 +241,59 @@ public sealed partial class PlacementService(DaemonOptions options, DeviceReposi
 
                 if (lostAt == 0)
                 {
-                    lostAt = System.Diagnostics.Stopwatch.GetTimestamp();
+                    lostAt = Stopwatch.GetTimestamp();
                 }
 
                 await Task.Delay(e.NeedsOperator ? OperatorBackoff : Backoff[Math.Min(failures++, Backoff.Length - 1)], ct).ConfigureAwait(false);
             }
         }
     }
+
+    // Until something is queued, or the next poll is due. False when the queue is closed.
+    private async Task<bool> WaitAsync(TimeSpan until, CancellationToken ct)
+    {
+        if (until <= TimeSpan.Zero)
+        {
+            return true;
+        }
+
+        using var due = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        due.CancelAfter(until);
+        try
+        {
+            return await _queue.Reader.WaitToReadAsync(due.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return true;
+        }
+    }
+
+    private void AttachStarted()
+    {
+        List<string> started = [];
+        while (_started.TryDequeue(out string? uuid))
+        {
+            started.Add(uuid);
+        }
+
+        follower.AttachWaiting(started);
+    }
+
+    // A domain whose allocated device is held here by another instance may not start without it.
+    private string? StartRefusal(Guid consumer)
+    {
+        AllocationConflict[] mine = [.. follower.Conflicts.Where(c => Guid.TryParse(c.Consumer, out Guid g) && g == consumer)];
+        return mine.Length == 0 ? null
+            : "USB " + string.Join("; ", mine.Select(c => $"device {c.DevId} is allocated to this instance in Placement but {c.OwnerState.Name()} to instance {c.Owner} on this host"))
+              + ". Detach it from the other instance, or delete this instance's allocation and schedule it again";
+    }
+
+    private string? Problem(PlacementSync sync) =>
+        sync.Failed.Values.FirstOrDefault()
+        ?? follower.Conflicts.Select(c => $"device {c.DevId}: allocated to {c.Consumer} in Placement, {c.OwnerState.Name()} to {c.Owner} here (kept; unavailable in Placement)").FirstOrDefault();
+
+    private static int Allocated(PlacementSync sync) => sync.Holdings().Count(h => h.Consumers.Count > 0);
 
     // Every queued commit, in order, into the sync's wanted state (no request here).
     private void Drain(PlacementSync sync, DeviceOffers offers)
@@ -180,6 +302,11 @@ public sealed partial class PlacementService(DaemonOptions options, DeviceReposi
         {
             foreach (DeviceRow row in rows)
             {
+                if (row.DevId is string devId)
+                {
+                    follower.Changed(devId);
+                }
+
                 if (offers.For(row) is DeviceOffer offer)
                 {
                     sync.Want(row.Id, offer, deleted: row.Deleted != 0);
@@ -227,6 +354,9 @@ public sealed partial class PlacementService(DaemonOptions options, DeviceReposi
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "placement: provider {Uuid} not synced: {Why}")]
     private partial void LogDeviceRefused(Guid uuid, string why);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "placement: no answer within {Seconds:0.0} s on the allocations of domain {Uuid} about to start; it starts, and its allocation is followed when Placement answers")]
+    private partial void LogLookupSlow(string uuid, double seconds);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "placement: sync off: {Why}")]
     private partial void LogCannotStart(string why);

@@ -19,4 +19,10 @@ public sealed record PlacementInfo
     /// <summary>Why not connected, or why a device is not synced; null when all is well.</summary>
     public string? Problem { get; init; }
     public string? LastSyncAt { get; init; }
+
+    /// <summary>Device providers of this host that a consumer (an instance) holds an allocation on.</summary>
+    public int Allocated { get; init; }
+
+    /// <summary>Allocations not followed because another instance holds the device here (the ledger wins; see problem).</summary>
+    public int Conflicts { get; init; }
 }
