@@ -21,7 +21,7 @@ internal static class HostCommand
         output.WriteLine(Terminal.Safe($"devices:     {string.Join(", ", h.DevicesByStatus.Select(kv => $"{kv.Value} {kv.Key}"))}"));
         if (h.Placement is PlacementInfo p)
         {
-            output.WriteLine(Terminal.Safe($"placement:   {p.State} ({p.Endpoint}), root {p.RootProvider}, {p.Providers} providers, {p.Pending} pending{(p.Problem is null ? "" : $"; {p.Problem}")}"));
+            output.WriteLine(Terminal.Safe($"placement:   {p.State} ({p.Endpoint}), root {p.RootProvider}, {p.Providers} providers, {p.Allocated} allocated, {p.Pending} pending{(p.Conflicts > 0 ? $", {p.Conflicts} conflicts" : "")}{(p.Problem is null ? "" : $"; {p.Problem}")}"));
         }
     }
 }

@@ -102,9 +102,10 @@ public sealed partial class PlacementClient : IDisposable
     internal async Task<T?> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T>? answer, CancellationToken ct)
     {
         byte[]? body = content is null ? null : await content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
-        for (int attempt = 0; ; attempt++)
+        bool renewed = false, resent = false;
+        while (true)
         {
-            PlacementAccess access = await _auth.GetAsync(renew: attempt > 0, ct).ConfigureAwait(false);
+            PlacementAccess access = await _auth.GetAsync(renew: renewed, ct).ConfigureAwait(false);
             var url = new Uri(access.Endpoint.ToString().TrimEnd('/') + path);
             using var request = new HttpRequestMessage(method, url);
             request.Headers.Add("OpenStack-API-Version", "placement " + Microversion);
@@ -122,6 +123,15 @@ public sealed partial class PlacementClient : IDisposable
             {
                 response = await _http.SendAsync(request, ct).ConfigureAwait(false);
             }
+            catch (HttpRequestException e) when (!resent && e.HttpRequestError != HttpRequestError.NameResolutionError)
+            {
+                // A pooled connection the server closed after its last answer (Placement's own
+                // HTTP/1.0 server does, and a relay may deliver the close late): .NET resends a GET by
+                // itself, not a POST or PUT. Once is safe here: a provider created twice is a 409
+                // duplicate the sync reads back, a write at a stale generation a 409 it retries.
+                resent = true;
+                continue;
+            }
             catch (HttpRequestException e)
             {
                 throw new PlacementException(PlacementFailure.Unreachable, $"Placement at {access.Endpoint} is unreachable: {e.Message}", inner: e);
@@ -133,8 +143,9 @@ public sealed partial class PlacementClient : IDisposable
 
             using (response)
             {
-                if (response.StatusCode == HttpStatusCode.Unauthorized && attempt == 0)
+                if (response.StatusCode == HttpStatusCode.Unauthorized && !renewed)
                 {
+                    renewed = true;
                     continue; // the token expired or was revoked: renew once
                 }
 

@@ -24,7 +24,9 @@ public sealed record PlacementOptions
     [JsonPropertyName("device_traits")] public Dictionary<string, string[]>? DeviceTraits { get; init; }
 
     /// <summary>How often the tree is polled for allocations written or deleted by schedulers (one request while nothing moves).</summary>
-    [JsonPropertyName("poll_seconds")] public int PollSeconds { get; init; } = 5;
+    [JsonPropertyName("poll_seconds")] public int? PollSeconds { get; init; }
+
+    public TimeSpan Poll => TimeSpan.FromSeconds(PollSeconds ?? 5);
 
     public string RootName => RootProviderName is { Length: > 0 } name ? name : Environment.MachineName;
 

@@ -180,9 +180,10 @@ public sealed class PlacementSync(PlacementClient client, string rootName, strin
     }
 
     /// <summary>
-    /// One GET of the tree: a provider of ours whose generation moved without us (an allocation written
-    /// or deleted, an operator's edit) is read again, and said again where it differs from the registry.
-    /// Nothing else is asked while nothing moves. True when some provider's consumers changed.
+    /// One GET of the tree: a provider of ours whose generation moved without us (an allocation
+    /// written, an operator's edit) is read again, and said again where it differs from the registry;
+    /// a provider someone holds is asked whether it still does. While nothing is allocated and nothing
+    /// moves, that is one request. True when some provider's consumers changed.
     /// </summary>
     public async Task<bool> PollAsync(CancellationToken ct)
     {
@@ -195,8 +196,27 @@ public sealed class PlacementSync(PlacementClient client, string rootName, strin
         var present = new HashSet<Guid>();
         foreach (ProviderDoc p in await client.TreeAsync(root, ct).ConfigureAwait(false))
         {
-            if (!_known.TryGetValue(p.Uuid, out KnownProvider? before) || !present.Add(p.Uuid) || before.Generation == p.Generation)
+            if (!_known.TryGetValue(p.Uuid, out KnownProvider? before) || !present.Add(p.Uuid))
             {
+                continue;
+            }
+
+            if (before.Generation == p.Generation)
+            {
+                // Placement 8.0 does not move the generation when allocations are deleted: a held
+                // provider is asked who holds it (one request each; a free one costs nothing).
+                if (before.Consumers is { Count: > 0 })
+                {
+                    AllocationsDoc held = await client.AllocationsAsync(p.Uuid, ct).ConfigureAwait(false) ?? new AllocationsDoc();
+                    IReadOnlyList<string> consumers = Consumers(held.Allocations.Keys);
+                    if (!SameConsumers(before.Consumers, consumers))
+                    {
+                        Remember(p.Uuid, before with { Consumers = consumers });
+                        _dirty.Add(p.Uuid);
+                        changed = true;
+                    }
+                }
+
                 continue;
             }
 
@@ -261,7 +281,7 @@ public sealed class PlacementSync(PlacementClient client, string rootName, strin
     // here (then the allocation is what makes it unavailable): the consumers last read, or asked when unknown.
     private async Task<int> ReservedAsync(Guid uuid, DeviceOffer offer, KnownProvider known, CancellationToken ct)
     {
-        if (!offer.Offered || offer.LocalOwner is not string owner || !Guid.TryParse(owner, out Guid consumer) || known.Reserved == 1 || known.ResourceClass is null)
+        if (!offer.Offered || offer.LocalOwner is not string owner || !Guid.TryParse(owner, out Guid consumer) || known.ResourceClass is null)
         {
             return offer.Reserved;
         }

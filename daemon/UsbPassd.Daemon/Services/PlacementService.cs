@@ -145,7 +145,7 @@ public sealed partial class PlacementService(DaemonOptions options, DeviceReposi
 
     private async Task RunAsync(PlacementSync sync, DeviceOffers offers, PlacementClient client, string endpoint, string root, CancellationToken ct)
     {
-        TimeSpan poll = TimeSpan.FromSeconds(options.Placement!.PollSeconds);
+        TimeSpan poll = options.Placement!.Poll;
         bool connected = false;
         bool everConnected = false;
         string? reported = null; // the failure last logged: each is said once

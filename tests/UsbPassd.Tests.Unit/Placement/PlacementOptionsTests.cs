@@ -31,6 +31,23 @@ public sealed class PlacementOptionsTests
         }
     }
 
+    [Theory]
+    [InlineData(null, 5, null)]
+    [InlineData(1, 1, null)]
+    [InlineData(3600, 3600, null)]
+    [InlineData(0, 0, "poll_seconds must be between 1 and 3600")]
+    [InlineData(86400, 86400, "poll_seconds must be between 1 and 3600")]
+    public void The_allocation_poll_is_every_5_s_unless_set_within_an_hour(int? set, int seconds, string? problem)
+    {
+        var options = new PlacementOptions { Endpoint = "https://p", Token = "t", PollSeconds = set };
+        Assert.Equal(TimeSpan.FromSeconds(seconds), options.Poll);
+        Assert.Equal(problem, options.Problem() is string p ? problem : null);
+        if (problem is not null)
+        {
+            Assert.Contains(problem, options.Problem(), StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void Operator_traits_that_cannot_be_traits_are_refused_the_others_normalised()
     {
