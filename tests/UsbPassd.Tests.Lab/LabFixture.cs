@@ -8,6 +8,8 @@ namespace UsbPassd.Tests.Lab;
 /// <summary>
 /// One lab host for the whole lab tier (each takes 3 GiB and both cores), booted with the devices
 /// of <see cref="AtBoot"/>. Tests that plug more devices unplug them again.
+/// Its 127.0.0.1:<see cref="LabPlacement.Port"/> leads back to this machine (<see cref="LabPlacement"/>):
+/// its one way out, with no route to anything else.
 /// </summary>
 public sealed class LabFixture : IAsyncLifetime
 {
@@ -28,7 +30,7 @@ public sealed class LabFixture : IAsyncLifetime
     public ITestOutputHelper? Output { get; set; }
 
     public async Task InitializeAsync() =>
-        _lab = await LabHost.BootAsync(AtBoot, new LabProgress(Report));
+        _lab = await LabHost.BootAsync(AtBoot, new LabProgress(Report), forwards: [LabPlacement.Port]);
 
     // Boot and shutdown happen outside any test: their lines go to stderr, which the runner shows.
     private void Report(string message)

@@ -86,17 +86,17 @@ public sealed class LabScenario : IAsyncDisposable
         _pulled.Add(device);
     }
 
-    /// <summary>Defines a persistent L2 domain (<paramref name="usb"/>: its USB controllers and devices, an xHCI by default); destroyed and undefined at the end.</summary>
-    public async Task DefineDomainAsync(string name, string? usb = null)
+    /// <summary>Defines a persistent L2 domain (<paramref name="usb"/>: its USB controllers and devices, an xHCI by default; <paramref name="uuid"/>: libvirt's choice by default); destroyed and undefined at the end.</summary>
+    public async Task DefineDomainAsync(string name, string? usb = null, string? uuid = null)
     {
-        await (usb is null ? Host.DefineDomainAsync(name) : Host.DefineDomainAsync(name, usb));
+        await Host.DefineDomainAsync(name, usb ?? LabHost.XhciController, uuid);
         _teardown.Add($"destroy and undefine domain '{name}'", () => Host.StopDomainAsync(name));
     }
 
     /// <summary>Defines and starts (paused: it needs no disk or kernel) an L2 domain; destroyed and undefined at the end.</summary>
-    public async Task StartDomainAsync(string name, string? usb = null)
+    public async Task StartDomainAsync(string name, string? usb = null, string? uuid = null)
     {
-        await DefineDomainAsync(name, usb);
+        await DefineDomainAsync(name, usb, uuid);
         await Host.RunAsync($"virsh -q start --paused {name}");
     }
 

@@ -142,6 +142,7 @@ setup() {
     udevadm trigger --type=devices --action=add
     udevadm settle --timeout=180 || fail "udevadm settle timed out"
     say "udev settled at $(uptime_s)s"
+    forwards
 
     # --- libvirt
     # virtlogd first: libvirtd hands guest console logs to it and refuses to start a guest without.
@@ -150,6 +151,26 @@ setup() {
     wait_for_libvirtd
     READY_AT=$(uptime_s)
     echo "LAB_READY kernel=$(uname -r) uptime=${READY_AT}s"
+}
+
+# lab.sh's LAB_FORWARDS (lab_forwards=PORT,... on the kernel command line): QEMU's user network
+# relays 10.0.2.100:PORT to L0's RUN_DIR/forward-PORT.sock; here 127.0.0.1:PORT relays to it, so
+# a daemon in L1 talks to a loopback address (usbpassd sends plain http only to loopback).
+forwards() {
+    local ports port nic n
+    ports=$(cmdline_arg lab_forwards)
+    [ -n "$ports" ] || return 0
+    modprobe virtio_net || fail "modprobe virtio_net"
+    for n in /sys/class/net/*; do
+        [ "$(basename "$(readlink "$n/device/driver" 2>/dev/null)")" = virtio_net ] && nic=$(basename "$n")
+    done
+    [ -n "${nic:-}" ] || fail "lab_forwards: no virtio_net interface"
+    ip link set "$nic" up && ip addr add 10.0.2.15/24 dev "$nic" || fail "lab_forwards: cannot configure $nic"
+    for port in ${ports//,/ }; do
+        setsid -f socat "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork" "TCP:10.0.2.100:$port" </dev/null >/dev/null 2>&1 ||
+            fail "lab_forwards: socat for port $port"
+    done
+    say "forwards: 127.0.0.1:{$ports} to L0 over $nic"
 }
 
 wait_for_libvirtd() {
@@ -171,6 +192,7 @@ systemd_ready() {
         state=$(systemctl is-system-running --wait)
         say "systemd boot finished at $(uptime_s)s: $state"
         [ "$state" = running ] || systemctl --failed --no-legend --plain | sed 's/^/LAB_FAILED_UNIT /'
+        forwards
         # Both are Type=notify: active means ready (virsh would add seconds under TCG).
         for unit in systemd-udevd.service libvirtd.service; do
             systemctl is-active --quiet "$unit" || fail "$unit is $(systemctl is-active "$unit")"

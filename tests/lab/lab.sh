@@ -20,7 +20,9 @@
 # (bash: l1.sh is PID 1, the default; systemd: l1-systemd.sh hands over to systemd),
 # LAB_MEM (MiB, 3072), LAB_SMP (2), LAB_CPU (max), LAB_BOOT_TIMEOUT (300),
 # LAB_EXEC_TIMEOUT (600, 0 = none), LAB_QMP_TIMEOUT (30), LAB_STOP_TIMEOUT (15),
-# LAB_XHCI_OPTS (appended to the xhci device, e.g. ",p2=8,p3=8" for 8 ports instead of 4).
+# LAB_XHCI_OPTS (appended to the xhci device, e.g. ",p2=8,p3=8" for 8 ports instead of 4),
+# LAB_FORWARDS (TCP ports, e.g. "8778": L1's 127.0.0.1:PORT reaches whoever listens on L0's
+# unix socket RUN_DIR/forward-PORT.sock; see README.md, "Forwards").
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -111,6 +113,25 @@ boot_failed() {
     exit 1
 }
 
+# LAB_FORWARDS: a NIC on QEMU's user network with restrict=on (no route anywhere, not even to
+# L0), whose only way out is one guestfwd per port: a connection from L1 to 10.0.2.100:PORT
+# runs "socat - UNIX-CONNECT:RUN_DIR/forward-PORT.sock" on L0 (a process per connection, inside
+# QEMU's own slirp: no packet leaves this machine). l1.sh listens on 127.0.0.1:PORT and relays
+# there, so L1's programs see a loopback service. Sets the array named $1 to the QEMU arguments.
+forwards() {
+    local -n args=$1
+    local port rule
+    [ -n "${LAB_FORWARDS:-}" ] || return 0
+    rule=user,id=l0net,restrict=on,ipv6=off
+    for port in ${LAB_FORWARDS//,/ }; do
+        [[ "$port" =~ ^[0-9]+$ ]] && [ "$port" -gt 0 ] && [ "$port" -lt 65536 ] ||
+            die "LAB_FORWARDS must list TCP ports, not '$port'"
+        [ ${#RUN} -lt 85 ] || die "run directory path too long for RUN_DIR/forward-$port.sock" "use a shorter path"
+        rule+=",guestfwd=tcp:10.0.2.100:$port-cmd:socat - UNIX-CONNECT:$RUN/forward-$port.sock"
+    done
+    args=(-netdev "$rule" -device virtio-net-pci,netdev=l0net)
+}
+
 cmd_boot() {
     run_dir "${1:-}" create
     shift
@@ -134,14 +155,16 @@ cmd_boot() {
 
     mkdir -p "$RUN/share"
     rm -f "$QMP_SOCK" "$AGENT_SOCK" "$CONSOLE" "$PIDFILE" "$RUN/qemu.log"
+    local -a net=()
+    forwards net
     start=$(now)
     # -accel tcg: /dev/kvm exists here but hangs a guest (see lab.md). -nodefaults: no NIC, so
-    # L1 has no network at all. The agent port is a virtio-serial port named lab.agent.
+    # L1 has no network at all (LAB_FORWARDS adds one that reaches only L0's forward sockets). The agent port is a virtio-serial port named lab.agent.
     setsid qemu-system-x86_64 \
         -name lab-l1 -nodefaults -display none -no-reboot \
         -accel tcg -machine q35 -cpu "${LAB_CPU:-max}" -m "${LAB_MEM:-3072}" -smp "${LAB_SMP:-2}" \
         -kernel "$BUILD_DIR/vmlinuz" -initrd "$BUILD_DIR/initrd.gz" \
-        -append "console=ttyS0 quiet panic=-1 lab_l1=$l1 lab_share=$RUN/share" \
+        -append "console=ttyS0 quiet panic=-1 lab_l1=$l1 lab_share=$RUN/share${LAB_FORWARDS:+ lab_forwards=${LAB_FORWARDS// /,}}" \
         -serial "file:$CONSOLE" \
         -pidfile "$PIDFILE" \
         -virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap \
@@ -153,6 +176,7 @@ cmd_boot() {
         -device virtserialport,bus=vser.0,chardev=agent,name=lab.agent \
         -device "qemu-xhci,id=xhci${LAB_XHCI_OPTS:-}" \
         -device usb-ehci,id=ehci \
+        "${net[@]}" \
         "$@" \
         </dev/null >"$RUN/qemu.log" 2>&1 &
     local launcher=$!

@@ -16,6 +16,9 @@ public sealed class LabHost : IAsyncDisposable
     /// <summary>Ports of the xHCI controller (USB 2 and USB 3 each): QEMU's default of 4 is too few for the scenarios.</summary>
     public const int XhciPorts = 8;
 
+    /// <summary>An L2 domain's USB controller unless a test asks for others.</summary>
+    public const string XhciController = "<controller type='usb' model='qemu-xhci'/>";
+
     private readonly QmpClient _qmp;
     private readonly AgentClient _agent;
     private readonly IProgress<string> _progress;
@@ -48,8 +51,15 @@ public sealed class LabHost : IAsyncDisposable
 
     public IReadOnlyList<LabDevice> Plugged => _plugged;
 
-    /// <summary>Builds the lab assets if needed (cached), boots L1 with <paramref name="devices"/> plugged, and connects.</summary>
-    public static async Task<LabHost> BootAsync(IEnumerable<LabDevice> devices, IProgress<string>? progress = null, CancellationToken ct = default)
+    /// <summary>The unix socket that L1's connections to 127.0.0.1:<paramref name="port"/> reach, when the port was forwarded at boot; listen there.</summary>
+    public string ForwardSocket(int port) => Path.Combine(RunDirectory, $"forward-{port}.sock");
+
+    /// <summary>
+    /// Builds the lab assets if needed (cached), boots L1 with <paramref name="devices"/> plugged, and connects.
+    /// Each of <paramref name="forwards"/> is a TCP port that L1's programs find on their 127.0.0.1 and that
+    /// leads to <see cref="ForwardSocket"/> on this machine (lab.sh's LAB_FORWARDS).
+    /// </summary>
+    public static async Task<LabHost> BootAsync(IEnumerable<LabDevice> devices, IProgress<string>? progress = null, IReadOnlyCollection<int>? forwards = null, CancellationToken ct = default)
     {
         progress ??= new LabProgress(_ => { });
         List<LabDevice> atBoot = [.. devices];
@@ -71,7 +81,7 @@ public sealed class LabHost : IAsyncDisposable
 
         progress.Report($"booting the lab host with {atBoot.Count} USB device(s) (TCG, about 15 s)");
         var clock = Stopwatch.StartNew();
-        await RunScriptAsync(LabScript, args, "boot the lab host", progress, ct);
+        await RunScriptAsync(LabScript, args, "boot the lab host", progress, ct, forwards);
         try
         {
             QmpClient qmp = await QmpClient.ConnectAsync(Path.Combine(run, "qmp.sock"), ct);
@@ -155,14 +165,16 @@ public sealed class LabHost : IAsyncDisposable
     }
 
     /// <summary>Defines (does not start) a persistent L2 domain with <paramref name="usb"/> (by default an xHCI controller).</summary>
-    public async Task DefineDomainAsync(string name, CancellationToken ct = default) => await DefineDomainAsync(name, "<controller type='usb' model='qemu-xhci'/>", ct);
+    public async Task DefineDomainAsync(string name, CancellationToken ct = default) => await DefineDomainAsync(name, XhciController, ct: ct);
 
     /// <inheritdoc cref="DefineDomainAsync(string, CancellationToken)"/>
-    public async Task DefineDomainAsync(string name, string usb, CancellationToken ct = default)
+    /// <param name="uuid">The domain's UUID (Nova's instance UUID, a Placement consumer); libvirt makes one up when null.</param>
+    public async Task DefineDomainAsync(string name, string usb, string? uuid = null, CancellationToken ct = default)
     {
         string xml = $"""
             <domain type='qemu'>
               <name>{name}</name>
+              {(uuid is null ? "" : $"<uuid>{uuid}</uuid>")}
               <memory unit='MiB'>96</memory>
               <vcpu>1</vcpu>
               <os><type arch='x86_64' machine='q35'>hvm</type></os>
@@ -218,10 +230,15 @@ public sealed class LabHost : IAsyncDisposable
         return Process.Start(psi) ?? throw new LabException("cannot start the lab watchdog");
     }
 
-    private static async Task RunScriptAsync(string script, IEnumerable<string> args, string what, IProgress<string> progress, CancellationToken ct)
+    private static async Task RunScriptAsync(string script, IEnumerable<string> args, string what, IProgress<string> progress, CancellationToken ct, IReadOnlyCollection<int>? forwards = null)
     {
         var psi = new ProcessStartInfo(script) { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.Environment["LAB_XHCI_OPTS"] = $",p2={XhciPorts},p3={XhciPorts}";
+        if (forwards is { Count: > 0 })
+        {
+            psi.Environment["LAB_FORWARDS"] = string.Join(' ', forwards);
+        }
+
         foreach (string a in args)
         {
             psi.ArgumentList.Add(a);
