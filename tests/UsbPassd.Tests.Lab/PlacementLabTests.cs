@@ -68,8 +68,7 @@ public sealed class PlacementLabTests(LabFixture fx, ITestOutputHelper output)
         Assert.Contains("\"state\":\"connected\"", (await lab.RunAsync(daemon.Send(LabDaemon.Request("host.info", "{}")))).Replace(" ", "", StringComparison.Ordinal));
     });
 
-    // EXPECTED TO FAIL until issue 15 item 2 (allocations honoured by the daemon) is merged: today's
-    // daemon refuses "poll_seconds" in its config and does not follow allocations. The contract tested:
+    // Issue 15 item 2, as docs/placement.md says it:
     // the daemon notices an allocation on one of its providers within placement.poll_seconds (and at
     // the hook's prepare begin), reserves the device for the consumer (instance_uuid = the consumer),
     // attaches it live when the domain with that UUID runs, keeps the allocation across unplug
