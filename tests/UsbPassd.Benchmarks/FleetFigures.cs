@@ -52,7 +52,7 @@ internal static class FleetFigures
         Console.WriteLine();
         Console.WriteLine($"Placements: {place.Outcomes.Count} in {place.Wall.TotalSeconds:0.0} s by {scale.Schedulers} schedulers, {place.Requests} requests");
         Console.WriteLine($"  placed {placed} (expected {Math.Min(scale.Matching, scale.Placements)}), told no device is free {none} (expected {Math.Max(0, scale.Placements - scale.Matching)}), gave up after {scale.MaxAttempts} lost races {contended}");
-        Console.WriteLine($"  conflicts (409: another scheduler took the device, or a generation moved), retried: {conflicts}; most for one placement: {place.Outcomes.Max(o => o.Conflicts)}");
+        Console.WriteLine($"  conflicts (409: another scheduler took the device, or a generation moved), retried: {conflicts}; most for one placement: {place.Outcomes.Max(o => o.Conflicts)}; connections Placement refused or dropped, asked again: {place.Outcomes.Sum(o => o.Dropped)}");
         Console.WriteLine($"  per placement: p50 {Ms(FleetScale.Percentile(place.Latencies, 0.5))}, p99 {Ms(FleetScale.Percentile(place.Latencies, 0.99))}, max {Ms(place.Latencies[^1])}");
         Console.WriteLine();
         Console.WriteLine($"Placement's own view afterwards: {check.AllocatedProviders} of the {scale.Matching} matching devices allocated, {check.DoublyAllocated} allocated twice, " +

@@ -37,6 +37,9 @@ public sealed record FleetPlacement
     /// <summary>409s (another scheduler took the device, or a generation moved) that were retried.</summary>
     public int Conflicts { get; init; }
 
+    /// <summary>Requests whose connection Placement refused or dropped, asked again.</summary>
+    public int Dropped { get; init; }
+
     public bool DryRun { get; init; }
     public string? Reason { get; init; }
     public long Requests { get; init; }

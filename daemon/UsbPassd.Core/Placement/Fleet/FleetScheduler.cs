@@ -55,15 +55,23 @@ public sealed class FleetScheduler(PlacementClient client)
 
         int conflicts = 0;
         int offered = 0;
+        int dropped = 0;
         for (int attempt = 1; attempt <= MaxAttempts; attempt++)
         {
             (string ResourceClass, Guid Provider)? pick = null;
+            int droppedBefore = dropped;
             foreach (string resourceClass in classes)
             {
                 FleetCandidatesDoc candidates;
                 try
                 {
                     candidates = await client.CandidatesAsync(request.CandidatesQuery(resourceClass, tree, CandidateLimit), ct).ConfigureAwait(false);
+                }
+                catch (PlacementException e) when (e.Failure == PlacementFailure.Unreachable && attempt < MaxAttempts)
+                {
+                    // A connection refused or dropped under load (wsgiref's listen backlog is 5): ask again, within the attempts.
+                    dropped++;
+                    break;
                 }
                 catch (PlacementException e) when (IsUnknownName(e))
                 {
@@ -77,6 +85,12 @@ public sealed class FleetScheduler(PlacementClient client)
                     pick = (resourceClass, provider);
                     break;
                 }
+            }
+
+            if (dropped > droppedBefore)
+            {
+                await Task.Delay(Random.Shared.Next(10, 50 * attempt), ct).ConfigureAwait(false);
+                continue;
             }
 
             if (pick is not var (chosenClass, chosen))
@@ -102,6 +116,7 @@ public sealed class FleetScheduler(PlacementClient client)
                 catch (PlacementException e) when (e.Failure == PlacementFailure.Unreachable && attempt < MaxAttempts)
                 {
                     // No answer to the write (the connection dropped): whether it was made, Placement says.
+                    dropped++;
                     if (!(await client.ConsumerAllocationsAsync(consumer, ct).ConfigureAwait(false)).Allocations.ContainsKey(chosen))
                     {
                         continue;
@@ -128,11 +143,12 @@ public sealed class FleetScheduler(PlacementClient client)
 
             return Outcome(PlacementResult.Placed, null, attempt, conflicts, offered) with
             {
+                Dropped = dropped,
                 Host = host, HostUuid = root, Provider = chosen, ProviderName = name, ResourceClass = chosenClass, Requests = client.Requests - before,
             };
         }
 
-        return Outcome(PlacementResult.Contended, $"another scheduler took the device each of {MaxAttempts} attempts chose; ask again", MaxAttempts, conflicts, offered);
+        return Outcome(PlacementResult.Contended, $"another scheduler took the device each of {MaxAttempts} attempts chose (or Placement dropped the connection {dropped} times); ask again", MaxAttempts, conflicts, offered) with { Dropped = dropped };
     }
 
     /// <summary>DELETE /allocations/{consumer}: false when it held none.</summary>
