@@ -133,7 +133,20 @@ public sealed class FleetScheduler(PlacementClient client)
             // The host's and the device's names: the tree of the chosen root, one request.
             Guid? root = null;
             string? host = null, name = null;
-            IReadOnlyList<ProviderDoc> family = await client.ProvidersAsync("in_tree=" + chosen, ct).ConfigureAwait(false);
+            // The allocation is made: a lookup that fails under load must not lose it (asked 3 times, else the names stay unknown).
+            IReadOnlyList<ProviderDoc> family = [];
+            for (int lookup = 1; lookup <= 3 && family.Count == 0; lookup++)
+            {
+                try
+                {
+                    family = await client.ProvidersAsync("in_tree=" + chosen, ct).ConfigureAwait(false);
+                }
+                catch (PlacementException e) when (e.Failure == PlacementFailure.Unreachable)
+                {
+                    dropped++;
+                }
+            }
+
             if (family.FirstOrDefault(p => p.Uuid == chosen) is ProviderDoc device)
             {
                 name = device.Name;
