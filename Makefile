@@ -14,7 +14,7 @@ TESTING := $(DOTNET) $(BIN)/UsbPassd.Testing/$(CONFIG_DIR)/UsbPassd.Testing.dll
 # tests/lab/build-assets.sh installs the lab's own if they are missing).
 DEB_PACKAGES := gcc usb.ids xz-utils sqlite3 inotify-tools python3 qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients busybox-static cpio kmod socat rpm help2man lintian rpmlint e2fsprogs python3-placement
 
-.PHONY: all build publish bench-commit bench-hostile bench-daemon bench-rpc bench-start bench-hook bench-hook-lab bench-attach-lab lab test test-unit test-integration test-lab lab-smoke demo corpus-demo bench deps packages clean
+.PHONY: all build publish bench-fleet bench-commit bench-hostile bench-daemon bench-rpc bench-start bench-hook bench-hook-lab bench-attach-lab lab test test-unit test-integration test-lab lab-smoke demo corpus-demo bench deps packages clean
 
 all: build
 
@@ -60,6 +60,15 @@ bench: publish
 	@cat $(BUILD)/benchmarks/results/*-report-github.md
 	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll daemon $(CURDIR)/$(BUILD)/publish/usbpassd/usbpassd | tee $(BUILD)/benchmarks/daemon-figures.txt
 	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll rpc $(CURDIR)/$(BUILD)/publish/usbpassd/usbpassd | tee $(BUILD)/benchmarks/rpc-figures.txt
+
+## Issue 15's fleet scale against a real Placement (Debian's python3-placement, SQLite, noauth2): 1,000 hosts × 10
+## corpus devices synced by 1,000 PlacementSync agents, then 1,000 placements by 20 concurrent reference schedulers for
+## 600 matching devices, checked from Placement's own allocations. Smaller: FLEET_HOSTS=20 FLEET_MATCHING=12 FLEET_PLACEMENTS=20
+## (the rest: tests/UsbPassd.Benchmarks/FleetFigures.cs; docs/placement.md, "Fleet scale").
+bench-fleet:
+	mkdir -p $(BUILD)/benchmarks
+	$(DOTNET) build tests/UsbPassd.Benchmarks -c Release -v quiet -nologo
+	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll fleet | tee $(BUILD)/benchmarks/fleet-figures.txt
 
 ## Issue 14's per-commit figures, counted (no timing): registry statements (SQLite's own trace) and managed
 ## allocations per uevent commit, with the feed's subscribers as usbpassd attaches them, in this process.

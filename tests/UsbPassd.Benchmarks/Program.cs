@@ -34,6 +34,12 @@ if (args is ["commit"])
     return UsbPassd.Benchmarks.CommitFigures.Run();
 }
 
+// `fleet`: issue 15's fleet scale (a real Placement, 1,000 hosts × 10 devices, 1,000 placements by 20 schedulers).
+if (args is ["fleet"])
+{
+    return await UsbPassd.Benchmarks.FleetFigures.RunAsync();
+}
+
 // In-process: the mirror serves the packages this project restored, and nothing more is built.
 var config = ManualConfig.Create(DefaultConfig.Instance)
     .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(15))

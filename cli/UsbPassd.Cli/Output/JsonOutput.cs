@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using UsbPassd.Protocol;
 
 namespace UsbPassd.Cli.Output;
@@ -8,4 +9,8 @@ internal static class JsonOutput
 {
     public static void Write<T>(TextWriter output, T value) =>
         output.WriteLine(Terminal.SafeJson(JsonSerializer.Serialize(value, ProtocolJson.Indented.GetTypeInfo(typeof(T)))));
+
+    /// <summary>A shape outside the protocol (the fleet commands': Placement's view), from its own context.</summary>
+    public static void Write<T>(TextWriter output, T value, JsonTypeInfo<T> info) =>
+        output.WriteLine(Terminal.SafeJson(JsonSerializer.Serialize(value, info)));
 }
