@@ -315,21 +315,9 @@ public sealed partial class PlacementService(DaemonOptions options, DeviceReposi
         }
     }
 
-    private static (IPlacementAuth Auth, string EndpointId) Authentication(PlacementOptions settings)
-    {
-        if (settings.Endpoint is string endpoint)
-        {
-            return (new StaticTokenAuth(new Uri(endpoint), settings.Token!), endpoint);
-        }
-
-        CloudCredentials cloud = CloudCredentials.Load(settings.Cloud!, CloudsYaml.SearchPath());
-        if (EndpointRules.Problem("auth_url of cloud " + settings.Cloud, cloud.AuthUrl) is string problem)
-        {
-            throw new InvalidOperationException(problem);
-        }
-
-        return (new KeystoneAuth(cloud), $"cloud:{settings.Cloud}");
-    }
+    // The daemon's rules, shared with usbpassctl's fleet commands (FleetAccess).
+    private static (IPlacementAuth Auth, string EndpointId) Authentication(PlacementOptions settings) =>
+        (UsbPassd.Placement.Fleet.FleetAccess.Auth(settings, CloudsYaml.SearchPath()), settings.Endpoint ?? $"cloud:{settings.Cloud}");
 
     // The operator's label of the rule that decided (a row's policy_rule is that rule's description).
     private string? LabelOf(string ruleDescription)
