@@ -10,9 +10,10 @@ USBPASSCTL := $(DOTNET) $(BIN)/UsbPassd.Cli/$(CONFIG_DIR)/usbpassctl.dll
 TESTING := $(DOTNET) $(BIN)/UsbPassd.Testing/$(CONFIG_DIR)/UsbPassd.Testing.dll
 
 # Debian packages the build, the tests and the demo use (installed by `make deps`, which CI runs; gcc links the
-# NativeAOT executables; python3-placement is the real OpenStack Placement the integration tests start;
+# NativeAOT executables; python3-placement and python3-keystone are the real OpenStack Placement and Keystone the
+# integration tests start (the packages, not their system services);
 # tests/lab/build-assets.sh installs the lab's own if they are missing).
-DEB_PACKAGES := gcc usb.ids xz-utils sqlite3 inotify-tools python3 qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients busybox-static cpio kmod socat rpm help2man lintian rpmlint e2fsprogs python3-placement
+DEB_PACKAGES := gcc usb.ids xz-utils sqlite3 inotify-tools python3 qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients busybox-static cpio kmod socat rpm help2man lintian rpmlint e2fsprogs python3-placement python3-keystone
 
 .PHONY: all build publish bench-commit bench-hostile bench-daemon bench-rpc bench-start bench-hook bench-hook-lab bench-attach-lab lab test test-unit test-integration test-lab lab-smoke demo corpus-demo bench deps packages clean
 

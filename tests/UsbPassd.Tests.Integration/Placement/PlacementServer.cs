@@ -8,26 +8,30 @@ namespace UsbPassd.Tests.Integration.Placement;
 
 /// <summary>
 /// A real OpenStack Placement (Debian's python3-placement) on a free loopback port, as
-/// ../shared/docs/placement-start.sh starts it: its own folder, SQLite, noauth2. Installed with
-/// apt-get when missing (make deps installs it). Stop and start again keep the port and the database.
+/// ../shared/docs/placement-start.sh starts it: its own folder, SQLite, noauth2, or, given a
+/// <see cref="KeystoneServer"/>, Keystone's tokens (keystonemiddleware checks every request's token
+/// there). Installed with apt-get when missing (make deps installs it). Stop and start again keep the
+/// port and the database.
 /// </summary>
 public sealed class PlacementServer : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("usbpassd-placement-").FullName;
     private Process? _process;
 
-    public PlacementServer()
+    public PlacementServer(KeystoneServer? keystone = null)
     {
-        Install();
+        Install("/usr/bin/placement-api", "python3-placement");
         Port = FreePort();
+        Admin = AdminClient(keystone?.AdminToken ?? "admin");
         File.WriteAllText(Path.Combine(_dir, "placement.conf"), $"""
             [DEFAULT]
             debug = false
             use_stderr = true
             [api]
-            auth_strategy = noauth2
+            auth_strategy = {(keystone is null ? "noauth2" : "keystone")}
             [placement_database]
             connection = sqlite:///{_dir}/placement.db
+            {keystone?.AuthTokenSection}
             """);
         Run("/usr/bin/placement-manage", "--config-file", Path.Combine(_dir, "placement.conf"), "db", "sync");
         Start();
@@ -37,8 +41,8 @@ public sealed class PlacementServer : IDisposable
 
     public string Url => $"http://127.0.0.1:{Port}";
 
-    /// <summary>An admin client at microversion 1.39 (noauth2: the token "admin").</summary>
-    public HttpClient Admin { get; } = AdminClient();
+    /// <summary>An admin client at microversion 1.39 (noauth2: the token "admin"; else Keystone's admin's).</summary>
+    public HttpClient Admin { get; }
 
     public void Start()
     {
@@ -51,12 +55,18 @@ public sealed class PlacementServer : IDisposable
         _process = Process.Start(psi)!;
         _process.BeginErrorReadLine();
         _process.BeginOutputReadLine();
+        WaitForAnswer(Url + "/", "placement-api");
+    }
+
+    /// <summary>Waits up to 30 s for <paramref name="url"/> to answer 2xx (GET, no token).</summary>
+    internal static void WaitForAnswer(string url, string what)
+    {
         for (int i = 0; i < 300; i++)
         {
             try
             {
                 using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-                if (probe.GetAsync(Url + "/").Result.IsSuccessStatusCode)
+                if (probe.GetAsync(url).Result.IsSuccessStatusCode)
                 {
                     return;
                 }
@@ -69,7 +79,7 @@ public sealed class PlacementServer : IDisposable
             Thread.Sleep(100);
         }
 
-        throw new InvalidOperationException($"placement-api did not answer on {Url} within 30 s");
+        throw new InvalidOperationException($"{what} did not answer on {url} within 30 s");
     }
 
     public void Stop()
@@ -124,10 +134,10 @@ public sealed class PlacementServer : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    private static HttpClient AdminClient()
+    private static HttpClient AdminClient(string token)
     {
         var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        http.DefaultRequestHeaders.Add("X-Auth-Token", "admin");
+        http.DefaultRequestHeaders.Add("X-Auth-Token", token);
         http.DefaultRequestHeaders.Add("OpenStack-API-Version", "placement 1.39");
         return http;
     }
@@ -139,25 +149,24 @@ public sealed class PlacementServer : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static void Install()
+    /// <summary>The Debian <paramref name="package"/> when <paramref name="executable"/> is missing (make deps installs both).</summary>
+    internal static void Install(string executable, string package)
     {
-        if (File.Exists("/usr/bin/placement-api"))
+        if (File.Exists(executable))
         {
             return;
         }
 
-        Run("bash", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-placement");
+        Run("bash", "-c", $"apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends {package}");
     }
 
-    private static void Run(string file, params string[] arguments)
+    /// <summary>Runs to the end; its standard output, or an exception with its standard error.</summary>
+    internal static string Run(string file, params string[] arguments)
     {
         using Process p = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        string error = p.StandardError.ReadToEnd();
-        p.StandardOutput.ReadToEnd();
+        Task<string> error = p.StandardError.ReadToEndAsync();
+        string output = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
-        if (p.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({p.ExitCode}): {error}");
-        }
+        return p.ExitCode == 0 ? output : throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({p.ExitCode}): {error.Result}");
     }
 }
