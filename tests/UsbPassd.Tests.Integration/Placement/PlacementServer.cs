@@ -53,6 +53,8 @@ public sealed class PlacementServer : IDisposable
         };
         psi.Environment["OS_PLACEMENT_CONFIG_DIR"] = _dir; // it ignores --config-file (placement.md, gotcha 1)
         _process = Process.Start(psi)!;
+        _process.ErrorDataReceived += (_, e) => Keep(e.Data);
+        _process.OutputDataReceived += (_, e) => Keep(e.Data);
         _process.BeginErrorReadLine();
         _process.BeginOutputReadLine();
         WaitForAnswer(Url + "/", "placement-api");
@@ -80,6 +82,17 @@ public sealed class PlacementServer : IDisposable
         }
 
         throw new InvalidOperationException($"{what} did not answer on {url} within 30 s");
+    }
+
+    /// <summary>What placement-api wrote, each line with when it came (Stopwatch ticks): its access log says when it answered what.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<(long At, string Line)> Log { get; } = new();
+
+    private void Keep(string? line)
+    {
+        if (line is not null)
+        {
+            Log.Enqueue((Stopwatch.GetTimestamp(), line));
+        }
     }
 
     public void Stop()
