@@ -233,7 +233,7 @@ public sealed class PlacementSyncTests : IDisposable
         host.Start();
         await host.WaitForLogAsync("placement: in sync");
 
-        Assert.Empty(_proxy.Faults);
+        Assert.True(_proxy.Faults.IsEmpty, "the proxy faulted: " + string.Join("\n", _proxy.Faults));
         Assert.NotNull(moved);
         RecordingProxy.Seen[] puts = [.. _proxy.Requests.Where(r => r.Method == "PUT" && r.Path == $"/resource_providers/{target}/inventories")];
         Assert.True(puts.Length == 2, string.Join('\n', puts.Select(p => $"{p.Body} -> {p.Status}")) + "\n" + string.Join('\n', host.Log));
