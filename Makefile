@@ -10,11 +10,12 @@ USBPASSCTL := $(DOTNET) $(BIN)/UsbPassd.Cli/$(CONFIG_DIR)/usbpassctl.dll
 TESTING := $(DOTNET) $(BIN)/UsbPassd.Testing/$(CONFIG_DIR)/UsbPassd.Testing.dll
 
 # Debian packages the build, the tests and the demo use (installed by `make deps`, which CI runs; gcc links the
-# NativeAOT executables; python3-placement is the real OpenStack Placement the integration tests start;
+# NativeAOT executables; python3-placement and python3-keystone are the real OpenStack Placement and Keystone the
+# integration tests start (the packages, not their system services);
 # tests/lab/build-assets.sh installs the lab's own if they are missing).
-DEB_PACKAGES := gcc usb.ids xz-utils sqlite3 inotify-tools python3 qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients busybox-static cpio kmod socat rpm help2man lintian rpmlint e2fsprogs python3-placement
+DEB_PACKAGES := gcc usb.ids xz-utils sqlite3 inotify-tools python3 qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients busybox-static cpio kmod socat rpm help2man lintian rpmlint e2fsprogs python3-placement python3-keystone
 
-.PHONY: all build publish bench-fleet bench-commit bench-hostile bench-daemon bench-rpc bench-start bench-hook bench-hook-lab bench-attach-lab lab test test-unit test-integration test-lab lab-smoke demo corpus-demo bench deps packages clean
+.PHONY: all build publish bench-fleet bench-commit bench-hostile bench-daemon bench-rpc bench-start bench-hook bench-hook-lab bench-attach-lab lab test test-unit test-integration test-lab lab-smoke demo corpus-demo bench deps packages clean bench-placement
 
 all: build
 
@@ -76,6 +77,14 @@ bench-commit:
 	mkdir -p $(BUILD)/benchmarks
 	$(DOTNET) build tests/UsbPassd.Benchmarks -c Release -v quiet -nologo
 	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll commit | tee $(BUILD)/benchmarks/commit-figures.txt
+
+## Issue 15's sync figures on the shipped daemon and a real Placement (python3-placement): device change → Placement
+## updated (p50/p99 against one raw inventory PUT + 5 ms), and Placement down 60 s (PLACEMENT_DOWN_SECONDS=N for a
+## quick run) while 100 devices change: the catch-up time once it answers again, and nothing lost.
+bench-placement: publish
+	mkdir -p $(BUILD)/benchmarks
+	$(DOTNET) build tests/UsbPassd.Benchmarks -c Release -v quiet -nologo
+	$(DOTNET) $(BIN)/UsbPassd.Benchmarks/release/UsbPassd.Benchmarks.dll placement | tee $(BUILD)/benchmarks/placement-figures.txt
 
 ## The socket's latency and throughput with 1,000 devices against an echo server's floor, on the shipped daemon
 ## (and, with BEFORE=path/to/usbpassd[.dll], an older build in the same run, with AFTER ÷ BEFORE).

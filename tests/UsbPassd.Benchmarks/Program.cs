@@ -40,6 +40,12 @@ if (args is ["fleet"])
     return await UsbPassd.Benchmarks.FleetFigures.RunAsync();
 }
 
+// `placement`: issue 15's sync figures (change → Placement, Placement down and back) on the shipped daemon and a real Placement.
+if (args is ["placement"])
+{
+    return await UsbPassd.Benchmarks.PlacementFigures.RunAsync();
+}
+
 // In-process: the mirror serves the packages this project restored, and nothing more is built.
 var config = ManualConfig.Create(DefaultConfig.Instance)
     .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(15))

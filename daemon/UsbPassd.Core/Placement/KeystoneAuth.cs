@@ -73,7 +73,11 @@ public sealed class KeystoneAuth(CloudCredentials cloud, TimeProvider? clock = n
         HttpResponseMessage response;
         try
         {
-            response = await _http.PostAsync(url, JsonContent.Create(Request(cloud), PlacementJson.Default.KeystoneAuthRequest), ct).ConfigureAwait(false);
+            // With a Content-Length, not chunked: Keystone under a WSGI server that reads no chunked body (wsgiref, uwsgi
+            // without --chunked-input) would wait for a body that never comes.
+            using var body = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(Request(cloud), PlacementJson.Default.KeystoneAuthRequest));
+            body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            response = await _http.PostAsync(url, body, ct).ConfigureAwait(false);
         }
         catch (HttpRequestException e)
         {

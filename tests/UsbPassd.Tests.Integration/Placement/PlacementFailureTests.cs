@@ -94,39 +94,6 @@ public sealed class PlacementFailureTests : IDisposable
         await LocalWorkGoesOnAsync(host);
     }
 
-    [Fact]
-    public async Task Keystone_credentials_from_clouds_yaml_give_the_token_and_the_endpoint_and_a_refused_token_is_renewed()
-    {
-        using var keystone = new KeystoneStub(_proxy.Url, "revoked-token", "admin");
-        _proxy.Answer = (_, _, token) => token == "revoked-token" ? (401, """{"errors": [{"status": 401, "title": "Unauthorized", "detail": "The request you have made requires authentication."}]}""") : null;
-        using var host = new SyncedHost("""{ "cloud": "testcloud", "root_provider_name": "ROOT" }""");
-        File.WriteAllText(host.CloudsFile, keystone.CloudsYaml("testcloud"));
-        host.Start();
-
-        await host.WaitForLogAsync("placement: in sync with cloud:testcloud");
-        Assert.Equal(2, keystone.Issued); // the first token was refused once, then renewed
-        Assert.Equal("revoked-token", _proxy.Requests.First().Token);
-        Assert.All(_proxy.Requests.Skip(1), r => Assert.Equal("admin", r.Token));
-        Assert.Equal(2, (await _placement.ChildrenAsync(host.RootName)).Count);
-        string log = string.Join('\n', host.Log);
-        Assert.DoesNotContain(KeystoneStub.Password, log, StringComparison.Ordinal);
-        Assert.DoesNotContain("revoked-token", log, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Credentials_keystone_refuses_are_said_with_advice()
-    {
-        using var keystone = new KeystoneStub(_proxy.Url, "admin");
-        using var host = new SyncedHost("""{ "cloud": "testcloud", "root_provider_name": "ROOT" }""");
-        File.WriteAllText(host.CloudsFile, keystone.CloudsYaml("testcloud", password: "wrong"));
-        host.Start();
-
-        string line = await host.WaitForLogAsync("placement: refused");
-        Assert.Contains("refused the credentials of placement (401): check clouds.yaml", line, StringComparison.Ordinal);
-        Assert.Empty(_proxy.Requests);
-        await LocalWorkGoesOnAsync(host);
-    }
-
     [Theory]
     [InlineData("closed", "is unreachable")]
     [InlineData("/nothing", "does not look like Placement (GET / answered 404)")]

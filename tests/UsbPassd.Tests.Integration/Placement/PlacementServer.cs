@@ -8,26 +8,30 @@ namespace UsbPassd.Tests.Integration.Placement;
 
 /// <summary>
 /// A real OpenStack Placement (Debian's python3-placement) on a free loopback port, as
-/// ../shared/docs/placement-start.sh starts it: its own folder, SQLite, noauth2. Installed with
-/// apt-get when missing (make deps installs it). Stop and start again keep the port and the database.
+/// ../shared/docs/placement-start.sh starts it: its own folder, SQLite, noauth2, or, given a
+/// <see cref="KeystoneServer"/>, Keystone's tokens (keystonemiddleware checks every request's token
+/// there). Installed with apt-get when missing (make deps installs it). Stop and start again keep the
+/// port and the database.
 /// </summary>
 public sealed class PlacementServer : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("usbpassd-placement-").FullName;
     private Process? _process;
 
-    public PlacementServer()
+    public PlacementServer(KeystoneServer? keystone = null)
     {
-        Install();
+        Install("/usr/bin/placement-api", "python3-placement");
         Port = FreePort();
+        Admin = AdminClient(keystone?.AdminToken ?? "admin");
         File.WriteAllText(Path.Combine(_dir, "placement.conf"), $"""
             [DEFAULT]
             debug = false
             use_stderr = true
             [api]
-            auth_strategy = noauth2
+            auth_strategy = {(keystone is null ? "noauth2" : "keystone")}
             [placement_database]
             connection = sqlite:///{_dir}/placement.db
+            {keystone?.AuthTokenSection}
             """);
         Run("/usr/bin/placement-manage", "--config-file", Path.Combine(_dir, "placement.conf"), "db", "sync");
         Start();
@@ -37,8 +41,8 @@ public sealed class PlacementServer : IDisposable
 
     public string Url => $"http://127.0.0.1:{Port}";
 
-    /// <summary>An admin client at microversion 1.39 (noauth2: the token "admin").</summary>
-    public HttpClient Admin { get; } = AdminClient();
+    /// <summary>An admin client at microversion 1.39 (noauth2: the token "admin"; else Keystone's admin's).</summary>
+    public HttpClient Admin { get; }
 
     public void Start()
     {
@@ -49,14 +53,22 @@ public sealed class PlacementServer : IDisposable
         };
         psi.Environment["OS_PLACEMENT_CONFIG_DIR"] = _dir; // it ignores --config-file (placement.md, gotcha 1)
         _process = Process.Start(psi)!;
+        _process.ErrorDataReceived += (_, e) => Keep(e.Data);
+        _process.OutputDataReceived += (_, e) => Keep(e.Data);
         _process.BeginErrorReadLine();
         _process.BeginOutputReadLine();
+        WaitForAnswer(Url + "/", "placement-api");
+    }
+
+    /// <summary>Waits up to 30 s for <paramref name="url"/> to answer 2xx (GET, no token).</summary>
+    internal static void WaitForAnswer(string url, string what)
+    {
         for (int i = 0; i < 300; i++)
         {
             try
             {
                 using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-                if (probe.GetAsync(Url + "/").Result.IsSuccessStatusCode)
+                if (probe.GetAsync(url).Result.IsSuccessStatusCode)
                 {
                     return;
                 }
@@ -69,7 +81,18 @@ public sealed class PlacementServer : IDisposable
             Thread.Sleep(100);
         }
 
-        throw new InvalidOperationException($"placement-api did not answer on {Url} within 30 s");
+        throw new InvalidOperationException($"{what} did not answer on {url} within 30 s");
+    }
+
+    /// <summary>What placement-api wrote, each line with when it came (Stopwatch ticks): its access log says when it answered what.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<(long At, string Line)> Log { get; } = new();
+
+    private void Keep(string? line)
+    {
+        if (line is not null)
+        {
+            Log.Enqueue((Stopwatch.GetTimestamp(), line));
+        }
     }
 
     public void Stop()
@@ -124,10 +147,10 @@ public sealed class PlacementServer : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    private static HttpClient AdminClient()
+    private static HttpClient AdminClient(string token)
     {
         var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        http.DefaultRequestHeaders.Add("X-Auth-Token", "admin");
+        http.DefaultRequestHeaders.Add("X-Auth-Token", token);
         http.DefaultRequestHeaders.Add("OpenStack-API-Version", "placement 1.39");
         return http;
     }
@@ -139,25 +162,24 @@ public sealed class PlacementServer : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static void Install()
+    /// <summary>The Debian <paramref name="package"/> when <paramref name="executable"/> is missing (make deps installs both).</summary>
+    internal static void Install(string executable, string package)
     {
-        if (File.Exists("/usr/bin/placement-api"))
+        if (File.Exists(executable))
         {
             return;
         }
 
-        Run("bash", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-placement");
+        Run("bash", "-c", $"apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends {package}");
     }
 
-    private static void Run(string file, params string[] arguments)
+    /// <summary>Runs to the end; its standard output, or an exception with its standard error.</summary>
+    internal static string Run(string file, params string[] arguments)
     {
         using Process p = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        string error = p.StandardError.ReadToEnd();
-        p.StandardOutput.ReadToEnd();
+        Task<string> error = p.StandardError.ReadToEndAsync();
+        string output = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
-        if (p.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({p.ExitCode}): {error}");
-        }
+        return p.ExitCode == 0 ? output : throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({p.ExitCode}): {error.Result}");
     }
 }

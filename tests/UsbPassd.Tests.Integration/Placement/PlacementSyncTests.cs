@@ -217,24 +217,31 @@ public sealed class PlacementSyncTests : IDisposable
     public async Task A_generation_moved_behind_the_daemons_back_is_read_again_and_the_write_retried()
     {
         using var host = new SyncedHost(Section);
-        string target = "";
-        bool intruded = false;
+        string target = host.Uuid(SyncedHost.DevId("1-1"));
+        long? moved = null;
         _proxy.Before = async (method, path) =>
         {
-            if (!intruded && method == "PUT" && path == $"/resource_providers/{target}/inventories")
+            if (moved is null && method == "PUT" && path == $"/resource_providers/{target}/inventories")
             {
-                intruded = true; // someone else writes the provider first: its generation moves from 0 to 1
-                await _placement.SendAsync(HttpMethod.Put, "/traits/CUSTOM_INTRUDER");
-                (await _placement.SendAsync(HttpMethod.Put, $"/resource_providers/{target}/traits", """{"resource_provider_generation": 0, "traits": ["CUSTOM_INTRUDER"]}""")).EnsureSuccessStatusCode();
+                // Someone else writes the provider first, at the generation Placement holds now: it moves by one.
+                long generation = (await _placement.GetAsync($"/resource_providers/{target}"))["generation"]!.GetValue<long>();
+                (await _placement.SendAsync(HttpMethod.Put, "/traits/CUSTOM_INTRUDER")).EnsureSuccessStatusCode();
+                (await _placement.SendAsync(HttpMethod.Put, $"/resource_providers/{target}/traits", $$"""{"resource_provider_generation": {{generation}}, "traits": ["CUSTOM_INTRUDER"]}""")).EnsureSuccessStatusCode();
+                moved = generation + 1;
             }
         };
-        target = host.Uuid(SyncedHost.DevId("1-1"));
         host.Start();
         await host.WaitForLogAsync("placement: in sync");
 
-        Assert.True(intruded);
-        Assert.Contains(_proxy.Requests, r => r.Status == 409 && r.Path.EndsWith("/inventories", StringComparison.Ordinal));
+        Assert.True(_proxy.Faults.IsEmpty, "the proxy faulted: " + string.Join("\n", _proxy.Faults));
+        Assert.NotNull(moved);
+        RecordingProxy.Seen[] puts = [.. _proxy.Requests.Where(r => r.Method == "PUT" && r.Path == $"/resource_providers/{target}/inventories")];
+        Assert.True(puts.Length == 2, string.Join('\n', puts.Select(p => $"{p.Body} -> {p.Status}")) + "\n" + string.Join('\n', host.Log));
+        Assert.Equal(409, puts[0].Status); // at the generation the daemon knew
+        Assert.Contains("placement.concurrent_update", puts[0].Answer, StringComparison.Ordinal);
+        Assert.Equal((200, moved), (puts[1].Status, (long?)System.Text.Json.Nodes.JsonNode.Parse(puts[1].Body)!["resource_provider_generation"]!.GetValue<long>())); // read again, retried at the moved one
         Assert.Equal(0, await ReservedAsync(target));
         Assert.DoesNotContain("CUSTOM_INTRUDER", await _placement.TraitsAsync(target));
+        Assert.DoesNotContain(host.Log, l => l.Contains("not synced", StringComparison.Ordinal) || l.Contains("placement: lost", StringComparison.Ordinal));
     }
 }

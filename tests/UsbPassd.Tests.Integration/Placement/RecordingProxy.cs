@@ -22,10 +22,10 @@ public sealed class RecordingProxy : LoopbackHttpServer
 
     public string Url => $"http://127.0.0.1:{Port}";
 
-    /// <summary>"METHOD path status" of every request, in order.</summary>
+    /// <summary>Every request, in order; <see cref="Seen.At"/> is when Placement's answer came (Stopwatch ticks).</summary>
     public ConcurrentQueue<Seen> Requests { get; } = new();
 
-    public sealed record Seen(string Method, string Path, string Body, int Status, string? Token);
+    public sealed record Seen(string Method, string Path, string Body, int Status, string? Token, string Answer = "", long At = 0);
 
     /// <summary>Runs before a request is forwarded (method, path); may act on Placement directly.</summary>
     public Func<string, string, Task>? Before { get; set; }
@@ -88,7 +88,7 @@ public sealed class RecordingProxy : LoopbackHttpServer
             }
         }
 
-        Requests.Enqueue(new Seen(request.HttpMethod, path, body, status, request.Headers["X-Auth-Token"]));
+        Requests.Enqueue(new Seen(request.HttpMethod, path, body, status, request.Headers["X-Auth-Token"], System.Text.Encoding.UTF8.GetString(answer), System.Diagnostics.Stopwatch.GetTimestamp()));
         context.Response.StatusCode = status;
         if (contentType is not null)
         {

@@ -5,7 +5,6 @@ using System.Text.Json.Nodes;
 using UsbPassd.Placement;
 using UsbPassd.Testing;
 using UsbPassd.Testing.Recordings;
-using UsbPassd.Tests.Integration.Libvirt;
 using UsbPassd.Uevents;
 
 namespace UsbPassd.Tests.Integration.Placement;
@@ -33,7 +32,7 @@ public sealed class SyncedHost : IDisposable
     {
         _tree = new SysfsTree(Path.Combine(_dir, "sys"));
         _fifo = Path.Combine(_dir, "uevents");
-        LocalLibvirt.Shell($"mkfifo {_fifo}");
+        PlacementServer.Run("mkfifo", _fifo);
         File.WriteAllText(Path.Combine(_dir, "policy.rules"), policy);
         if (recorded > 0)
         {
