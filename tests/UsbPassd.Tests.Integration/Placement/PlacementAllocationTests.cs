@@ -108,6 +108,27 @@ public sealed class PlacementAllocationTests : IDisposable
     }
 
     [Fact]
+    public async Task Two_hosts_share_one_Placement_and_only_the_host_that_holds_the_allocated_device_follows_it()
+    {
+        using SyncedHost a = await StartedAsync(pollSeconds: 1);
+        using SyncedHost b = await StartedAsync(pollSeconds: 1);
+        string devId = SyncedHost.DevId("1-1"); // the same made-up key (same serial) on both hosts: two devices, two providers
+        Assert.NotEqual(a.Uuid(devId), b.Uuid(devId));
+        Assert.Contains(b.Uuid(devId), (await _placement.ChildrenAsync(b.RootName)).Keys);
+        Assert.DoesNotContain(b.Uuid(devId), (await _placement.ChildrenAsync(a.RootName)).Keys);
+
+        string consumer = Guid.NewGuid().ToString();
+        await AllocateAsync(consumer, b.Uuid(devId));
+        await SyncedHost.EventuallyAsync(() => HeldByAsync(b, "1-1", consumer, "reserved"), "host b reserves its key for the consumer");
+        await Task.Delay(2500); // two polls of host a
+        Assert.True(await HeldByAsync(a, "1-1", null, "available"), "host a's key with the same serial stays free");
+        Assert.Equal(0, (await a.AskAsync("host.info", "{}"))["result"]!["placement"]!["allocated"]!.GetValue<int>());
+
+        (await _placement.SendAsync(HttpMethod.Delete, $"/allocations/{consumer}", null)).EnsureSuccessStatusCode();
+        await SyncedHost.EventuallyAsync(() => HeldByAsync(b, "1-1", null, "available"), "host b frees it when the allocation goes");
+    }
+
+    [Fact]
     public async Task An_allocation_written_while_the_device_is_unplugged_is_followed_when_it_is_back()
     {
         using SyncedHost host = await StartedAsync(pollSeconds: 1);
