@@ -68,8 +68,9 @@ public sealed partial class AllocationFollower(AssignmentService assignments, As
                         break;
                 }
             }
-            catch (AssignmentRefusedException e)
+            catch (Exception e) when (e is AssignmentRefusedException or RegistryException or Microsoft.Data.Sqlite.SqliteException)
             {
+                // The registry busy or full is no reason to stop following: said once, tried when the device changes.
                 _refused[step.DevId] = e.Message;
                 LogStepRefused(step.DevId, step.Consumer, e.Message);
             }
@@ -92,7 +93,7 @@ public sealed partial class AllocationFollower(AssignmentService assignments, As
                     LogAttached(o.Claim?.DevId ?? "?", instance);
                 }
             }
-            catch (AssignmentRefusedException e)
+            catch (Exception e) when (e is AssignmentRefusedException or RegistryException or Microsoft.Data.Sqlite.SqliteException)
             {
                 LogAttachRefused(instance, e.Message);
             }

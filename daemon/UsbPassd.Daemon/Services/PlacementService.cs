@@ -215,6 +215,18 @@ public sealed partial class PlacementService(DaemonOptions options, DeviceReposi
                     return;
                 }
             }
+            catch (Exception e) when (e is RegistryException or Microsoft.Data.Sqlite.SqliteException)
+            {
+                // The ledger could not be read or written (locked by another process, the disk full): the
+                // allocations are followed again on the next pass; Placement itself is fine.
+                if (e.Message != reported)
+                {
+                    LogLedgerFailed(e.Message);
+                    reported = e.Message;
+                }
+
+                await Task.Delay(Backoff[^1], ct).ConfigureAwait(false);
+            }
             catch (PlacementException e)
             {
                 connected = false;
@@ -345,6 +357,9 @@ public sealed partial class PlacementService(DaemonOptions options, DeviceReposi
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "placement: no answer within {Seconds:0.0} s on the allocations of domain {Uuid} about to start; it starts, and its allocation is followed when Placement answers")]
     private partial void LogLookupSlow(string uuid, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "placement: allocations not followed for now: the registry refused: {Why}; tried again in 2 s")]
+    private partial void LogLedgerFailed(string why);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "placement: sync off: {Why}")]
     private partial void LogCannotStart(string why);
