@@ -159,7 +159,7 @@ public sealed class PlacementSync(PlacementClient client, string rootName, strin
 
         bool changed = false;
         string? resourceClass = offer?.ResourceClass ?? known.ResourceClass;
-        int reserved = offer is null ? 1 : await ReservedAsync(uuid, offer, known, ct).ConfigureAwait(false);
+        int reserved = offer is null ? 1 : Reserved(offer, known);
         if (resourceClass is not null && (known.ResourceClass != resourceClass || known.Reserved != reserved))
         {
             await EnsureResourceClassAsync(resourceClass, ct).ConfigureAwait(false);
@@ -278,18 +278,13 @@ public sealed class PlacementSync(PlacementClient client, string rootName, strin
     }
 
     // Local ownership makes a device unavailable unless Placement already has its owner as a consumer
-    // here (then the allocation is what makes it unavailable): the consumers last read, or asked when unknown.
-    private async Task<int> ReservedAsync(Guid uuid, DeviceOffer offer, KnownProvider known, CancellationToken ct)
-    {
-        if (!offer.Offered || offer.LocalOwner is not string owner || !Guid.TryParse(owner, out Guid consumer) || known.ResourceClass is null)
-        {
-            return offer.Reserved;
-        }
-
-        IReadOnlyList<string> consumers = known.Consumers
-            ?? Consumers((await client.AllocationsAsync(uuid, ct).ConfigureAwait(false))?.Allocations.Keys ?? Enumerable.Empty<string>());
-        return consumers.Contains(consumer.ToString("D")) ? 0 : 1;
-    }
+    // here (then the allocation is what makes it unavailable), as last read: every known provider has its
+    // consumers (read with it, or none when we created it), so no request is needed here.
+    private static int Reserved(DeviceOffer offer, KnownProvider known) =>
+        offer.Offered && offer.LocalOwner is string owner && Guid.TryParse(owner, out Guid consumer) && known.ResourceClass is not null
+            && (known.Consumers ?? []).Contains(consumer.ToString("D"))
+            ? 0
+            : offer.Reserved;
 
     // A write at the known generation; on 409 concurrent_update, read the generation again and retry.
     private async Task<KnownProvider> WriteAsync(Guid uuid, KnownProvider known, Func<KnownProvider, Task<KnownProvider>> write, CancellationToken ct)

@@ -41,8 +41,11 @@ public sealed class PlacementOptionsTests
     {
         var options = new PlacementOptions { Endpoint = "https://p", Token = "t", PollSeconds = set };
         Assert.Equal(TimeSpan.FromSeconds(seconds), options.Poll);
-        Assert.Equal(problem, options.Problem() is string p ? problem : null);
-        if (problem is not null)
+        if (problem is null)
+        {
+            Assert.Null(options.Problem());
+        }
+        else
         {
             Assert.Contains(problem, options.Problem(), StringComparison.Ordinal);
         }
