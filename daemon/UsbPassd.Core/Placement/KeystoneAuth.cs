@@ -67,17 +67,34 @@ public sealed class KeystoneAuth(CloudCredentials cloud, TimeProvider? clock = n
             c.ProjectId,
             c.ProjectId is null ? new KeystoneNamed(c.ProjectDomainId is null ? c.ProjectDomainName ?? "Default" : null, c.ProjectDomainId) : null))));
 
+    // A pooled connection Keystone's WSGI server closed after its last answer fails the next POST with
+    // "the response ended prematurely", and .NET resends only a GET by itself. Once more is safe: a
+    // second token request only makes a second token.
+    private async Task<HttpResponseMessage> PostOnceMoreAsync(Uri url, CancellationToken ct)
+    {
+        for (bool resent = false; ; resent = true)
+        {
+            // With a Content-Length, not chunked: Keystone under a WSGI server that reads no chunked body (wsgiref, uwsgi
+            // without --chunked-input) would wait for a body that never comes.
+            using var body = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(Request(cloud), PlacementJson.Default.KeystoneAuthRequest));
+            body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            try
+            {
+                return await _http.PostAsync(url, body, ct).ConfigureAwait(false);
+            }
+            catch (HttpRequestException e) when (!resent && e.HttpRequestError != HttpRequestError.NameResolutionError)
+            {
+            }
+        }
+    }
+
     private async Task<(PlacementAccess, DateTimeOffset)> AuthenticateAsync(CancellationToken ct)
     {
         Uri url = TokensUrl(cloud.AuthUrl);
         HttpResponseMessage response;
         try
         {
-            // With a Content-Length, not chunked: Keystone under a WSGI server that reads no chunked body (wsgiref, uwsgi
-            // without --chunked-input) would wait for a body that never comes.
-            using var body = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(Request(cloud), PlacementJson.Default.KeystoneAuthRequest));
-            body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-            response = await _http.PostAsync(url, body, ct).ConfigureAwait(false);
+            response = await PostOnceMoreAsync(url, ct).ConfigureAwait(false);
         }
         catch (HttpRequestException e)
         {

@@ -18,7 +18,9 @@ public sealed class KeystoneServer : IDisposable
     private const string AdminPassword = "adm1n-pw";
 
     private readonly string _dir = Directory.CreateTempSubdirectory("usbpassd-keystone-").FullName;
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    // Connection: close on every request: wsgiref closes after each answer anyway, and a POST into a pooled
+    // connection it had closed fails "the response ended prematurely" (.NET resends only GETs).
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30), DefaultRequestHeaders = { ConnectionClose = true } };
     private Process? _process;
 
     public KeystoneServer()

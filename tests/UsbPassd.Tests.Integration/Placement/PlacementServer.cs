@@ -152,6 +152,7 @@ public sealed class PlacementServer : IDisposable
         var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Add("X-Auth-Token", token);
         http.DefaultRequestHeaders.Add("OpenStack-API-Version", "placement 1.39");
+        http.DefaultRequestHeaders.ConnectionClose = true; // a POST into a connection the server closed is not resent by .NET
         return http;
     }
 

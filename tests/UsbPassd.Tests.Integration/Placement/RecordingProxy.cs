@@ -11,7 +11,8 @@ namespace UsbPassd.Tests.Integration.Placement;
 /// </summary>
 public sealed class RecordingProxy : LoopbackHttpServer
 {
-    private readonly HttpClient _upstream = new() { Timeout = TimeSpan.FromSeconds(30) };
+    // Connection: close upstream: a forwarded PUT into a connection Placement had closed would fail, and .NET resends only GETs.
+    private readonly HttpClient _upstream = new() { Timeout = TimeSpan.FromSeconds(30), DefaultRequestHeaders = { ConnectionClose = true } };
     private readonly string _target;
 
     public RecordingProxy(string target)
