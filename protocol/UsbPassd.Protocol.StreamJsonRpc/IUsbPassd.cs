@@ -74,6 +74,7 @@ public interface IUsbPassd
         [JsonRpcParameter("controller")] string? controller = null,
         [JsonRpcParameter("missing_policy")] string? missingPolicy = null,
         [JsonRpcParameter("token")] long? token = null,
+        [JsonRpcParameter("migration")] string? migration = null,
         CancellationToken cancellationToken = default);
 
     /// <summary>Cancelling only stops the waiting (error 1004): the detach goes on and settles by itself.</summary>
@@ -92,9 +93,21 @@ public interface IUsbPassd
         [JsonRpcParameter("mode")] string? mode = null,
         CancellationToken cancellationToken = default);
 
+    [JsonRpcMethod(Methods.DevicesSetMigration)]
+    Task<AssignmentResult> DevicesSetMigrationAsync(
+        [JsonRpcParameter("device")] string device,
+        [JsonRpcParameter("migration")] string migration,
+        CancellationToken cancellationToken = default);
+
     [JsonRpcMethod(Methods.InstancesDevices)]
     Task<DeviceRecord[]> InstancesDevicesAsync(
         [JsonRpcParameter("instance")] string instance,
+        CancellationToken cancellationToken = default);
+
+    [JsonRpcMethod(Methods.InstancesMigrationCheck)]
+    Task<MigrationCheckResult> InstancesMigrationCheckAsync(
+        [JsonRpcParameter("instance")] string instance,
+        [JsonRpcParameter("destination")] string? destination = null,
         CancellationToken cancellationToken = default);
 
     [JsonRpcMethod(Methods.MetricsGet)]

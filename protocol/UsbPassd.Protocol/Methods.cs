@@ -12,7 +12,9 @@ public static class Methods
     public const string DevicesAttach = "devices.attach";
     public const string DevicesDetach = "devices.detach";
     public const string DevicesSwap = "devices.swap";
+    public const string DevicesSetMigration = "devices.set_migration";
     public const string InstancesDevices = "instances.devices";
+    public const string InstancesMigrationCheck = "instances.migration_check";
     public const string MetricsGet = "metrics.get";
     public const string PolicyCheck = "policy.check";
     public const string PolicyShow = "policy.show";

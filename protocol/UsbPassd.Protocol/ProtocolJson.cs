@@ -12,6 +12,9 @@ namespace UsbPassd.Protocol;
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     WriteIndented = false)]
+[JsonSerializable(typeof(SetMigrationParams))]
+[JsonSerializable(typeof(MigrationCheckParams))]
+[JsonSerializable(typeof(MigrationCheckResult))]
 [JsonSerializable(typeof(UsbDeviceInfo))]
 [JsonSerializable(typeof(IReadOnlyList<UsbDeviceInfo>))]
 [JsonSerializable(typeof(UsbDeviceInfo[]))]

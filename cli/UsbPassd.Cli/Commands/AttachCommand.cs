@@ -16,6 +16,8 @@ internal static class AttachCommand
         var mandatory = new Option<bool>("--mandatory") { Description = "Refuse to boot the domain without the device (default: it boots without it)." };
         var controller = new Option<string?>("--controller") { Description = "Guest USB controller: uhci, ehci or xhci (a shut-off domain without one gets it added; xhci with 15 ports).", HelpName = "MODEL" };
         var token = new Option<long?>("--token") { Description = "The fencing token from 'reserve'; a stale one is refused.", HelpName = "N" };
+        var migration = MigrationCommand.DecisionOption("--migration",
+            "What a live migration does with it: refuse (the VM stays while it holds this very device), equivalent (the destination reserves a free one of the same vendor:product and label), drop (migrate without it). Default: the policy rule's word, else refuse for a device with a serial, equivalent without.");
         return new Command(
             "attach",
             """
@@ -30,9 +32,12 @@ internal static class AttachCommand
 
             A running domain's free guest ports are counted first: a full controller is
             refused with what fills it (hotplug never adds a hub).
+
+            --migration decides what a live migration of INSTANCE does with the device
+            (change it later with 'usbpassctl migration'; ask with 'usbpassctl migrate-check').
             """)
         {
-            device, instance, mode.Live, mode.Config, mandatory, controller, token,
+            device, instance, mode.Live, mode.Config, mandatory, controller, token, migration,
         }.Calls(Methods.DevicesAttach, ProtocolJson.Default.AttachParams, parse => new AttachParams
         {
             Device = parse.GetValue(device),
@@ -41,6 +46,7 @@ internal static class AttachCommand
             MissingPolicy = parse.GetValue(mandatory) ? "mandatory" : "optional",
             Controller = parse.GetValue(controller),
             Token = parse.GetValue(token),
+            Migration = parse.GetValue(migration),
         }, ProtocolJson.Default.AssignmentResult, AssignmentText.Write);
     }
 }

@@ -107,11 +107,17 @@ internal sealed class AssignmentCore(DeviceRepository devices, AssignmentReposit
         return by.WithRule(judged.Rule);
     }
 
-    public Claim Claim(DeviceRow row, string instance, ClaimState state, TimeSpan? ttl, string missingPolicy, bool persistent, long? token, Actor by, ClaimOrigin origin = ClaimOrigin.Local)
+    /// <summary>The policy's judgement of a device as the host is now (null: no policy, or not plugged in).</summary>
+    public DeviceJudgement? Judge(DeviceRow row) => policy?.Invoke(row);
+
+    /// <summary>What a live migration does with a device nobody said anything about: the policy rule's word, else by its serial.</summary>
+    public Migration.MigrationDecision DefaultMigration(DeviceRow row) => Judge(row)?.Migration ?? Migration.MigrationDecisions.Default(row.Serial);
+
+    public Claim Claim(DeviceRow row, string instance, ClaimState state, TimeSpan? ttl, string missingPolicy, bool persistent, long? token, Actor by, ClaimOrigin origin = ClaimOrigin.Local, Migration.MigrationDecision? migration = null)
     {
         try
         {
-            return ledger.Claim(row, instance, state, ttl, HostdevXml.Alias(row.DevId!), missingPolicy, persistent, token, by, origin);
+            return ledger.Claim(row, instance, state, ttl, HostdevXml.Alias(row.DevId!), missingPolicy, persistent, token, by, origin, migration);
         }
         catch (OwnershipConflictException e)
         {

@@ -25,16 +25,18 @@ public sealed class AssignmentService
     private readonly SwapOperation _swap;
     private readonly FollowOperation _follow;
     private readonly ReconcileOperation _reconcile;
+    private readonly MigrationOperation _migration;
 
     /// <param name="removals">Where libvirt's device-removed events complete our live detaches (the libvirt service holds the same one); a new one when null.</param>
     public AssignmentService(DeviceRepository devices, AssignmentRepository ledger, Func<LibvirtConnection?> libvirt, Func<DeviceRow, DeviceJudgement?>? policy = null, Removals? removals = null)
     {
         _core = new AssignmentCore(devices, ledger, libvirt, policy, removals ?? new Removals());
         _reserve = new ReserveOperation(_core);
-        _attach = new AttachOperation(_core);
         _detach = new DetachOperation(_core);
         _swap = new SwapOperation(_core);
         _follow = new FollowOperation(_core);
+        _migration = new MigrationOperation(_core, _follow);
+        _attach = new AttachOperation(_core, _migration);
         _reconcile = new ReconcileOperation(_core, _follow);
     }
 
@@ -87,11 +89,39 @@ public sealed class AssignmentService
         return [.. waiting.Select(claim => Attach(new AttachRequest(new DeviceKey(claim.DevId, DevId: claim.DevId), instanceUuid, Mode: "live", Token: claim.Token), by))];
     }
 
+    /// <inheritdoc cref="MigrationOperation.Prepare"/>
+    public IncomingPrepared PrepareIncoming(Migration.IncomingDomain incoming) => _migration.Prepare(incoming);
+
+    /// <inheritdoc cref="MigrationOperation.Arrive"/>
+    public IReadOnlyList<Followed>? Arrive(string instanceUuid) => _migration.Arrive(instanceUuid);
+
+    /// <inheritdoc cref="MigrationOperation.Abandon"/>
+    public IReadOnlyList<string> AbandonIncoming(string instanceUuid) => _migration.Abandon(instanceUuid);
+
+    /// <inheritdoc cref="MigrationOperation.Departed"/>
+    public IReadOnlyList<string> Departed(string instanceUuid) => _migration.Departed(instanceUuid);
+
+    /// <inheritdoc cref="MigrationOperation.SetMigration"/>
+    public AssignmentOutcome SetMigration(DeviceKey? device, Migration.MigrationDecision decision, Actor by) => _migration.SetMigration(device, decision, by);
+
+    /// <summary>The instances with an incoming migration's reservation here (after a restart: the migrations to watch).</summary>
+    public IReadOnlyList<string> IncomingInstances() => [.. _core.Ledger.All().Where(c => c.Incoming).Select(c => c.InstanceUuid).Distinct(StringComparer.OrdinalIgnoreCase)];
+
+    /// <summary>What a live migration would do with each device <paramref name="instance"/> holds, by the claims' decisions.</summary>
+    public IReadOnlyList<(DeviceRow Row, Claim Claim, Migration.MigrationDecision Decision)> MigrationDecisionsOf(string? instance) =>
+        [.. OfInstance(instance).SelectMany(row => _core.Ledger.Get(row.DevId!) is Claim c && c.State != ClaimState.External
+            ? [(row, c, c.Migration ?? _core.DefaultMigration(row))]
+            : Array.Empty<(DeviceRow, Claim, Migration.MigrationDecision)>())];
+
     /// <summary>The one live row a key names; refused (not found, ambiguous) otherwise.</summary>
     public DeviceRow Resolve(DeviceKey? device) => _core.Resolve(device);
 
     /// <summary>The live rows an instance (UUID, or a libvirt domain's name) holds.</summary>
-    public IReadOnlyList<DeviceRow> OfInstance(string? instance)
+    public IReadOnlyList<DeviceRow> OfInstance(string? instance) =>
+        [.. _core.Ledger.OfInstance(InstanceUuid(instance)).SelectMany(a => _core.Devices.Find(null, a.DevId, null, null))];
+
+    /// <summary>An instance's UUID: as given, or the libvirt domain's of that name.</summary>
+    public string InstanceUuid(string? instance)
     {
         string name = AssignmentCore.Required(instance, "instance");
         if (!Guid.TryParse(name, out _) && _core.Libvirt is LibvirtConnection c)
@@ -100,6 +130,9 @@ public sealed class AssignmentService
             name = d.Uuid;
         }
 
-        return [.. _core.Ledger.OfInstance(name).SelectMany(a => _core.Devices.Find(null, a.DevId, null, null))];
+        return name;
     }
+
+    /// <summary>The label of the policy rule that allows a device (what an equivalent must carry too).</summary>
+    public string? LabelOf(DeviceRow row) => _core.Judge(row)?.Label;
 }

@@ -9,7 +9,7 @@ namespace UsbPassd.Assignment;
 /// transaction; the loser is told the owner), then libvirt acts, then the claim is confirmed, or
 /// rolled back to reserved when libvirt refuses.
 /// </summary>
-internal sealed class AttachOperation(AssignmentCore core)
+internal sealed class AttachOperation(AssignmentCore core, MigrationOperation migration)
 {
     public AssignmentOutcome Attach(AttachRequest r, Actor by)
     {
@@ -40,7 +40,7 @@ internal sealed class AttachOperation(AssignmentCore core)
 
         by = core.CheckPolicy(row, domain.Uuid, "attach", by);
         using IDisposable busy = core.Moving(row);
-        Claim claim = core.Claim(row, domain.Uuid, ClaimState.Attaching, null, missingPolicy, (flags & AttachFlags.Config) != 0, r.Token, by);
+        Claim claim = core.Claim(row, domain.Uuid, ClaimState.Attaching, null, missingPolicy, (flags & AttachFlags.Config) != 0, r.Token, by, migration: r.Migration);
         try
         {
             if (plan.AddController is string model)
@@ -59,6 +59,7 @@ internal sealed class AttachOperation(AssignmentCore core)
 
         core.Ledger.SetState(row, domain.Uuid, ClaimState.Attached, by);
         core.Counters.CountAttached();
+        migration.WriteMetadata(connection, domain); // where a live migration's destination reads the decision
         return core.Outcome(row.Id, core.Ledger.Get(row.DevId!) ?? claim);
     }
 }

@@ -156,6 +156,21 @@ public sealed class LibvirtConnection : IDisposable
         }
     }
 
+    /// <summary>
+    /// Writes our element into the domain's &lt;metadata&gt; (replacing what was there under our
+    /// namespace; null removes it), where it travels with the domain: a live migration's destination
+    /// reads it in the incoming XML.
+    /// </summary>
+    public void SetMetadata(LibvirtDomain domain, string? element, string key, string uri, uint flags)
+    {
+        EnsureOpen();
+        Calls.Count("virDomainSetMetadata");
+        if (Native.DomainSetMetadata(domain.Handle, Native.MetadataElement, element, key, uri, flags) < 0)
+        {
+            throw Failure($"write the metadata of {domain}");
+        }
+    }
+
     private void EnsureOpen()
     {
         if (_closed)
@@ -168,10 +183,10 @@ public sealed class LibvirtConnection : IDisposable
     private LibvirtDomain Describe(SafeVirDomainHandle handle)
     {
         Calls.Count("virDomainGetState");
-        int state = Native.DomainGetState(handle, out int s, out _, 0) == 0 ? s : 0;
+        (int state, int reason) = Native.DomainGetState(handle, out int s, out int r, 0) == 0 ? (s, r) : (0, 0);
         Calls.Count("virDomainIsPersistent");
         bool persistent = Native.DomainIsPersistent(handle) == 1;
-        return new LibvirtDomain(handle, Native.DomainGetUuidString(handle) ?? "?", Native.DomainGetName(handle) ?? "?", (DomainState)state, persistent);
+        return new LibvirtDomain(handle, Native.DomainGetUuidString(handle) ?? "?", Native.DomainGetName(handle) ?? "?", (DomainState)state, persistent) { Reason = reason };
     }
 
     private static LibvirtException Failure(string operation)

@@ -22,6 +22,15 @@ public sealed class LibvirtDomain : IDisposable
 
     public bool Persistent { get; }
 
+    /// <summary>Why it is in <see cref="State"/> (virDomain*Reason of that state), as libvirt said at lookup.</summary>
+    public int Reason { get; init; }
+
+    /// <summary>
+    /// An incoming live migration's domain that has not arrived yet: libvirt keeps it paused for
+    /// the migration (VIR_DOMAIN_PAUSED_MIGRATION) until the source hands over.
+    /// </summary>
+    public bool IsArriving => State == DomainState.Paused && Reason == 2;
+
     internal SafeVirDomainHandle Handle { get; }
 
     public override string ToString() => $"{Name} ({Uuid})";

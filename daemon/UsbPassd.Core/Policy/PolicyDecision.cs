@@ -42,7 +42,8 @@ public sealed record PolicyDecision(
             _ => Refusals[0].Check.RegistryReason,
         },
         Rule.Description,
-        Reason);
+        Reason,
+        Rule.Label);
 
     public override string ToString() => Reason;
 }

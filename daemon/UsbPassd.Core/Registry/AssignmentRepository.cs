@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.Data.Sqlite;
+using UsbPassd.Migration;
 
 namespace UsbPassd.Registry;
 
@@ -13,7 +14,7 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
 {
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
 
-    private const string Columns = "dev_id, instance_uuid, token, state, expires_at, alias, startup_policy, persistent, origin, created_at, updated_at";
+    private const string Columns = "dev_id, instance_uuid, token, state, expires_at, alias, startup_policy, persistent, origin, migration, incoming, created_at, updated_at";
 
     public Claim? Get(string devId)
     {
@@ -39,12 +40,15 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
     /// live claim of another instance is an <see cref="OwnershipConflictException"/>.
     /// </summary>
     /// <param name="origin">A claim renewed by its own instance stays a Placement claim once it was one.</param>
-    public Claim Claim(DeviceRow device, string instanceUuid, ClaimState state, TimeSpan? ttl, string alias, string startupPolicy, bool persistent, long? expectedToken = null, Actor? by = null, ClaimOrigin origin = ClaimOrigin.Local)
+    /// <param name="migration">What a live migration does with it; null keeps what the instance's claim said (a renewal), else the default.</param>
+    /// <param name="incoming">A destination's reservation for a live migration under way.</param>
+    public Claim Claim(DeviceRow device, string instanceUuid, ClaimState state, TimeSpan? ttl, string alias, string startupPolicy, bool persistent, long? expectedToken = null, Actor? by = null, ClaimOrigin origin = ClaimOrigin.Local,
+        MigrationDecision? migration = null, bool incoming = false)
     {
         using SqliteConnection c = database.Connect();
         using SqliteTransaction tx = c.BeginTransaction(deferred: false);
         List<RowChange> changed = [];
-        Claim claim = ClaimIn(c, tx, changed, device, instanceUuid, state, ttl, alias, startupPolicy, persistent, expectedToken, by ?? Actor.Daemon, origin);
+        Claim claim = ClaimIn(c, tx, changed, device, instanceUuid, state, ttl, alias, startupPolicy, persistent, expectedToken, by ?? Actor.Daemon, origin, migration, incoming);
         database.Changes.Commit(tx, ChangeCause.Ownership, changed);
         return claim;
     }
@@ -59,13 +63,15 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
         using SqliteConnection c = database.Connect();
         using SqliteTransaction tx = c.BeginTransaction(deferred: false);
         List<RowChange> changed = [];
-        Claim claim = ClaimIn(c, tx, changed, to, instanceUuid, ClaimState.Attaching, null, alias, startupPolicy, persistent, null, by);
+        MigrationDecision? migration = c.QuerySingleOrDefault<ClaimRow>($"SELECT {Columns} FROM assignments WHERE dev_id = @devId", new { devId = from.DevId }, tx)?.ToClaim().Migration;
+        Claim claim = ClaimIn(c, tx, changed, to, instanceUuid, ClaimState.Attaching, null, alias, startupPolicy, persistent, null, by, migration: migration);
         SetStateIn(c, tx, changed, from, instanceUuid, ClaimState.Detaching, Timestamps.Format(_clock.GetUtcNow()), by);
         database.Changes.Commit(tx, ChangeCause.Ownership, changed);
         return claim;
     }
 
-    private Claim ClaimIn(SqliteConnection c, SqliteTransaction tx, List<RowChange> changed, DeviceRow device, string instanceUuid, ClaimState state, TimeSpan? ttl, string alias, string startupPolicy, bool persistent, long? expectedToken, Actor by, ClaimOrigin origin = ClaimOrigin.Local)
+    private Claim ClaimIn(SqliteConnection c, SqliteTransaction tx, List<RowChange> changed, DeviceRow device, string instanceUuid, ClaimState state, TimeSpan? ttl, string alias, string startupPolicy, bool persistent, long? expectedToken, Actor by,
+        ClaimOrigin origin = ClaimOrigin.Local, MigrationDecision? migration = null, bool incoming = false)
     {
         DateTimeOffset now = _clock.GetUtcNow();
         Claim? current = c.QuerySingleOrDefault<ClaimRow>($"SELECT {Columns} FROM assignments WHERE dev_id = @devId", new { devId = device.DevId }, tx)?.ToClaim();
@@ -105,10 +111,12 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
             StartupPolicy = startupPolicy,
             Persistent = persistent,
             Origin = current?.InstanceUuid == instanceUuid && current.Origin == ClaimOrigin.Placement ? ClaimOrigin.Placement : origin,
+            Migration = migration ?? (current?.InstanceUuid == instanceUuid ? current.Migration : null),
+            Incoming = incoming || (current?.InstanceUuid == instanceUuid && current.Incoming), // a renewal (Placement's follower) before the domain arrived
             CreatedAt = current?.InstanceUuid == instanceUuid ? current.CreatedAt : stamp,
             UpdatedAt = stamp,
         };
-        c.Execute($"INSERT OR REPLACE INTO assignments ({Columns}) VALUES (@DevId, @InstanceUuid, @Token, @State, @ExpiresAt, @Alias, @StartupPolicy, @Persistent, @Origin, @CreatedAt, @UpdatedAt)", ClaimRow.From(claim), tx);
+        c.Execute($"INSERT OR REPLACE INTO assignments ({Columns}) VALUES (@DevId, @InstanceUuid, @Token, @State, @ExpiresAt, @Alias, @StartupPolicy, @Persistent, @Origin, @Migration, @Incoming, @CreatedAt, @UpdatedAt)", ClaimRow.From(claim), tx);
         changed.Add(Mirror(c, tx, device.Id, instanceUuid, state, stamp));
         Record(c, tx, stamp, device, $"claim_{state.Name()}", new ClaimDetail(instanceUuid, next, current?.InstanceUuid, by.Who, by.Rule));
         return claim;
@@ -140,6 +148,32 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
         }
 
         return n == 1;
+    }
+
+    /// <summary>Changes what a live migration does with a claim's device (recorded in the history); false when the instance holds no claim on it.</summary>
+    public bool SetMigration(DeviceRow device, string instanceUuid, MigrationDecision decision, Actor? by = null)
+    {
+        by ??= Actor.Daemon;
+        string stamp = Timestamps.Format(_clock.GetUtcNow());
+        using SqliteConnection c = database.Connect();
+        using SqliteTransaction tx = c.BeginTransaction(deferred: false);
+        bool set = c.Execute("UPDATE assignments SET migration = @migration, updated_at = @stamp WHERE dev_id = @devId AND instance_uuid = @instanceUuid",
+            new { migration = decision.Name(), stamp, devId = device.DevId, instanceUuid }, tx) == 1;
+        if (set)
+        {
+            Record(c, tx, stamp, device, "migration_set", new MigrationDetail(instanceUuid, decision.Name(), by.Who));
+        }
+
+        tx.Commit();
+        return set;
+    }
+
+    /// <summary>An incoming migration's reservation becomes an ordinary claim: its domain arrived. False when it was not incoming (any more).</summary>
+    public bool Arrived(DeviceRow device, string instanceUuid)
+    {
+        using SqliteConnection c = database.Connect();
+        return c.Execute("UPDATE assignments SET incoming = 0, updated_at = @stamp WHERE dev_id = @devId AND instance_uuid = @instanceUuid AND incoming = 1",
+            new { stamp = Timestamps.Format(_clock.GetUtcNow()), devId = device.DevId, instanceUuid }) == 1;
     }
 
     /// <summary>Gives the device back; the row returns to its unowned status. <paramref name="expected"/> as for <see cref="SetState"/>.</summary>

@@ -12,6 +12,12 @@ public sealed record Claim
     public string StartupPolicy { get; init; } = "optional";
     public bool Persistent { get; init; } = true;
     public ClaimOrigin Origin { get; init; } = ClaimOrigin.Local;
+
+    /// <summary>What a live migration does with the device; null: the default (<see cref="Migration.MigrationDecisions.Default"/>).</summary>
+    public Migration.MigrationDecision? Migration { get; init; }
+
+    /// <summary>A destination's reservation for a live migration under way: the domain has not arrived yet.</summary>
+    public bool Incoming { get; init; }
     public string CreatedAt { get; init; } = "";
     public string UpdatedAt { get; init; } = "";
 }

@@ -12,6 +12,8 @@ internal sealed class ClaimRow
     public string StartupPolicy { get; set; } = "optional";
     public long Persistent { get; set; } = 1;
     public string Origin { get; set; } = "local";
+    public string? Migration { get; set; }
+    public long Incoming { get; set; }
     public string CreatedAt { get; set; } = "";
     public string UpdatedAt { get; set; } = "";
 
@@ -26,6 +28,8 @@ internal sealed class ClaimRow
         StartupPolicy = StartupPolicy,
         Persistent = Persistent != 0,
         Origin = Origin == "placement" ? ClaimOrigin.Placement : ClaimOrigin.Local,
+        Migration = UsbPassd.Migration.MigrationDecisions.Parse(Migration),
+        Incoming = Incoming != 0,
         CreatedAt = CreatedAt,
         UpdatedAt = UpdatedAt,
     };
@@ -41,6 +45,8 @@ internal sealed class ClaimRow
         StartupPolicy = c.StartupPolicy,
         Persistent = c.Persistent ? 1 : 0,
         Origin = c.Origin == ClaimOrigin.Placement ? "placement" : "local",
+        Migration = c.Migration is UsbPassd.Migration.MigrationDecision m ? UsbPassd.Migration.MigrationDecisions.Name(m) : null,
+        Incoming = c.Incoming ? 1 : 0,
         CreatedAt = c.CreatedAt,
         UpdatedAt = c.UpdatedAt,
     };

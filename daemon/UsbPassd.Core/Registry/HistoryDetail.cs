@@ -31,6 +31,8 @@ internal sealed record MissingDetail(string? PortId, string Address, string? Ins
 
 internal sealed record UnpluggedDetail(string? PortId, string Address) : HistoryDetail;
 
+internal sealed record MigrationDetail(string InstanceUuid, string Migration, string By) : HistoryDetail;
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(ClaimDetail))]
 [JsonSerializable(typeof(StateDetail))]
@@ -41,6 +43,7 @@ internal sealed record UnpluggedDetail(string? PortId, string Address) : History
 [JsonSerializable(typeof(ReplacedDetail))]
 [JsonSerializable(typeof(MissingDetail))]
 [JsonSerializable(typeof(UnpluggedDetail))]
+[JsonSerializable(typeof(MigrationDetail))]
 [JsonSerializable(typeof(string[]))]
 [JsonSerializable(typeof(Devices.DeviceFacts))]
 internal sealed partial class RegistryJson : JsonSerializerContext

@@ -9,6 +9,8 @@ namespace UsbPassd.Registry;
 /// eligibility columns; <c>compute_nodes</c>; the append-only <c>usb_device_history</c>.</item>
 /// <item>v3: <c>assignments</c>, the ownership ledger (one row per owned dev_id) and the fencing counter.</item>
 /// <item>v4: the ledger may record <c>external</c> claims (a hostdev someone else put into a domain).</item>
+/// <item>v5: a claim's <c>origin</c> (a local call, or a Placement allocation).</item>
+/// <item>v6: a claim's live-migration decision, and whether it is an incoming migration's reservation.</item>
 /// </list>
 /// </summary>
 internal static class Migrations
@@ -164,6 +166,14 @@ internal static class Migrations
         // allocation does; one made by a local call only when released there.
         """
         ALTER TABLE assignments ADD COLUMN origin TEXT NOT NULL DEFAULT 'local' CHECK (origin IN ('local', 'placement'));
+        """,
+
+        // v6: what a live migration does with the device (NULL: the default, by its serial), and
+        // whether the claim is a destination's reservation for a migration still under way (it
+        // ends when the domain arrives, or is released when the migration fails).
+        """
+        ALTER TABLE assignments ADD COLUMN migration TEXT CHECK (migration IS NULL OR migration IN ('refuse', 'equivalent', 'drop'));
+        ALTER TABLE assignments ADD COLUMN incoming INTEGER NOT NULL DEFAULT 0 CHECK (incoming IN (0, 1));
         """,
     ];
 }

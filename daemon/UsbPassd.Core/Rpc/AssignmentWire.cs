@@ -24,7 +24,12 @@ public static class AssignmentWire
 
     public static ReleaseRequest ToRequest(this ReleaseParams p) => new(Key(p.Device), p.InstanceUuid);
 
-    public static AttachRequest ToRequest(this AttachParams p) => new(Key(p.Device), p.Instance, p.Mode, p.Controller, p.MissingPolicy, p.Token);
+    public static AttachRequest ToRequest(this AttachParams p) => new(Key(p.Device), p.Instance, p.Mode, p.Controller, p.MissingPolicy, p.Token, Decision(p.Migration, nullable: true));
+
+    /// <summary>A migration word as the domain's decision; refused (invalid params) when it is none of the three.</summary>
+    public static Migration.MigrationDecision? Decision(string? word, bool nullable = false) =>
+        word is null && nullable ? null
+        : Migration.MigrationDecisions.Parse(word) ?? throw new AssignmentRefusedException(RefusalReason.InvalidRequest, "migration must be refuse, equivalent or drop");
 
     public static DetachRequest ToRequest(this DetachParams p) => new(Key(p.Device), p.Instance, p.Mode);
 
@@ -38,5 +43,6 @@ public static class AssignmentWire
         Token = o.Claim?.Token,
         ExpiresAt = o.Claim?.ExpiresAt,
         Alias = o.Claim?.Alias,
+        Migration = o.Claim?.Migration is Migration.MigrationDecision m ? Migration.MigrationDecisions.Name(m) : null,
     };
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using UsbPassd.Assignment;
 using UsbPassd.Daemon.Services;
 using UsbPassd.Metrics;
+using UsbPassd.Migration;
 using UsbPassd.Protocol;
 using UsbPassd.Protocol.JsonRpc;
 using UsbPassd.Protocol.Messages;
@@ -16,7 +17,7 @@ namespace UsbPassd.Daemon.Api;
 /// registry alone, at once (with Placement on, after asking Placement what the domain was allocated,
 /// for at most <see cref="PlacementWait"/>). Work on libvirt (reconciling) is queued for after the answer.
 /// </summary>
-public sealed partial class HookMethods(StartGate gate, ReplugService replug, PlacementService placement, ILogger<HookMethods> log) : IRpcMethods
+public sealed partial class HookMethods(StartGate gate, ReplugService replug, PlacementService placement, MigrationService migration, ILogger<HookMethods> log) : IRpcMethods
 {
     [ModuleInitializer]
     internal static void Enlist() => RpcMethodCatalog.Enlist<HookMethods>();
@@ -34,7 +35,7 @@ public sealed partial class HookMethods(StartGate gate, ReplugService replug, Pl
         string uuid = p.DomainUuid is string u && Guid.TryParse(u, out _) ? u : throw new RpcException(ErrorCodes.InvalidParams, "domain_uuid must be a UUID");
         string operation = HookWord(p.Operation, "operation"), subOperation = HookWord(p.SubOperation, "sub_operation");
         LogCall(operation, subOperation, uuid);
-        if ((operation, subOperation) != ("prepare", "begin"))
+        if ((operation, subOperation) is not (("prepare" or "migrate"), "begin"))
         {
             replug.QueueReconcile(ReconcileCause.Hook); // started, stopped, released...: look at libvirt once the hook has returned
             return Allowed;
@@ -50,6 +51,11 @@ public sealed partial class HookMethods(StartGate gate, ReplugService replug, Pl
             throw new RpcException(ErrorCodes.InvalidParams, "xml_base64 is not base64");
         }
 
+        if (operation == "migrate")
+        {
+            return Incoming(uuid, xml);
+        }
+
         // The allocation first: a device Placement gave this instance is reserved before the gate looks.
         if ((await placement.BeforeStartAsync(uuid, PlacementWait, ct).ConfigureAwait(false) ?? gate.Refusal(uuid, xml)) is string refusal)
         {
@@ -60,6 +66,35 @@ public sealed partial class HookMethods(StartGate gate, ReplugService replug, Pl
         return Allowed;
     }
 
+    // The destination of a live migration: our hostdevs pointed at this host's devices, or a refusal libvirt shows.
+    private HookResult Incoming(string uuid, string xml)
+    {
+        IncomingDomain domain;
+        try
+        {
+            domain = IncomingDomain.Read(xml);
+        }
+        catch (Exception e) when (e is System.Xml.XmlException or FormatException)
+        {
+            // A hook older than migrations sends only the hostdevs: nothing to decide with; libvirt looks the devices up itself.
+            LogUnreadable(uuid, e.Message);
+            return Allowed;
+        }
+
+        try
+        {
+            IncomingPrepared prepared = migration.Incoming(domain);
+            return prepared.Xml is string rewritten ? new HookResult { Allowed = true, XmlBase64 = Convert.ToBase64String(Encoding.UTF8.GetBytes(rewritten)) } : Allowed;
+        }
+        catch (AssignmentRefusedException e)
+        {
+            // The hook cuts the message out of the reply line: no '"' or '\' in it.
+            string refusal = $"usbpassd on {Environment.MachineName}: {e.Message}".Replace('"', '\'').Replace('\\', '/');
+            LogRefused(uuid, refusal);
+            throw new RpcException(ErrorCodes.StartRefused, refusal);
+        }
+    }
+
     // libvirt's words ("prepare", "begin", "-"): anything else is not libvirt's hook and must not reach the log as is.
     private static string HookWord(string? word, string name) =>
         word is { Length: > 0 and <= 32 } && word.All(ch => char.IsAsciiLetterLower(ch) || ch == '-')
@@ -68,6 +103,9 @@ public sealed partial class HookMethods(StartGate gate, ReplugService replug, Pl
 
     [LoggerMessage(Level = LogLevel.Information, Message = "libvirt hook: {Operation} {SubOperation} of domain {Uuid}")]
     private partial void LogCall(string operation, string subOperation, string uuid);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "incoming migration of domain {Uuid}: its XML cannot be read ({Why}); libvirt looks its USB devices up by itself")]
+    private partial void LogUnreadable(string uuid, string why);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "domain {Uuid} may not start: {Why}")]
     private partial void LogRefused(string uuid, string why);

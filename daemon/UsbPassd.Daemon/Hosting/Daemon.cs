@@ -92,6 +92,8 @@ internal static class Daemon
             sp.GetRequiredService<PolicyService>().CheckRow, sp.GetRequiredService<Removals>()));
         builder.Services.AddSingleton<ReplugService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReplugService>());
+        builder.Services.AddSingleton<MigrationService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<MigrationService>());
         builder.Services.AddSingleton(sp => new StartGate(sp.GetRequiredService<DeviceRepository>(), sp.GetRequiredService<AssignmentRepository>()));
         builder.Services.AddSingleton<MetricsService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MetricsService>());

@@ -15,6 +15,10 @@ namespace UsbPassd.Daemon.Services;
 /// </summary>
 public sealed partial class LibvirtService(DaemonOptions options, Removals removals, ILogger<LibvirtService> log) : IHostedService, IDisposable
 {
+    // virDomainEventType VIR_DOMAIN_EVENT_STOPPED and its detail VIR_DOMAIN_EVENT_STOPPED_MIGRATED.
+    private const int StoppedEvent = 5;
+    private const int StoppedMigrated = 3;
+
     private readonly Lock _lock = new();
     private readonly CancellationTokenSource _stopping = new();
     private LibvirtConnection? _connection;
@@ -28,6 +32,9 @@ public sealed partial class LibvirtService(DaemonOptions options, Removals remov
 
     /// <summary>Raised (on libvirt's event thread: only queue) with the domain's UUID when it started, stopped, was defined or undefined.</summary>
     public event Action<string>? DomainChanged;
+
+    /// <summary>Raised (on libvirt's event thread: only queue) with the domain's UUID when it stopped here because it migrated to another host.</summary>
+    public event Action<string>? DomainMigratedAway;
 
     /// <summary>Raised (on libvirt's event thread: only queue) with (domain UUID, alias) when a hostdev came or went that usbpassd did not put there or wait for.</summary>
     public event Action<string, string>? HostdevChanged;
@@ -90,7 +97,15 @@ public sealed partial class LibvirtService(DaemonOptions options, Removals remov
                     LogClosed(reason);
                     ScheduleReconnect();
                 };
-                _connection.Lifecycle += (uuid, _, _) => DomainChanged?.Invoke(uuid);
+                _connection.Lifecycle += (uuid, type, detail) =>
+                {
+                    if ((type, detail) == (StoppedEvent, StoppedMigrated))
+                    {
+                        DomainMigratedAway?.Invoke(uuid);
+                    }
+
+                    DomainChanged?.Invoke(uuid);
+                };
                 LogConnected(options.LibvirtUri);
                 _unreachableLogged = false;
                 if (reopening)

@@ -40,6 +40,9 @@ public sealed record AttachParams
 
     /// <summary>The fencing token from devices.reserve; a stale one is refused, and so is one whose reservation is over (expired or released).</summary>
     public long? Token { get; init; }
+
+    /// <summary>What a live migration does with it: refuse, equivalent or drop; null: the policy rule's word, else refuse for a device with a serial, equivalent without.</summary>
+    public string? Migration { get; init; }
 }
 
 /// <summary><c>devices.detach</c>.</summary>
@@ -69,6 +72,9 @@ public sealed record AssignmentResult
     public long? Token { get; init; }
     public string? ExpiresAt { get; init; }
     public string? Alias { get; init; }
+
+    /// <summary>What a live migration does with the device (refuse, equivalent, drop), when the claim says.</summary>
+    public string? Migration { get; init; }
 }
 
 /// <summary><c>devices.swap</c>: the seed's resize A→B; the instance gives up <c>from</c> and takes <c>to</c>.</summary>
@@ -86,4 +92,56 @@ public sealed record SwapParams
 
     /// <summary>auto (the default, also when null), live or config.</summary>
     public string? Mode { get; init; }
+}
+
+/// <summary><c>devices.set_migration</c>: change what a live migration does with an attached or reserved device.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record SetMigrationParams
+{
+    public string? Device { get; init; }
+
+    /// <summary>refuse, equivalent or drop.</summary>
+    public string? Migration { get; init; }
+}
+
+/// <summary><c>instances.migration_check</c>: what a live migration of the instance would do with each of its devices.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record MigrationCheckParams
+{
+    /// <summary>Domain UUID or name.</summary>
+    public string? Instance { get; init; }
+
+    /// <summary>The destination host (its Placement root provider name), when known; with Placement on its free devices are counted.</summary>
+    public string? Destination { get; init; }
+}
+
+/// <summary>The answer of <c>instances.migration_check</c>.</summary>
+public sealed record MigrationCheckResult
+{
+    public required string InstanceUuid { get; init; }
+
+    /// <summary>False when any device refuses to move (or the destination lacks an equivalent, when that is known).</summary>
+    public required bool Allowed { get; init; }
+
+    public string? Destination { get; init; }
+
+    public required IReadOnlyList<MigrationCheckDevice> Devices { get; init; }
+}
+
+/// <summary>One device in <see cref="MigrationCheckResult"/>.</summary>
+public sealed record MigrationCheckDevice
+{
+    public required DeviceRecord Device { get; init; }
+
+    /// <summary>refuse, equivalent or drop.</summary>
+    public required string Migration { get; init; }
+
+    /// <summary>Whether the decision was the claim's own (true) or the policy's / serial's default.</summary>
+    public required bool Explicit { get; init; }
+
+    /// <summary>blocks, moves, needs-equivalent, dropped.</summary>
+    public required string Outcome { get; init; }
+
+    /// <summary>The outcome in words, with what to do about it.</summary>
+    public required string Why { get; init; }
 }

@@ -137,6 +137,7 @@ public sealed record HookParams
     /// <c>&lt;hostdev&gt;</c> elements in a <c>&lt;domain&gt;&lt;devices&gt;</c> document (older
     /// hooks: the whole XML, read alike).
     /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? XmlBase64 { get; init; }
 }
 
@@ -144,4 +145,8 @@ public sealed record HookParams
 public sealed record HookResult
 {
     public required bool Allowed { get; init; }
+
+    /// <summary>For <c>migrate begin</c> (left out otherwise): base64 of the domain XML the hook prints for libvirt to use instead (our hostdevs pointed at this host's devices); null: unchanged.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? XmlBase64 { get; init; }
 }

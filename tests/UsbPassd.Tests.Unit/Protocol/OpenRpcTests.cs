@@ -35,7 +35,7 @@ public class OpenRpcTests
     {
         Type[] implementations = [.. typeof(IRpcMethods).Assembly.GetTypes().Where(t => t.IsClass && !t.IsAbstract && typeof(IRpcMethods).IsAssignableFrom(t))];
         Assert.Equal(implementations.Select(t => t.Name).Order(), RpcMethodCatalog.Areas.Select(t => t.Name).Order());
-        Assert.Equal(6, implementations.Length); // devices, assignment, policy, history, hook, metrics
+        Assert.Equal(7, implementations.Length); // devices, assignment, migration, policy, history, hook, metrics
     }
 
     [Theory]
@@ -48,6 +48,8 @@ public class OpenRpcTests
     [InlineData(Methods.DevicesAttach, typeof(UsbPassd.Protocol.Messages.AttachParams))]
     [InlineData(Methods.DevicesDetach, typeof(UsbPassd.Protocol.Messages.DetachParams))]
     [InlineData(Methods.InstancesDevices, typeof(UsbPassd.Protocol.Messages.InstanceParams))]
+    [InlineData(Methods.DevicesSetMigration, typeof(UsbPassd.Protocol.Messages.SetMigrationParams))]
+    [InlineData(Methods.InstancesMigrationCheck, typeof(UsbPassd.Protocol.Messages.MigrationCheckParams))]
     [InlineData(Methods.HistoryList, typeof(UsbPassd.Protocol.Messages.HistoryParams))]
     public void Each_methods_params_are_the_records_properties(string method, Type parameters)
     {
@@ -64,6 +66,9 @@ public class OpenRpcTests
     [InlineData("DeviceEvent", typeof(UsbPassd.Protocol.Messages.DeviceEvent))]
     [InlineData("SubscribeResult", typeof(UsbPassd.Protocol.Messages.SubscribeResult))]
     [InlineData("AssignmentResult", typeof(UsbPassd.Protocol.Messages.AssignmentResult))]
+    [InlineData("MigrationCheckResult", typeof(UsbPassd.Protocol.Messages.MigrationCheckResult))]
+    [InlineData("MigrationCheckDevice", typeof(UsbPassd.Protocol.Messages.MigrationCheckDevice))]
+    [InlineData("HookResult", typeof(UsbPassd.Protocol.Messages.HookResult))]
     [InlineData("HistoryPage", typeof(UsbPassd.Protocol.Messages.HistoryPage))]
     [InlineData("HistoryRecord", typeof(UsbPassd.Protocol.Messages.HistoryRecord))]
     public void Each_schema_has_the_records_properties(string schema, Type type)

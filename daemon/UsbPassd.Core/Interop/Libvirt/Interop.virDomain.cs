@@ -67,6 +67,12 @@ internal static partial class Interop
         [LibraryImport(Libraries.Libvirt, EntryPoint = "virDomainDetachDeviceAlias", StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int DomainDetachDeviceAlias(SafeVirDomainHandle domain, string alias, uint flags);
 
+        internal const int MetadataElement = 2; // VIR_DOMAIN_METADATA_ELEMENT
+
+        /// <summary>Sets (or, with a null <paramref name="metadata"/>, removes) our element in the domain's &lt;metadata&gt;, under <paramref name="key"/> and namespace <paramref name="uri"/>.</summary>
+        [LibraryImport(Libraries.Libvirt, EntryPoint = "virDomainSetMetadata", StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int DomainSetMetadata(SafeVirDomainHandle domain, int type, string? metadata, string key, string uri, uint flags);
+
         [LibraryImport(Libraries.Libvirt, EntryPoint = "virDomainRef")]
         internal static partial int DomainRef(IntPtr domain);
     }
