@@ -14,6 +14,7 @@ public sealed class MigrationLinkLabTests(PairFixture fx, ITestOutputHelper outp
     [Fact]
     public Task A_paused_guest_without_usb_migrates_to_the_peer_and_back() => PairScenario.RunAsync(fx, output, "mig-link", async pair =>
     {
+        output.WriteLine($"A's interfaces:\n{await pair.A.RunAsync("ip -br link; ip -br addr")}");
         await pair.StartDomainAsync(pair.A, "l2-mig");
 
         Migration there = await pair.MigrateAsync("l2-mig", pair.A, pair.B);
