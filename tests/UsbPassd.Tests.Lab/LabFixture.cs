@@ -30,12 +30,12 @@ public sealed class LabFixture : IAsyncLifetime
     public ITestOutputHelper? Output { get; set; }
 
     public async Task InitializeAsync() =>
-        _lab = await LabHost.BootAsync(AtBoot, new LabProgress(Report), forwards: [LabPlacement.Port]);
+        _lab = await LabHost.BootAsync(AtBoot, new LabProgress(m => Report(Output, m)), forwards: [LabPlacement.Port]);
 
-    // Boot and shutdown happen outside any test: their lines go to stderr, which the runner shows.
-    private void Report(string message)
+    /// <summary>A fixture's progress: to the current test's <paramref name="output"/>; boot and shutdown happen outside any test, so their lines go to stderr, which the runner shows.</summary>
+    internal static void Report(ITestOutputHelper? output, string message)
     {
-        if (Output is null)
+        if (output is null)
         {
             Console.Error.WriteLine(message);
             return;
@@ -43,7 +43,7 @@ public sealed class LabFixture : IAsyncLifetime
 
         try
         {
-            Output.WriteLine(message);
+            output.WriteLine(message);
         }
         catch (InvalidOperationException)
         {

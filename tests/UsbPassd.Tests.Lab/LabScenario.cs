@@ -31,10 +31,16 @@ public sealed class LabScenario : IAsyncDisposable
     private readonly HashSet<LabDaemon> _logShown = [];
 
     private LabScenario(LabHost host, ITestOutputHelper output, string name)
+        : this(host, new Teardown(output), name)
+    {
+    }
+
+    /// <summary>A scenario on <paramref name="host"/> whose undo steps go to <paramref name="teardown"/>, which its owner disposes (<see cref="PairScenario"/>: one last-first order across both hosts).</summary>
+    internal LabScenario(LabHost host, Teardown teardown, string name)
     {
         Host = host;
         Name = name;
-        _teardown = new Teardown(output);
+        _teardown = teardown;
     }
 
     /// <summary>The scenario's name: the default name of its daemon (state folder, log file).</summary>

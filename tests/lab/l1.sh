@@ -157,14 +157,17 @@ setup() {
 # relays 10.0.2.100:PORT to L0's RUN_DIR/forward-PORT.sock; here 127.0.0.1:PORT relays to it, so
 # a daemon in L1 talks to a loopback address (usbpassd sends plain http only to loopback).
 forwards() {
-    local ports port nic n
+    local ports port nic n mac
     ports=$(cmdline_arg lab_forwards)
     [ -n "$ports" ] || return 0
+    # By its MAC (lab.sh's FORWARDS_MAC), not "the virtio_net one": a pair's L1 has a link NIC too.
+    mac=$(cmdline_arg lab_forwards_mac)
     modprobe virtio_net || fail "modprobe virtio_net"
     for n in /sys/class/net/*; do
-        [ "$(basename "$(readlink "$n/device/driver" 2>/dev/null)")" = virtio_net ] && nic=$(basename "$n")
+        [ "$(basename "$(readlink "$n/device/driver" 2>/dev/null)")" = virtio_net ] &&
+            { [ -z "$mac" ] || [ "$(cat "$n/address")" = "$mac" ]; } && nic=$(basename "$n")
     done
-    [ -n "${nic:-}" ] || fail "lab_forwards: no virtio_net interface"
+    [ -n "${nic:-}" ] || fail "lab_forwards: no virtio_net interface${mac:+ with MAC $mac}"
     ip link set "$nic" up && ip addr add 10.0.2.15/24 dev "$nic" || fail "lab_forwards: cannot configure $nic"
     for port in ${ports//,/ }; do
         setsid -f socat "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork" "TCP:10.0.2.100:$port" </dev/null >/dev/null 2>&1 ||

@@ -129,8 +129,10 @@ forwards() {
         [ ${#RUN} -lt 85 ] || die "run directory path too long for RUN_DIR/forward-$port.sock" "use a shorter path"
         rule+=",guestfwd=tcp:10.0.2.100:$port-cmd:socat - UNIX-CONNECT:$RUN/forward-$port.sock"
     done
-    args=(-netdev "$rule" -device virtio-net-pci,netdev=l0net)
+    # A fixed MAC: l1.sh finds this NIC by it, as L1 may have others (two-host pair's link).
+    args=(-netdev "$rule" -device "virtio-net-pci,netdev=l0net,mac=$FORWARDS_MAC")
 }
+FORWARDS_MAC=52:54:00:12:34:56
 
 cmd_boot() {
     run_dir "${1:-}" create
@@ -164,7 +166,7 @@ cmd_boot() {
         -name lab-l1 -nodefaults -display none -no-reboot \
         -accel tcg -machine q35 -cpu "${LAB_CPU:-max}" -m "${LAB_MEM:-3072}" -smp "${LAB_SMP:-2}" \
         -kernel "$BUILD_DIR/vmlinuz" -initrd "$BUILD_DIR/initrd.gz" \
-        -append "console=ttyS0 quiet panic=-1 lab_l1=$l1 lab_share=$RUN/share${LAB_FORWARDS:+ lab_forwards=${LAB_FORWARDS// /,}}" \
+        -append "console=ttyS0 quiet panic=-1 lab_l1=$l1 lab_share=$RUN/share${LAB_FORWARDS:+ lab_forwards=${LAB_FORWARDS// /,} lab_forwards_mac=$FORWARDS_MAC}" \
         -serial "file:$CONSOLE" \
         -pidfile "$PIDFILE" \
         -virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap \

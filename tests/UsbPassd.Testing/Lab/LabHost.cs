@@ -58,8 +58,9 @@ public sealed class LabHost : IAsyncDisposable
     /// Builds the lab assets if needed (cached), boots L1 with <paramref name="devices"/> plugged, and connects.
     /// Each of <paramref name="forwards"/> is a TCP port that L1's programs find on their 127.0.0.1 and that
     /// leads to <see cref="ForwardSocket"/> on this machine (lab.sh's LAB_FORWARDS).
+    /// <paramref name="qemuArguments"/> go to L1's QEMU after everything else (a NIC on <see cref="LabPair"/>'s link).
     /// </summary>
-    public static async Task<LabHost> BootAsync(IEnumerable<LabDevice> devices, IProgress<string>? progress = null, IReadOnlyCollection<int>? forwards = null, CancellationToken ct = default)
+    public static async Task<LabHost> BootAsync(IEnumerable<LabDevice> devices, IProgress<string>? progress = null, IReadOnlyCollection<int>? forwards = null, IEnumerable<string>? qemuArguments = null, CancellationToken ct = default)
     {
         progress ??= new LabProgress(_ => { });
         List<LabDevice> atBoot = [.. devices];
@@ -78,6 +79,8 @@ public sealed class LabHost : IAsyncDisposable
             args.Add("-device");
             args.Add(driver + string.Concat(properties.Select(kv => $",{kv.Key}={kv.Value}")));
         }
+
+        args.AddRange(qemuArguments ?? []);
 
         progress.Report($"booting the lab host with {atBoot.Count} USB device(s) (TCG, about 15 s)");
         var clock = Stopwatch.StartNew();
