@@ -1,4 +1,5 @@
 using UsbPassd.Devices;
+using UsbPassd.Migration;
 
 namespace UsbPassd.Policy;
 
@@ -24,8 +25,8 @@ namespace UsbPassd.Policy;
 /// <para><b>Rule lines</b> (modelled on USBGuard's <c>rules.conf</c>; one rule per line, <c>#</c> starts a comment):</para>
 /// <code>
 /// allow|block [id VVVV:PPPP] [serial "S"] [name "N"] [via-port "B-P.P"] [with-interface CC:SS:PP]
-///             [label "why"] [override CHECK | override { CHECK ... }]
-/// default allow|block [label "why"]
+///             [label "why"] [override CHECK | override { CHECK ... }] [migration refuse|equivalent|drop]
+/// default allow|block [label "why"] [migration refuse|equivalent|drop]
 /// </code>
 /// <list type="bullet">
 /// <item><c>id</c> is vendor:product in hex; <c>0529:*</c> and <c>*:*</c> are wildcards. <c>with-interface</c> is
@@ -37,14 +38,20 @@ namespace UsbPassd.Policy;
 /// every device value is listed), <c>equals-ordered</c>, <c>match-all</c> (every device value is listed). A bare value
 /// or a set without operator means <c>equals</c>, as in USBGuard: <c>with-interface 08:*:*</c> is a device whose
 /// interfaces are all mass storage; <c>with-interface one-of { 08:*:* }</c> is any device with one.</item>
-/// <item>The conditions of a rule must all hold; a rule without any matches every device. An attribute, label or
-/// override appears at most once in a rule.</item>
+/// <item>The conditions of a rule must all hold; a rule without any matches every device. An attribute, label,
+/// override or migration appears at most once in a rule, in any order after the target.</item>
 /// <item><c>label "why"</c> is the operator's reason, repeated in every decision the rule makes.</item>
+/// <item><c>migration</c>, on an allow rule or <c>default allow</c> only, is what a live migration does with a device
+/// the rule allowed (issue 16; <see cref="MigrationDefault"/>): <c>refuse</c> (the VM may not migrate while it holds
+/// it), <c>equivalent</c> (the destination must hold a free device of the same vendor:product and label), <c>drop</c>
+/// (it migrates without it). Without it, <see cref="MigrationDecisions.Default"/>: refuse for a device with a serial,
+/// else equivalent. E.g. <c>allow id 0529:0001 label "ERP licence" migration refuse</c>, <c>allow with-interface
+/// one-of { 0b:*:* } migration equivalent</c>.</item>
 /// </list>
 ///
 /// <para><b>JSON lists</b> (the seed's <c>usb_passthrough_blacklist</c>): <c>[{"vendor_id": "1d6b", "product_id":
-/// "0002"}]</c>, with optional <c>"serial"</c> and <c>"port_id"</c>; each entry becomes a rule (<c>block id 1d6b:0002</c>)
-/// whose origin is its array index.</para>
+/// "0002"}]</c>, with optional <c>"serial"</c> and <c>"port_id"</c>, and in the allow list <c>"migration": "refuse"</c>;
+/// each entry becomes a rule (<c>block id 1d6b:0002</c>) whose origin is its array index.</para>
 ///
 /// <para><b>Order.</b> Rules are tried in this order and the first that matches decides:</para>
 /// <list type="number">
@@ -94,18 +101,31 @@ public sealed class DevicePolicy
         return new DevicePolicy(all, defaultLine ?? ImplicitDefault(allowListGiven: allowList is not null));
     }
 
-    public PolicyDecision Evaluate(UsbDevice device, HostFacts facts)
+    /// <summary>The first rule that matches the device, else the default: the rule that decides it.</summary>
+    public PolicyRule DecidingRule(UsbDevice device)
     {
-        PolicyRule rule = DefaultRule;
-        foreach (PolicyRule r in Rules)
+        foreach (PolicyRule rule in Rules)
         {
-            if (r.Matches(device))
+            if (rule.Matches(device))
             {
-                rule = r;
-                break;
+                return rule;
             }
         }
 
+        return DefaultRule;
+    }
+
+    /// <summary>
+    /// What the rules say a live migration does with the device: the <c>migration</c> of the allow rule (or
+    /// default) that decides it; null when that rule does not say, or blocks the device (a block rule never says).
+    /// Host safety does not enter: it judges whether the device may be attached, not what happens once it is.
+    /// Without a word here, <see cref="MigrationDecisions.Default"/> applies.
+    /// </summary>
+    public MigrationDecision? MigrationDefault(UsbDevice device) => DecidingRule(device).Migration;
+
+    public PolicyDecision Evaluate(UsbDevice device, HostFacts facts)
+    {
+        PolicyRule rule = DecidingRule(device);
         if (rule.Target == PolicyTarget.Block)
         {
             return new PolicyDecision(PolicyVerdict.Blocked, rule, [], []);

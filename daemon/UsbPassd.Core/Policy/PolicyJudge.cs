@@ -1,4 +1,5 @@
 using UsbPassd.Devices;
+using UsbPassd.Migration;
 
 namespace UsbPassd.Policy;
 
@@ -42,6 +43,12 @@ public sealed class PolicyJudge(DevicePolicy policy, HostFactsReader facts)
     /// </summary>
     public IReadOnlyList<DeviceJudgement> JudgeRules(IReadOnlyList<UsbDevice> devices) =>
         [.. devices.Select(d => Policy.Evaluate(d, NoHost).Judgement)];
+
+    /// <summary>
+    /// The migration decision the rules give the device (its deciding allow rule's <c>migration</c>), or null
+    /// when they say none, and then <see cref="MigrationDecisions.Default"/> applies. Pure: reads no host state.
+    /// </summary>
+    public MigrationDecision? MigrationDefault(UsbDevice device) => Policy.MigrationDefault(device);
 
     private static readonly HostFacts NoHost = new();
 }

@@ -71,9 +71,9 @@ public class PolicyCorpusTests
     public void A_printed_policy_parses_to_one_that_decides_the_same()
     {
         DevicePolicy policy = DevicePolicy.Parse(
-            rules: "block with-interface one-of { 08:*:* 0b:*:* } label \"no storage, no smart cards\"\nallow id 05e3:* override hub\ndefault allow\n",
+            rules: "block with-interface one-of { 08:*:* 0b:*:* } label \"no storage, no smart cards\"\nallow id 05e3:* override hub migration drop\ndefault allow migration equivalent\n",
             blockList: """[{"vendor_id": "046d", "product_id": "c52b"}]""",
-            allowList: """[{"vendor_id": "1050"}, {"port_id": "1-1"}]""");
+            allowList: """[{"vendor_id": "1050", "migration": "refuse"}, {"port_id": "1-1"}]""");
 
         DevicePolicy reparsed = DevicePolicy.Parse(policy.ToString());
 
@@ -82,6 +82,7 @@ public class PolicyCorpusTests
         {
             PolicyDecision a = policy.Evaluate(device, facts), b = reparsed.Evaluate(device, facts);
             Assert.Equal((a.Verdict, a.Rule.ToString(), a.Refusals.Count), (b.Verdict, b.Rule.ToString(), b.Refusals.Count));
+            Assert.Equal(policy.MigrationDefault(device), reparsed.MigrationDefault(device));
         }
     }
 

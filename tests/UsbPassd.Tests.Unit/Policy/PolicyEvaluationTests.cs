@@ -1,4 +1,5 @@
 using UsbPassd.Devices;
+using UsbPassd.Migration;
 using UsbPassd.Policy;
 using UsbPassd.Tests.Unit.Devices;
 using static UsbPassd.Tests.Unit.Policy.PolicyDevices;
@@ -174,6 +175,62 @@ public class PolicyEvaluationTests
             "block id 1d6b:* # block list [0]\nallow id 0529:0001 # line 1\n"
             + "default block label \"an allow list is given: what it does not name is blocked\" # implicit default\n",
             policy.ToString());
+    }
+
+    [Fact]
+    public void The_deciding_allow_rule_gives_the_migration_default_and_a_blocked_device_has_none()
+    {
+        DevicePolicy policy = DevicePolicy.Parse(
+            "allow id 0529:0001 migration refuse\nallow id 0529:* migration drop\nallow id 0781:5581\n"
+            + "block id 046d:*\nallow id 046d:c31c migration drop\ndefault allow migration equivalent\n");
+
+        Assert.Equal(MigrationDecision.Refuse, policy.MigrationDefault(Dongle));                        // the first of two that match
+        Assert.Equal(MigrationDecision.Drop, policy.MigrationDefault(Dongle with { ProductId = 0x0002 })); // only the second matches
+        Assert.Null(policy.MigrationDefault(Stick));                                                     // its rule does not say
+        Assert.Null(policy.MigrationDefault(Keyboard));                                                  // blocked before the rule that says drop
+        Assert.Equal(MigrationDecision.Equivalent, policy.MigrationDefault(TestDevices.Make("3-1")));    // no rule names it: the default line's
+    }
+
+    [Fact]
+    public void The_migration_default_ignores_host_safety_and_follows_the_lists()
+    {
+        DevicePolicy policy = DevicePolicy.Parse(
+            rules: "allow id 0781:5581 migration drop",
+            blockList: """[{"vendor_id": "046d"}]""",
+            allowList: """[{"vendor_id": "0529", "migration": "equivalent"}, {"vendor_id": "0781", "migration": "refuse"}, {"vendor_id": "05e3"}]""");
+
+        Assert.Equal(MigrationDecision.Equivalent, policy.MigrationDefault(Dongle));
+        Assert.Equal(MigrationDecision.Refuse, policy.MigrationDefault(Stick));    // the allow list comes before the rule lines
+        Assert.Null(policy.MigrationDefault(Keyboard));                            // block list
+        Assert.Null(policy.MigrationDefault(Hub));                                 // allowed by an entry that does not say (and refused by host safety)
+        Assert.Null(policy.MigrationDefault(TestDevices.Make("3-1")));              // the implicit default of an allow list blocks
+        Assert.Null(DevicePolicy.Default.MigrationDefault(Dongle));                 // no policy: MigrationDecisions.Default applies
+    }
+
+    [Fact]
+    public void The_judge_answers_the_migration_default_without_reading_the_host()
+    {
+        var judge = new PolicyJudge(DevicePolicy.Parse("allow id 0781:5581 migration drop"), new HostFactsReader("/nonexistent/sys", "/nonexistent/proc"));
+
+        Assert.Equal(MigrationDecision.Drop, judge.MigrationDefault(Stick));
+        Assert.Null(judge.MigrationDefault(Dongle));
+    }
+
+    [Fact]
+    public void Prints_each_rules_migration_and_the_printed_policy_gives_the_same_defaults()
+    {
+        DevicePolicy policy = DevicePolicy.Parse(
+            "allow id 0529:0001 migration refuse # the dongle\ndefault allow label \"open\" migration equivalent\n",
+            allowList: """[{"vendor_id": "0781", "migration": "drop"}]""");
+
+        Assert.Equal(
+            "allow id 0781:* migration drop # allow list [0]\nallow id 0529:0001 migration refuse # line 1\n"
+            + "default allow label \"open\" migration equivalent # line 2\n",
+            policy.ToString());
+        DevicePolicy reparsed = DevicePolicy.Parse(policy.ToString());
+        UsbDevice[] devices = [Dongle, Stick, Keyboard, Hub];
+        Assert.Equal(devices.Select(policy.MigrationDefault), devices.Select(reparsed.MigrationDefault));
+        Assert.Equal("allow: rule 1 'allow id 0529:0001 migration refuse'", policy.Evaluate(Dongle, Idle).Reason);
     }
 
     [Fact]

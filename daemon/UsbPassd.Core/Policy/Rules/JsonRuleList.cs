@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using UsbPassd.Devices;
+using UsbPassd.Migration;
 
 namespace UsbPassd.Policy;
 
@@ -10,7 +11,9 @@ namespace UsbPassd.Policy;
 /// The seed's list form, <c>[{"vendor_id": "1d6b", "product_id": "0002"}]</c>, as block or allow
 /// rules. Keys: <c>vendor_id</c> (4 hex digits), <c>product_id</c> (4 hex digits or <c>*</c>, needs
 /// vendor_id; absent means any), <c>serial</c>, <c>port_id</c> (<c>1-4.2</c>); at least one of them.
-/// An entry is the rule <c>id V:P serial "S" via-port "P"</c> with the keys it has. Unknown keys are
+/// An entry is the rule <c>id V:P serial "S" via-port "P"</c> with the keys it has. An allow list entry
+/// may also say what a live migration does with the device, <c>"migration": "equivalent"</c> (the rule's
+/// <c>migration equivalent</c>; not a condition, so not one of the keys an entry needs). Unknown keys are
 /// errors, so a misspelt key cannot silently widen a rule.
 /// </summary>
 internal static class JsonRuleList
@@ -19,6 +22,7 @@ internal static class JsonRuleList
     private const string ProductId = "product_id";
     private const string Serial = "serial";
     private const string PortId = "port_id";
+    private const string Migration = RuleSyntax.Migration;
 
     public static List<PolicyRule> Parse(string? json, RuleSource source)
     {
@@ -76,9 +80,17 @@ internal static class JsonRuleList
         {
             long keyAt = reader.TokenStartIndex;
             string key = reader.GetString()!;
-            if (key is not (VendorId or ProductId or Serial or PortId))
+            if (key == Migration && source == RuleSource.BlockList)
             {
-                throw Error(source, utf8, keyAt, $"expected \"{VendorId}\", \"{ProductId}\", \"{Serial}\" or \"{PortId}\", found \"{key}\"");
+                throw Error(source, utf8, keyAt, $"\"{Migration}\" goes only with the allow list: a blocked device is never attached, so there is nothing to migrate");
+            }
+
+            if (key is not (VendorId or ProductId or Serial or PortId or Migration))
+            {
+                string keys = source == RuleSource.BlockList
+                    ? $"\"{VendorId}\", \"{ProductId}\", \"{Serial}\" or \"{PortId}\""
+                    : $"\"{VendorId}\", \"{ProductId}\", \"{Serial}\", \"{PortId}\" or \"{Migration}\"";
+                throw Error(source, utf8, keyAt, $"expected {keys}, found \"{key}\"");
             }
 
             reader.Read();
@@ -95,7 +107,7 @@ internal static class JsonRuleList
             Check(key, values[key], source, utf8, reader.TokenStartIndex);
         }
 
-        if (values.Count == 0)
+        if (values.Keys.All(k => k == Migration))
         {
             throw Error(source, utf8, entryStart, $"expected at least one of \"{VendorId}\", \"{ProductId}\", \"{Serial}\", \"{PortId}\" in the entry");
         }
@@ -126,6 +138,7 @@ internal static class JsonRuleList
         {
             Target = source == RuleSource.BlockList ? PolicyTarget.Block : PolicyTarget.Allow,
             Conditions = conditions,
+            Migration = MigrationDecisions.Parse(values.GetValueOrDefault(Migration)),
             Origin = new RuleOrigin(source, index),
         };
     }
@@ -137,11 +150,18 @@ internal static class JsonRuleList
             VendorId => IsHex4(value),
             ProductId => value == "*" || IsHex4(value),
             PortId => UsbPortPath.TryParse(value, out _),
+            Migration => MigrationDecisions.Parse(value) is not null,
             _ => true,
         };
         if (!valid)
         {
-            string expected = key == PortId ? "a port like \"1-4.2\"" : key == VendorId ? "4 hex digits like \"1d6b\"" : "4 hex digits like \"0002\", or \"*\"";
+            string expected = key switch
+            {
+                PortId => "a port like \"1-4.2\"",
+                VendorId => "4 hex digits like \"1d6b\"",
+                Migration => $"a migration decision ({RuleSyntax.MigrationList})",
+                _ => "4 hex digits like \"0002\", or \"*\"",
+            };
             throw Error(source, utf8, at, $"expected {expected} for \"{key}\", found {RuleSyntax.Quote(value)}");
         }
     }

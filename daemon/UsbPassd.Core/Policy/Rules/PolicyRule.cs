@@ -1,11 +1,13 @@
 using System.Collections.Frozen;
 using UsbPassd.Devices;
+using UsbPassd.Migration;
 
 namespace UsbPassd.Policy;
 
 /// <summary>
 /// One rule: a target and the conditions a device must all meet (none: every device), with an
-/// optional label and, on allow rules, the safety checks it overrides. A <c>default</c> line, and the
+/// optional label and, on allow rules, the safety checks it overrides and what a live migration does
+/// with the devices it allows. A <c>default</c> line, and the
 /// implicit default, are rules too, so every decision names the rule that made it.
 /// </summary>
 public sealed record PolicyRule
@@ -19,6 +21,12 @@ public sealed record PolicyRule
 
     /// <summary>The rule's <c>label "…"</c>: the operator's reason, shown with every decision it makes.</summary>
     public string? Label { get; init; }
+
+    /// <summary>
+    /// The rule's <c>migration refuse|equivalent|drop</c> (issue 16; allow rules only): what a live migration does
+    /// with a device this rule allowed, unless its attachment says otherwise; null when the rule does not say.
+    /// </summary>
+    public MigrationDecision? Migration { get; init; }
 
     /// <summary>A <c>default</c> line, or the implicit default: it matches every device.</summary>
     public bool IsDefault { get; init; }
@@ -69,6 +77,7 @@ public sealed record PolicyRule
         && Target == other.Target
         && Overrides.SetEquals(other.Overrides)
         && Label == other.Label
+        && Migration == other.Migration
         && IsDefault == other.IsDefault
         && Origin == other.Origin
         && Text == other.Text
@@ -90,6 +99,11 @@ public sealed record PolicyRule
         {
             string names = string.Join(' ', HostSafety.Checks.Where(Overrides.Contains).Select(c => c.Name));
             parts.Add(Overrides.Count > 1 ? $"{RuleSyntax.Override} {{ {names} }}" : $"{RuleSyntax.Override} {names}");
+        }
+
+        if (Migration is MigrationDecision migration)
+        {
+            parts.Add($"{RuleSyntax.Migration} {migration.Name()}");
         }
 
         return string.Join(' ', parts);

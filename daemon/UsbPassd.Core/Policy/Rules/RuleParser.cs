@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using UsbPassd.Devices;
+using UsbPassd.Migration;
 
 namespace UsbPassd.Policy;
 
@@ -65,6 +66,10 @@ internal static class RuleParser
     }
 
     /// <summary>The rule on one line; null for a blank or comment line.</summary>
+    /// <remarks>
+    /// A <c>default</c> line is a rule too, <c>default allow|block [label "why"] [migration DECISION]</c>: it
+    /// matches everything, so conditions and overrides make no sense on it.
+    /// </remarks>
     private static PolicyRule? ParseLine(ref RuleLexer lexer)
     {
         RuleToken first = lexer.Next();
@@ -73,26 +78,25 @@ internal static class RuleParser
             return null;
         }
 
-        if (first is { Kind: RuleTokenKind.Word, Text: RuleSyntax.Default })
-        {
-            return ParseDefault(ref lexer);
-        }
-
-        PolicyTarget target = Target(first) ?? throw lexer.Expected("'allow', 'block' or 'default' at the start of a rule", first);
+        bool isDefault = first is { Kind: RuleTokenKind.Word, Text: RuleSyntax.Default };
+        RuleToken targetWord = isDefault ? lexer.Next() : first;
+        PolicyTarget target = Target(targetWord)
+            ?? throw lexer.Expected(isDefault ? "'allow' or 'block' after 'default'" : "'allow', 'block' or 'default' at the start of a rule", targetWord);
 
         var conditions = new List<RuleCondition>();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal); // keyword -> column, to name the first use
         string? label = null;
         IReadOnlySet<SafetyCheck> overrides = FrozenSet<SafetyCheck>.Empty;
+        MigrationDecision? migration = null;
         for (RuleToken token = lexer.Next(); token.Kind != RuleTokenKind.End; token = lexer.Next())
         {
             if (token.Kind == RuleTokenKind.Word && !seen.TryAdd(token.Text, token.Column)
-                && (token.Text is RuleSyntax.Label or RuleSyntax.Override || RuleSyntax.TryAttribute(token.Text, out _)))
+                && (token.Text is RuleSyntax.Label or RuleSyntax.Override or RuleSyntax.Migration || RuleSyntax.TryAttribute(token.Text, out _)))
             {
                 throw lexer.Error(token.Column, $"'{token.Text}' appears twice in this rule (first at column {seen[token.Text]})");
             }
 
-            if (token.Kind == RuleTokenKind.Word && RuleSyntax.TryAttribute(token.Text, out RuleAttribute attribute))
+            if (!isDefault && token.Kind == RuleTokenKind.Word && RuleSyntax.TryAttribute(token.Text, out RuleAttribute attribute))
             {
                 conditions.Add(ParseCondition(ref lexer, attribute));
             }
@@ -100,18 +104,21 @@ internal static class RuleParser
             {
                 label = ExpectString(ref lexer, "a quoted string after 'label'");
             }
-            else if (token is { Kind: RuleTokenKind.Word, Text: RuleSyntax.Override })
+            else if (!isDefault && token is { Kind: RuleTokenKind.Word, Text: RuleSyntax.Override })
             {
-                if (target == PolicyTarget.Block)
-                {
-                    throw lexer.Error(token.Column, "'override' goes only with 'allow': a block rule has no safety check to switch off");
-                }
-
+                OnlyWithAllow(ref lexer, target, token, "a block rule has no safety check to switch off");
                 overrides = ParseOverrides(ref lexer);
+            }
+            else if (token is { Kind: RuleTokenKind.Word, Text: RuleSyntax.Migration })
+            {
+                OnlyWithAllow(ref lexer, target, token, "a blocked device is never attached, so there is nothing to migrate");
+                migration = ParseMigration(ref lexer);
             }
             else
             {
-                throw lexer.Expected($"an attribute ({RuleSyntax.AttributeList}), 'label' or 'override'", token);
+                throw lexer.Expected(
+                    isDefault ? DefaultExpected(target, label is null, migration is null) : $"an attribute ({RuleSyntax.AttributeList}), 'label', 'override' or 'migration'",
+                    token);
             }
         }
 
@@ -121,38 +128,38 @@ internal static class RuleParser
             Conditions = conditions,
             Label = label,
             Overrides = overrides,
+            Migration = migration,
+            IsDefault = isDefault,
             Origin = new RuleOrigin(RuleSource.Rules, lexer.LineNumber),
             Text = lexer.Content,
         };
     }
 
-    // default allow|block [label "why"]: the default matches everything, so conditions and overrides make no sense on it.
-    private static PolicyRule ParseDefault(ref RuleLexer lexer)
+    // What may still follow on a default line: its label, on an allow its migration, or nothing.
+    private static string DefaultExpected(PolicyTarget target, bool labelFree, bool migrationFree)
     {
-        RuleToken token = lexer.Next();
-        PolicyTarget target = Target(token) ?? throw lexer.Expected("'allow' or 'block' after 'default'", token);
-
-        string? label = null;
-        token = lexer.Next();
-        if (token is { Kind: RuleTokenKind.Word, Text: RuleSyntax.Label })
+        var words = new List<string>(2);
+        if (labelFree)
         {
-            label = ExpectString(ref lexer, "a quoted string after 'label'");
-            token = lexer.Next();
+            words.Add($"'{RuleSyntax.Label}'");
         }
 
-        if (token.Kind != RuleTokenKind.End)
+        if (migrationFree && target == PolicyTarget.Allow)
         {
-            throw lexer.Expected(label is null ? $"'label' or the end of the line after 'default {RuleSyntax.Keyword(target)}'" : "the end of the line", token);
+            words.Add($"'{RuleSyntax.Migration}'");
         }
 
-        return new PolicyRule
+        return words.Count == 0
+            ? "the end of the line"
+            : $"{string.Join(", ", words)} or the end of the line after '{RuleSyntax.Default} {RuleSyntax.Keyword(target)}'";
+    }
+
+    private static void OnlyWithAllow(ref RuleLexer lexer, PolicyTarget target, RuleToken word, string why)
+    {
+        if (target == PolicyTarget.Block)
         {
-            Target = target,
-            Label = label,
-            IsDefault = true,
-            Origin = new RuleOrigin(RuleSource.Rules, lexer.LineNumber),
-            Text = lexer.Content,
-        };
+            throw lexer.Error(word.Column, $"'{word.Text}' goes only with 'allow': {why}");
+        }
     }
 
     // attribute value | attribute [operator] { value ... }
@@ -232,6 +239,14 @@ internal static class RuleParser
         }
 
         return checks;
+    }
+
+    // migration refuse|equivalent|drop
+    private static MigrationDecision ParseMigration(ref RuleLexer lexer)
+    {
+        RuleToken token = lexer.Next();
+        return (token.Kind == RuleTokenKind.Word ? MigrationDecisions.Parse(token.Text) : null)
+            ?? throw lexer.Expected($"a migration decision ({RuleSyntax.MigrationList}) after '{RuleSyntax.Migration}'", token);
     }
 
     private static SafetyCheck ParseCheck(ref RuleLexer lexer, RuleToken token, string expected) =>

@@ -1,11 +1,13 @@
 using System.Globalization;
 using System.Text;
+using UsbPassd.Migration;
 
 namespace UsbPassd.Policy;
 
 /// <summary>
 /// The words of the rule language, and how strings are written in it. The safety checks' words
-/// (<c>override hub</c>) are the checks' own <see cref="SafetyCheck.Name"/>s.
+/// (<c>override hub</c>) are the checks' own <see cref="SafetyCheck.Name"/>s, the migration decisions'
+/// (<c>migration equivalent</c>) their <see cref="MigrationDecisions.Name"/>s, as on the wire.
 /// </summary>
 internal static class RuleSyntax
 {
@@ -14,6 +16,7 @@ internal static class RuleSyntax
     public const string Default = "default";
     public const string Label = "label";
     public const string Override = "override";
+    public const string Migration = "migration";
 
     private static readonly (string Word, RuleAttribute Value)[] Attributes =
     [
@@ -36,6 +39,9 @@ internal static class RuleSyntax
 
     /// <summary>"id, serial, name, via-port, with-interface", for error messages.</summary>
     public static string AttributeList { get; } = string.Join(", ", Attributes.Select(a => a.Word));
+
+    /// <summary>"refuse, equivalent, drop", for error messages: the words of <see cref="MigrationDecisions.Name"/>.</summary>
+    public static string MigrationList { get; } = string.Join(", ", Enum.GetValues<MigrationDecision>().Select(d => d.Name()));
 
     public static string Keyword(PolicyTarget target) => target == PolicyTarget.Allow ? Allow : Block;
 

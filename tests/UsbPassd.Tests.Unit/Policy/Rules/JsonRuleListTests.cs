@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
+using UsbPassd.Migration;
 using UsbPassd.Policy;
 
 namespace UsbPassd.Tests.Unit.Policy;
@@ -36,6 +37,47 @@ public class JsonRuleListTests
             rules.Select(r => r.ToString()));
         Assert.Equal([0, 1, 2, 3], rules.Select(r => r.Origin.Position));
         Assert.All(rules, r => Assert.Equal(RuleSource.AllowList, r.Origin.Source));
+    }
+
+    [Fact]
+    public void An_allow_list_entry_may_say_what_a_migration_does_with_the_device()
+    {
+        List<PolicyRule> rules = JsonRuleList.Parse(
+            """
+            [
+              {"vendor_id": "0529", "product_id": "0001", "migration": "refuse"},
+              {"migration": "equivalent", "vendor_id": "04a9"},
+              {"port_id": "1-4.2", "migration": "drop"},
+              {"vendor_id": "0781"}
+            ]
+            """,
+            RuleSource.AllowList);
+
+        Assert.Equal(
+            ["allow id 0529:0001 migration refuse", "allow id 04a9:* migration equivalent", "allow via-port \"1-4.2\" migration drop", "allow id 0781:*"],
+            rules.Select(r => r.ToString()));
+        Assert.Equal([MigrationDecision.Refuse, MigrationDecision.Equivalent, MigrationDecision.Drop, null], rules.Select(r => r.Migration));
+    }
+
+    public static TheoryData<string, RuleSource, int, int, string> MalformedMigration() => new()
+    {
+        { """[{"vendor_id": "0529", "migration": "drop"}]""", RuleSource.BlockList, 1, 24, "\"migration\" goes only with the allow list: a blocked device is never attached, so there is nothing to migrate" },
+        { """[{"vendor_id": "0529", "migration": "keep"}]""", RuleSource.AllowList, 1, 37, "expected a migration decision (refuse, equivalent, drop) for \"migration\", found \"keep\"" },
+        { """[{"vendor_id": "0529", "migration": "Drop"}]""", RuleSource.AllowList, 1, 37, "found \"Drop\"" },
+        { """[{"vendor_id": "0529", "migration": true}]""", RuleSource.AllowList, 1, 37, "expected a string for \"migration\", found a boolean" },
+        { """[{"migration": "drop"}]""", RuleSource.AllowList, 1, 2, "expected at least one of \"vendor_id\", \"product_id\", \"serial\", \"port_id\" in the entry" },
+        { """[{"vendor_id": "0529", "migration": "drop", "migration": "refuse"}]""", RuleSource.AllowList, 1, 45, "\"migration\" appears twice in this entry" },
+        { """[{"vendorid": "0529"}]""", RuleSource.AllowList, 1, 3, "expected \"vendor_id\", \"product_id\", \"serial\", \"port_id\" or \"migration\", found \"vendorid\"" },
+    };
+
+    [Theory]
+    [MemberData(nameof(MalformedMigration))]
+    public void Refuses_a_migration_in_the_block_list_or_one_that_is_no_decision(string json, RuleSource source, int line, int column, string message)
+    {
+        PolicyParseException e = Assert.Throws<PolicyParseException>(() => JsonRuleList.Parse(json, source));
+
+        Assert.Equal((source, line, column), (e.SourceKind, e.Line, e.Column));
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -92,9 +134,11 @@ public class JsonRuleListTests
     [Fact]
     public void Every_entry_is_the_rule_line_it_prints_as()
     {
-        List<PolicyRule> json = JsonRuleList.Parse("""[{"vendor_id": "0781", "product_id": "5581", "serial": "4C53", "port_id": "2-1"}]""", RuleSource.AllowList);
-        (List<PolicyRule> lines, _) = RuleParser.Parse(json[0].ToString());
+        List<PolicyRule> json = JsonRuleList.Parse(
+            """[{"vendor_id": "0781", "product_id": "5581", "serial": "4C53", "port_id": "2-1"}, {"vendor_id": "0529", "migration": "equivalent"}]""",
+            RuleSource.AllowList);
+        (List<PolicyRule> lines, _) = RuleParser.Parse(string.Join('\n', json.Select(r => r.ToString())));
 
-        Assert.Equal(lines[0] with { Origin = json[0].Origin }, json[0]);
+        Assert.Equal(json, lines.Select((l, i) => l with { Origin = json[i].Origin }));
     }
 }

@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
+using UsbPassd.Migration;
 using UsbPassd.Policy;
 
 namespace UsbPassd.Tests.Unit.Policy;
@@ -12,7 +13,7 @@ internal static class PolicyGen
         "allow", "block", "default", "reject", "id", "serial", "name", "via-port", "with-interface", "label", "override",
         "one-of", "all-of", "none-of", "equals", "equals-ordered", "match-all", "{", "}", "#", "\"", "\\", "\\x", "\\\"",
         "0529:0001", "0529:*", "*:*", "*:0001", "08:*:*", "03:01:01", "3:1", "\"1-4.2\"", "\"usb1\"", "\"S\\x41\"", "\"\\q\"",
-        "hub", "root-hub", "mounted-storage", "last-keyboard", "\uFEFF", "\r", "\t", "\ud800", "é",
+        "hub", "root-hub", "mounted-storage", "last-keyboard", "migration", "refuse", "equivalent", "drop", "\uFEFF", "\r", "\t", "\ud800", "é",
     ];
 
     // Characters that stress quoting: quote, backslash, '#', braces, controls, non-ASCII and a surrogate pair as one piece.
@@ -21,18 +22,23 @@ internal static class PolicyGen
     public static Gen<string> TokenSoup { get; } =
         Gen.ListOf(Gen.Elements(Words)).SelectMany(words => Gen.Elements(" ", "", "\n").Select(sep => string.Join(sep, words)));
 
+    /// <summary>Any rule line, a <c>default</c> line among them: only an allow has overrides or a migration, only a rule line conditions.</summary>
     public static Gen<PolicyRule> Rule { get; } =
         from target in Gen.Elements(PolicyTarget.Allow, PolicyTarget.Block)
+        from isDefault in Gen.Elements(false, false, false, true)
         from attributes in Gen.SubListOf(Enum.GetValues<RuleAttribute>()).SelectMany(a => Gen.Shuffle(a.ToArray()))
         from conditions in Gen.CollectToArray(attributes, Condition)
         from label in Gen.OneOf(Gen.Constant<string?>(null), Text.Select(t => (string?)t))
         from overrides in Gen.SubListOf(HostSafety.Checks.ToArray()).Select(c => c.ToHashSet())
+        from migration in Gen.Elements<MigrationDecision?>(null, MigrationDecision.Refuse, MigrationDecision.Equivalent, MigrationDecision.Drop)
         select new PolicyRule
         {
             Target = target,
-            Conditions = conditions,
+            IsDefault = isDefault,
+            Conditions = isDefault ? [] : conditions,
             Label = label,
-            Overrides = target == PolicyTarget.Allow ? overrides : [],
+            Overrides = target == PolicyTarget.Allow && !isDefault ? overrides : [],
+            Migration = target == PolicyTarget.Allow ? migration : null,
             Origin = new RuleOrigin(RuleSource.Rules, 1),
         };
 

@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
+using UsbPassd.Migration;
 using UsbPassd.Policy;
 
 namespace UsbPassd.Tests.Unit.Policy;
@@ -32,6 +33,11 @@ public class RuleParserTests
     [InlineData("allow label \"why\" id 0529:0001", "allow id 0529:0001 label \"why\"")]
     [InlineData("allow", "allow")]
     [InlineData("default block label \"closed host\"", "default block label \"closed host\"")]
+    [InlineData("allow id 0529:0001 migration refuse", "allow id 0529:0001 migration refuse")]
+    [InlineData("allow migration equivalent label \"scanner\" with-interface one-of { 06:*:* }", "allow with-interface one-of { 06:*:* } label \"scanner\" migration equivalent")]
+    [InlineData("allow id 0781:5581 migration drop override mounted-storage label \"scratch\"", "allow id 0781:5581 label \"scratch\" override mounted-storage migration drop")]
+    [InlineData("default allow migration drop", "default allow migration drop")]
+    [InlineData("default allow migration equivalent label \"open host\"", "default allow label \"open host\" migration equivalent")]
     public void Parses_valid_forms_to_their_canonical_text(string line, string canonical)
     {
         PolicyRule rule = ParseOne(line);
@@ -51,6 +57,29 @@ public class RuleParserTests
         Assert.Equal("allow id 0529:0001 label \"licence dongle\"", rules[0].Text);
         Assert.Equal("licence dongle", rules[0].Label);
         Assert.Equal((PolicyTarget.Block, true, 5), (defaultRule!.Target, defaultRule.IsDefault, defaultRule.Origin.Position));
+    }
+
+    [Theory]
+    [InlineData("allow id 0529:0001 migration refuse", MigrationDecision.Refuse)]
+    [InlineData("allow migration equivalent id 0529:0001", MigrationDecision.Equivalent)]
+    [InlineData("default allow label \"x\" migration drop", MigrationDecision.Drop)]
+    [InlineData("allow id 0529:0001", null)]
+    [InlineData("block id 0529:0001", null)]
+    public void Reads_the_migration_decision_of_a_rule(string line, MigrationDecision? migration)
+    {
+        PolicyRule rule = ParseOne(line);
+
+        Assert.Equal(migration, rule.Migration);
+        Assert.Equal(line, rule.Text); // as written, for the rule's description
+    }
+
+    [Fact]
+    public void Rules_that_differ_only_in_migration_are_not_equal()
+    {
+        PolicyRule refuse = ParseOne("allow id 0529:0001 migration refuse"), drop = ParseOne("allow id 0529:0001 migration drop");
+
+        Assert.NotEqual(refuse, drop with { Text = refuse.Text });
+        Assert.NotEqual(refuse, refuse with { Migration = null });
     }
 
     public static TheoryData<string, int, int, string> Malformed() => new()
@@ -77,7 +106,7 @@ public class RuleParserTests
         { "allow id one-of", 1, 16, "expected '{' after 'one-of', found the end of the line" },
         { "allow with-interface { }", 1, 24, "expected an interface like 08:06:50 in the set after 'with-interface', found '}'" },
         { "allow with-interface { 03:01:01", 1, 32, "expected an interface like 08:06:50 or '}' in the set after 'with-interface', found the end of the line" },
-        { "allow hash \"abc\"", 1, 7, "expected an attribute (id, serial, name, via-port, with-interface), 'label' or 'override', found 'hash'" },
+        { "allow hash \"abc\"", 1, 7, "expected an attribute (id, serial, name, via-port, with-interface), 'label', 'override' or 'migration', found 'hash'" },
         { "allow {", 1, 7, "found '{'" },
         { "allow serial \"abc\"def", 1, 19, "found 'def'" },
         { "allow id 0529:0001 id 0529:0002", 1, 20, "'id' appears twice in this rule (first at column 7)" },
@@ -87,9 +116,21 @@ public class RuleParserTests
         { "allow override mounted", 1, 16, "expected a safety check (root-hub, hub, mounted-storage, swap-storage, held-storage, last-keyboard) after 'override', found 'mounted'" },
         { "allow override { }", 1, 18, "found '}'" },
         { "allow override { hub", 1, 21, "expected a safety check or '}' after 'override {', found the end of the line" },
+        { "block id 0529:0001 migration drop", 1, 20, "'migration' goes only with 'allow': a blocked device is never attached, so there is nothing to migrate" },
+        { "default block migration refuse", 1, 15, "'migration' goes only with 'allow': a blocked device is never attached" },
+        { "allow migration keep", 1, 17, "expected a migration decision (refuse, equivalent, drop) after 'migration', found 'keep'" },
+        { "allow migration \"drop\"", 1, 17, "expected a migration decision (refuse, equivalent, drop) after 'migration', found \"drop\"" },
+        { "allow migration", 1, 16, "expected a migration decision (refuse, equivalent, drop) after 'migration', found the end of the line" },
+        { "allow migration Refuse", 1, 17, "found 'Refuse'" },
+        { "allow migration drop id 0529:0001 migration drop", 1, 35, "'migration' appears twice in this rule (first at column 7)" },
+        { "default allow migration drop migration refuse", 1, 30, "'migration' appears twice in this rule (first at column 15)" },
         { "allow label why", 1, 13, "expected a quoted string after 'label', found 'why'" },
         { "default", 1, 8, "expected 'allow' or 'block' after 'default', found the end of the line" },
-        { "default allow id 0529:0001", 1, 15, "expected 'label' or the end of the line after 'default allow', found 'id'" },
+        { "default allow id 0529:0001", 1, 15, "expected 'label', 'migration' or the end of the line after 'default allow', found 'id'" },
+        { "default block id 0529:0001", 1, 15, "expected 'label' or the end of the line after 'default block', found 'id'" },
+        { "default allow migration drop override hub", 1, 30, "expected 'label' or the end of the line after 'default allow', found 'override'" },
+        { "default allow label \"x\" migration drop id 0529:0001", 1, 40, "expected the end of the line, found 'id'" },
+        { "default allow label \"a\" label \"b\"", 1, 25, "'label' appears twice in this rule (first at column 15)" },
         { "default block label \"x\" id 0529:0001", 1, 25, "expected the end of the line, found 'id'" },
         { "default block\n# comment\ndefault allow", 3, 1, "a second 'default' line (the first is line 1)" },
         { "allow id 0529:0001\r\nblock id 05z9", 2, 10, "found '05z9'" },
