@@ -17,11 +17,11 @@ public sealed class MigrationLinkLabTests(PairFixture fx, ITestOutputHelper outp
         output.WriteLine($"A's interfaces:\n{await pair.A.RunAsync("ip -br link; ip -br addr")}");
         await pair.StartDomainAsync(pair.A, "l2-mig");
 
-        Migration there = await pair.MigrateAsync("l2-mig", pair.A, pair.B);
+        LabMigration there = await pair.MigrateAsync("l2-mig", pair.A, pair.B);
         Assert.True(there.Result.Succeeded, $"A→B: {there.Result}");
         await AssertOnlyOnAsync(pair.B, pair.A, "l2-mig");
 
-        Migration back = await pair.MigrateAsync("l2-mig", pair.B, pair.A);
+        LabMigration back = await pair.MigrateAsync("l2-mig", pair.B, pair.A);
         Assert.True(back.Result.Succeeded, $"B→A: {back.Result}");
         await AssertOnlyOnAsync(pair.A, pair.B, "l2-mig");
 
@@ -40,7 +40,7 @@ public sealed class MigrationLinkLabTests(PairFixture fx, ITestOutputHelper outp
         Assert.True(await pair.A.Host.QemuHoldsUsbAsync(domain), "QEMU on A holds the stick");
         Assert.Null(await pair.A.Host.HostDriverOfAsync(PairFixture.StickA.PortId));
 
-        Migration there = await pair.MigrateAsync(domain, pair.A, pair.B);
+        LabMigration there = await pair.MigrateAsync(domain, pair.A, pair.B);
         Assert.True(there.Result.Succeeded, $"A→B: {there.Result}");
         await AssertOnlyOnAsync(pair.B, pair.A, domain);
         Assert.Equal("usb-storage", await pair.A.Host.HostDriverOfAsync(PairFixture.StickA.PortId)); // managed='yes': A's stick is given back

@@ -14,7 +14,7 @@ namespace UsbPassd.Tests.Lab;
 /// {
 ///     LabDaemon a = await pair.A.StartDaemonAsync(LabDaemon.WithLibvirt);
 ///     await pair.StartDomainAsync(pair.A, "l2-name");
-///     Migration m = await pair.MigrateAsync("l2-name", pair.A, pair.B);
+///     LabMigration m = await pair.MigrateAsync("l2-name", pair.A, pair.B);
 ///     ...
 /// });
 /// </code>
@@ -62,7 +62,7 @@ public sealed class PairScenario : IAsyncDisposable
     }
 
     /// <inheritdoc cref="LabPair.MigrateAsync"/>
-    public Task<Migration> MigrateAsync(string domain, LabScenario from, LabScenario to, string extraVirshFlags = "") =>
+    public Task<LabMigration> MigrateAsync(string domain, LabScenario from, LabScenario to, string extraVirshFlags = "") =>
         Pair.MigrateAsync(domain, from.Host, to.Host, extraVirshFlags);
 
     /// <inheritdoc cref="LabPair.RestartLibvirtdAsync"/>

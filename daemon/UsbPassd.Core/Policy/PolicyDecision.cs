@@ -43,7 +43,8 @@ public sealed record PolicyDecision(
         },
         Rule.Description,
         Reason,
-        Rule.Label);
+        Rule.Label,
+        Rule.Migration);
 
     public override string ToString() => Reason;
 }

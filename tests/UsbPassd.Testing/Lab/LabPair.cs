@@ -128,7 +128,7 @@ public sealed class LabPair : IAsyncDisposable
     /// run in <paramref name="from"/>'s L1 (<paramref name="extraVirshFlags"/> go before the domain's name). The
     /// migration's result and wall time: the caller decides what it expects.
     /// </summary>
-    public async Task<Migration> MigrateAsync(string domain, LabHost from, LabHost to, string extraVirshFlags = "")
+    public async Task<LabMigration> MigrateAsync(string domain, LabHost from, LabHost to, string extraVirshFlags = "")
     {
         if (Peer(from) != to)
         {
@@ -140,7 +140,7 @@ public sealed class LabPair : IAsyncDisposable
         ExecResult result = await from.ExecAsync(
             $"virsh migrate --live --persistent --undefinesource {extraVirshFlags} {domain} qemu+tcp://{peer}/system --migrateuri tcp://{peer}",
             MigrationTimeout);
-        return new Migration(result, clock.Elapsed);
+        return new LabMigration(result, clock.Elapsed);
     }
 
     /// <summary>Restarts <paramref name="host"/>'s libvirtd, still listening on the link (libvirtd reads hooks only at start).</summary>
@@ -176,4 +176,4 @@ public sealed class LabPair : IAsyncDisposable
 }
 
 /// <summary>What <see cref="LabPair.MigrateAsync"/> saw: virsh's result and how long the migration took (wall clock, this machine).</summary>
-public sealed record Migration(ExecResult Result, TimeSpan WallTime);
+public sealed record LabMigration(ExecResult Result, TimeSpan WallTime);
