@@ -17,12 +17,14 @@ public sealed record AllocationMove(Guid Instance, Guid Migration, Guid Source, 
     /// <summary>
     /// The move to <paramref name="destination"/> of what <paramref name="instance"/> holds of
     /// <paramref name="resourceClass"/> elsewhere; null when it holds none elsewhere (nothing to move:
-    /// not scheduled by Placement, or already there).
+    /// not scheduled by Placement, or already there). <paramref name="here"/>: the destination host's
+    /// own providers, never a source (a second device of the same model moved in the same migration
+    /// must not take the first one's new place).
     /// </summary>
-    public static AllocationMove? Find(Guid instance, FleetConsumerDoc held, Guid destination, string resourceClass)
+    public static AllocationMove? Find(Guid instance, FleetConsumerDoc held, Guid destination, string resourceClass, IReadOnlyCollection<Guid>? here = null)
     {
         KeyValuePair<Guid, ConsumerResourcesDoc>[] sources = [.. held.Allocations
-            .Where(kv => kv.Key != destination && kv.Value.Resources.GetValueOrDefault(resourceClass) > 0)
+            .Where(kv => kv.Key != destination && !(here?.Contains(kv.Key) ?? false) && kv.Value.Resources.GetValueOrDefault(resourceClass) > 0)
             .OrderBy(kv => kv.Key)];
         return sources is [var source, ..]
             ? new AllocationMove(instance, PlacementNames.MigrationConsumer(instance), source.Key, destination, resourceClass, source.Value.Resources[resourceClass])

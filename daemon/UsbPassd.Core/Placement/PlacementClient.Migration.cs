@@ -17,12 +17,13 @@ public sealed partial class PlacementClient
     /// Moves <paramref name="instance"/>'s <paramref name="resourceClass"/> to <paramref name="destination"/>,
     /// the source's taken over by <see cref="PlacementNames.MigrationConsumer"/>. Null when the instance
     /// holds none of the class elsewhere (nothing to move: not scheduled by Placement, or moved already).
-    /// A refusal is a <see cref="PlacementException"/> that says what to look at.
+    /// A refusal is a <see cref="PlacementException"/> that says what to look at. <paramref name="here"/>:
+    /// the destination host's providers, never taken for the source (<see cref="AllocationMove.Find"/>).
     /// </summary>
-    public Task<AllocationMove?> MoveAsync(Guid instance, Guid destination, string resourceClass, CancellationToken ct) =>
+    public Task<AllocationMove?> MoveAsync(Guid instance, Guid destination, string resourceClass, CancellationToken ct, IReadOnlyCollection<Guid>? here = null) =>
         RetriedAsync(instance, async (held, migration) =>
         {
-            if (AllocationMove.Find(instance, held, destination, resourceClass) is not AllocationMove move)
+            if (AllocationMove.Find(instance, held, destination, resourceClass, here) is not AllocationMove move)
             {
                 return null;
             }

@@ -274,7 +274,7 @@ public sealed class PlacementSync(PlacementClient client, string rootName, strin
             await WriteAsync(destination, known, k => PutInventoryAsync(destination, k, ours, 0, ct), ct).ConfigureAwait(false);
         }
 
-        AllocationMove? move = await client.MoveAsync(instance, destination, resourceClass, ct).ConfigureAwait(false);
+        AllocationMove? move = await client.MoveAsync(instance, destination, resourceClass, ct, [.. _known.Keys]).ConfigureAwait(false);
         if (move is not null && _known.TryGetValue(destination, out KnownProvider? now) && now.Consumers is { } consumers)
         {
             Remember(destination, now with { Consumers = Consumers([.. consumers, instance.ToString("D")]) }); // the generation stays: the poll reads it again

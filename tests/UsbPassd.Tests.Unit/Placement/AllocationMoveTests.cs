@@ -71,6 +71,15 @@ public sealed class AllocationMoveTests
     }
 
     [Fact]
+    public void A_second_device_of_the_model_moved_in_the_same_migration_never_takes_the_first_ones_new_place()
+    {
+        Guid second = new("4c5d6e7f-8a9b-4c0d-9e1f-3a4b5c6d7e05"), otherSource = new("7fffffff-0000-4000-8000-000000000001");
+        FleetConsumerDoc instance = Held(9, (Destination, R(Usb, 1)), (otherSource, R(Usb, 1)));
+        Assert.Equal(otherSource, AllocationMove.Find(Instance, instance, second, Usb, [Destination, second])!.Source);
+        Assert.Null(AllocationMove.Find(Instance, Held(9, (Destination, R(Usb, 1))), second, Usb, [Destination, second]));
+    }
+
+    [Fact]
     public void Back_returns_what_the_migration_consumer_holds_and_empties_it()
     {
         FleetConsumerDoc instance = Held(8, (Compute, R("VCPU", 2)), (Destination, R(Usb, 1)));
