@@ -29,6 +29,14 @@ public static class PlacementNames
         NameBasedUuid.Create(NameBasedUuid.UsbPassdNamespace, "root\n" + rootName);
 
     /// <summary>
+    /// The consumer that holds the source host's device while <paramref name="instance"/> live-migrates
+    /// (Nova's migration UUID, for usbpassd's moves): uuid5(UsbPassd's namespace, "migration\n" + the
+    /// instance UUID), so a daemon that restarted mid-migration finishes or reverts with nothing remembered.
+    /// </summary>
+    public static Guid MigrationConsumer(Guid instance) =>
+        NameBasedUuid.Create(NameBasedUuid.UsbPassdNamespace, "migration\n" + instance.ToString("D"));
+
+    /// <summary>
     /// For people (Placement keys on the UUID): <c>&lt;root&gt;_usb_&lt;vid&gt;_&lt;pid&gt;_&lt;12 hex of the UUID&gt;</c>,
     /// like Nova's <c>&lt;host&gt;_&lt;pci address&gt;</c>. The serial stays out of it (logs, hide_serials).
     /// </summary>

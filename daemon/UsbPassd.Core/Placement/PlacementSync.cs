@@ -258,6 +258,31 @@ public sealed class PlacementSync(PlacementClient client, string rootName, strin
         return changed;
     }
 
+    /// <summary>
+    /// The destination's side of a live migration (<see cref="PlacementClient.MoveAsync"/>): the device
+    /// the migration reserved here for <paramref name="instance"/> is unavailable in Placement by our own
+    /// <c>reserved</c> (the instance does not hold it there yet), which would make Placement refuse the
+    /// move over capacity; that is lifted first (the loop is ours: the sync cannot put it back in
+    /// between). A move that fails leaves the provider to be said again by the next converge.
+    /// </summary>
+    public async Task<AllocationMove?> MoveInAsync(Guid instance, Guid destination, string resourceClass, CancellationToken ct)
+    {
+        _dirty.Add(destination);
+        if (_known.TryGetValue(destination, out KnownProvider? known) && known.Reserved > 0 && known.ResourceClass is string ours
+            && Desired(destination)?.LocalOwner is string owner && Guid.TryParse(owner, out Guid o) && o == instance)
+        {
+            await WriteAsync(destination, known, k => PutInventoryAsync(destination, k, ours, 0, ct), ct).ConfigureAwait(false);
+        }
+
+        AllocationMove? move = await client.MoveAsync(instance, destination, resourceClass, ct, [.. _known.Keys]).ConfigureAwait(false);
+        if (move is not null && _known.TryGetValue(destination, out KnownProvider? now) && now.Consumers is { } consumers)
+        {
+            Remember(destination, now with { Consumers = Consumers([.. consumers, instance.ToString("D")]) }); // the generation stays: the poll reads it again
+        }
+
+        return move;
+    }
+
     /// <summary>Who holds each of our providers whose device a registry row names, as last read.</summary>
     public IEnumerable<Holding> Holdings() =>
         from kv in _known
@@ -277,12 +302,13 @@ public sealed class PlacementSync(PlacementClient client, string rootName, strin
         }
     }
 
-    // Local ownership makes a device unavailable unless Placement already has its owner as a consumer
-    // here (then the allocation is what makes it unavailable), as last read: every known provider has its
-    // consumers (read with it, or none when we created it), so no request is needed here.
+    // Local ownership makes a device unavailable unless Placement already has its owner (or the owner's
+    // migration consumer, while it migrates away) as a consumer here: then the allocation is what makes it
+    // unavailable, and a reserved 1 on top would make Placement refuse the move back. As last read: every
+    // known provider has its consumers (read with it, or none when we created it), so no request is needed here.
     private static int Reserved(DeviceOffer offer, KnownProvider known) =>
         offer.Offered && offer.LocalOwner is string owner && Guid.TryParse(owner, out Guid consumer) && known.ResourceClass is not null
-            && (known.Consumers ?? []).Contains(consumer.ToString("D"))
+            && (known.Consumers ?? []).Any(c => c == consumer.ToString("D") || c == PlacementNames.MigrationConsumer(consumer).ToString("D"))
             ? 0
             : offer.Reserved;
 
@@ -397,7 +423,7 @@ public sealed class PlacementSync(PlacementClient client, string rootName, strin
     }
 
     private static IReadOnlyList<string> Consumers(IEnumerable<string> keys) =>
-        [.. keys.Select(k => Guid.TryParse(k, out Guid g) ? g.ToString("D") : k).Order(StringComparer.Ordinal)];
+        [.. keys.Select(k => Guid.TryParse(k, out Guid g) ? g.ToString("D") : k).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
 
     private static bool SameConsumers(IReadOnlyList<string>? a, IReadOnlyList<string>? b) =>
         (a ?? []).SequenceEqual(b ?? [], StringComparer.Ordinal);

@@ -10,7 +10,10 @@ namespace UsbPassd.Daemon.Services;
 /// service's loop (one caller at a time): an allocation reserves its device for the consumer, the
 /// consumer's domain gets it live when it runs, and the device is detached and released when the
 /// allocation goes. A step that is refused (the device unplugged, the policy) is tried again when the
-/// device changes, not at every pass; each conflict and refusal is logged once.
+/// device changes, not at every pass; each conflict and refusal is logged once. A device whose
+/// allocation a live migration gave to the holder's migration consumer stays with its running domain;
+/// that is remembered here (in memory: after a restart, a migration that ended meanwhile is followed as
+/// any allocation that went), so that the migration's end, not the allocation's, ends the claim.
 /// </summary>
 public sealed partial class AllocationFollower(AssignmentService assignments, AssignmentRepository ledger, ILogger<AllocationFollower> log)
 {
@@ -19,6 +22,8 @@ public sealed partial class AllocationFollower(AssignmentService assignments, As
 
     private readonly Dictionary<string, string> _refused = new(StringComparer.Ordinal); // dev_id → the message logged
     private readonly HashSet<AllocationConflict> _conflicts = [];
+    private readonly Dictionary<string, string> _migrating = new(StringComparer.Ordinal); // dev_id → the instance migrating away with it
+    private readonly HashSet<string> _left = new(StringComparer.Ordinal); // dev_ids whose migration finished, claim left to the migration
 
     /// <summary>Conflicts standing after the last pass (the ledger kept; Placement shows the device unavailable).</summary>
     public IReadOnlyCollection<AllocationConflict> Conflicts => _conflicts;
@@ -31,8 +36,16 @@ public sealed partial class AllocationFollower(AssignmentService assignments, As
     {
         List<string> reserved = [];
         HashSet<AllocationConflict> standing = [];
-        foreach (AllocationStep step in AllocationPlan.For(holdings, ledger.All()))
+        HashSet<string> migrating = new(StringComparer.Ordinal);
+        foreach (AllocationStep step in AllocationPlan.For(holdings, ledger.All(), _migrating))
         {
+            if (step is MigratingAway or LeftToMigration)
+            {
+                migrating.Add(step.DevId);
+                Migrating(step);
+                continue;
+            }
+
             if (step is AllocationConflict conflict)
             {
                 standing.Add(conflict);
@@ -78,7 +91,27 @@ public sealed partial class AllocationFollower(AssignmentService assignments, As
 
         _conflicts.Clear();
         _conflicts.UnionWith(standing);
+        foreach (string done in _migrating.Keys.Where(d => !migrating.Contains(d)).ToArray())
+        {
+            _migrating.Remove(done); // reverted, or the claim ended
+            _left.Remove(done);
+        }
+
         return reserved;
+    }
+
+    // Said once each: the device going with a migration, then its claim left to the migration's end.
+    private void Migrating(AllocationStep step)
+    {
+        if (step is MigratingAway && _migrating.TryAdd(step.DevId, step.Consumer))
+        {
+            LogMigrating(step.DevId, step.Consumer);
+        }
+        else if (step is LeftToMigration left && _left.Add(step.DevId))
+        {
+            string state = left.State.Name();
+            LogLeftToMigration(step.DevId, step.Consumer, state);
+        }
     }
 
     /// <summary>Attaches, live, what waits for each instance's running domain; quiet for a domain that does not run yet.</summary>
@@ -110,6 +143,12 @@ public sealed partial class AllocationFollower(AssignmentService assignments, As
 
     [LoggerMessage(Level = LogLevel.Information, Message = "placement: device {DevId} attached to running instance {Consumer}, as allocated")]
     private partial void LogAttached(string devId, string consumer);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "placement: device {DevId} stays with instance {Consumer}: it is live-migrating, its migration consumer holds the allocation until the migration ends")]
+    private partial void LogMigrating(string devId, string consumer);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "placement: the migration of instance {Consumer} finished in Placement; device {DevId} ({State}) is released here when the domain has left")]
+    private partial void LogLeftToMigration(string devId, string consumer, string state);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "placement: conflict: device {DevId} is allocated to {Consumer} in Placement but {State} to instance {Owner} here; the ledger is kept and the device is made unavailable in Placement. Delete the allocation of {Consumer}, or detach the device from {Owner}")]
     private partial void LogConflict(string devId, string consumer, string owner, string state);

@@ -20,7 +20,8 @@ namespace UsbPassd.Daemon.Services;
 /// Allocations: the tree is polled every <c>poll_seconds</c> (one request while nothing moves), and a
 /// domain about to start has its consumer looked up at once (<see cref="BeforeStartAsync"/>); the
 /// <see cref="AllocationFollower"/> makes the ledger follow, and libvirt's lifecycle events bring
-/// an allocated device to its instance's domain when that starts.
+/// an allocated device to its instance's domain when that starts. A live migration's allocation moves
+/// with it (PlacementService.Migration.cs).
 /// </summary>
 public sealed partial class PlacementService(DaemonOptions options, DeviceRepository devices, PolicyService policy, AllocationFollower follower, LibvirtService libvirt, ILogger<PlacementService> log) : BackgroundService
 {
@@ -181,6 +182,7 @@ public sealed partial class PlacementService(DaemonOptions options, DeviceReposi
                     await sync.LookUpConsumerAsync(l.Item1, ct).ConfigureAwait(false);
                 }
 
+                await MigrateAsync(sync, client, ct).ConfigureAwait(false);
                 IReadOnlyList<string> reserved = await follower.FollowAsync(sync.Holdings(), ct).ConfigureAwait(false);
                 foreach ((Guid consumer, TaskCompletionSource<string?> answer) in lookups)
                 {
@@ -234,6 +236,8 @@ public sealed partial class PlacementService(DaemonOptions options, DeviceReposi
                 {
                     l.Answer.TrySetResult(null); // Placement down never stops a start
                 }
+
+                DeferMigrations(e.Message); // nor a migration
 
                 Publish(new PlacementSyncStatus(true, false, endpoint, root, sync.RootUuid, e.Message, sync.Providers, sync.Pending, client.Requests, Status.LastSync, Status.Allocated, Status.Conflicts));
                 if (e.NeedsOperator ? e.Message != reported : lostAt == 0)

@@ -62,4 +62,33 @@ public sealed class AllocationPlanTests
     [Fact]
     public void A_device_attached_outside_usbpassd_is_never_taken_by_an_allocation() =>
         Assert.Equal([new AllocationConflict("k1", U, V, ClaimState.External)], AllocationPlan.For([Held("k1", U)], [Claimed("k1", V, ClaimState.External, ClaimOrigin.Local)]));
+
+    private static string Migration(string instance) => PlacementNames.MigrationConsumer(Guid.Parse(instance)).ToString();
+
+    [Theory]
+    [InlineData(ClaimState.Attached, ClaimOrigin.Placement)]
+    [InlineData(ClaimState.Reserved, ClaimOrigin.Placement)]
+    [InlineData(ClaimState.Attached, ClaimOrigin.Local)]
+    public void A_device_its_holders_migration_consumer_holds_stays_with_the_running_domain_and_is_no_conflict(ClaimState state, ClaimOrigin origin) =>
+        Assert.Equal([new MigratingAway("k1", U)], AllocationPlan.For([Held("k1", Migration(U))], [Claimed("k1", U, state, origin)]));
+
+    [Fact]
+    public void Another_instances_migration_consumer_is_an_ordinary_consumer() =>
+        Assert.Equal([new ReleaseAllocation("k1", U, ClaimState.Attached), new ReserveForAllocation("k1", Migration(V))],
+            AllocationPlan.For([Held("k1", Migration(V))], [Claimed("k1", U, ClaimState.Attached)]));
+
+    [Fact]
+    public void When_the_migration_finishes_a_claim_in_a_domain_is_left_to_the_migration_and_a_reserved_one_released()
+    {
+        var migrating = new Dictionary<string, string> { ["k1"] = U };
+        Assert.Equal([new LeftToMigration("k1", U, ClaimState.Attached)], AllocationPlan.For([Held("k1")], [Claimed("k1", U, ClaimState.Attached)], migrating));
+        Assert.Equal([new ReleaseAllocation("k1", U, ClaimState.Reserved)], AllocationPlan.For([Held("k1")], [Claimed("k1", U)], migrating));
+
+        // Not seen migrating (a restart, or a migration quicker than the poll): an allocation that went, as ever.
+        Assert.Equal([new ReleaseAllocation("k1", U, ClaimState.Attached)], AllocationPlan.For([Held("k1")], [Claimed("k1", U, ClaimState.Attached)]));
+    }
+
+    [Fact]
+    public void A_reverted_migration_gives_the_device_back_to_its_holder_with_nothing_to_do() =>
+        Assert.Empty(AllocationPlan.For([Held("k1", U)], [Claimed("k1", U, ClaimState.Attached)], new Dictionary<string, string> { ["k1"] = U }));
 }
