@@ -18,10 +18,15 @@ public static class MigrationMetadata
     public const string Key = "usbpassd";
     public const string Namespace = "https://usbpassd.org/xmlns/domain/1";
 
-    /// <summary>The element for virDomainSetMetadata (libvirt puts it into our namespace); null when there is nothing to say.</summary>
+    /// <summary>
+    /// The element for virDomainSetMetadata (libvirt puts it into our namespace); null when there is nothing to say.
+    /// An entry XML cannot hold (a dev_id's serial may carry ESC or other C0 controls, which XML 1.0 has
+    /// no way to write) is left out rather than failing the attach that writes it: the destination then
+    /// refuses that device, the safe side, and the domain's other entries still travel.
+    /// </summary>
     public static string? Build(IEnumerable<MigrationEntry> entries)
     {
-        MigrationEntry[] all = [.. entries];
+        MigrationEntry[] all = [.. entries.Where(Writable)];
         if (all.Length == 0)
         {
             return null;
@@ -51,6 +56,29 @@ public static class MigrationMetadata
         }
 
         return text.ToString();
+    }
+
+    private static bool Writable(MigrationEntry e) => ((string[])[e.Alias, e.DevId, e.VendorId, e.ProductId, e.Label ?? ""]).All(XmlCanHold);
+
+    private static bool XmlCanHold(string s)
+    {
+        for (int i = 0; i < s.Length; i++)
+        {
+            if (XmlConvert.IsXmlChar(s[i]))
+            {
+                continue;
+            }
+
+            if (i + 1 < s.Length && XmlConvert.IsXmlSurrogatePair(lowChar: s[i + 1], highChar: s[i]))
+            {
+                i++;
+                continue;
+            }
+
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>Our entries in a domain's XML, by alias; entries with a word we do not know are left out (the caller's default applies).</summary>
