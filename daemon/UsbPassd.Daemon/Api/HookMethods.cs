@@ -53,7 +53,7 @@ public sealed partial class HookMethods(StartGate gate, ReplugService replug, Pl
 
         if (operation == "migrate")
         {
-            return Incoming(uuid, xml);
+            return await IncomingAsync(uuid, xml, ct).ConfigureAwait(false);
         }
 
         // The allocation first: a device Placement gave this instance is reserved before the gate looks.
@@ -67,7 +67,7 @@ public sealed partial class HookMethods(StartGate gate, ReplugService replug, Pl
     }
 
     // The destination of a live migration: our hostdevs pointed at this host's devices, or a refusal libvirt shows.
-    private HookResult Incoming(string uuid, string xml)
+    private async Task<HookResult> IncomingAsync(string uuid, string xml, CancellationToken ct)
     {
         IncomingDomain domain;
         try
@@ -83,7 +83,7 @@ public sealed partial class HookMethods(StartGate gate, ReplugService replug, Pl
 
         try
         {
-            IncomingPrepared prepared = migration.Incoming(domain);
+            IncomingPrepared prepared = await migration.IncomingAsync(domain, PlacementWait, ct).ConfigureAwait(false);
             return prepared.Xml is string rewritten ? new HookResult { Allowed = true, XmlBase64 = Convert.ToBase64String(Encoding.UTF8.GetBytes(rewritten)) } : Allowed;
         }
         catch (AssignmentRefusedException e)

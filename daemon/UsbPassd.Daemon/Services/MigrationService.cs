@@ -16,7 +16,7 @@ namespace UsbPassd.Daemon.Services;
 /// migrated away gives back what it held. Incoming reservations are in the registry, so a daemon
 /// restarted mid-migration watches them again.
 /// </summary>
-public sealed partial class MigrationService(AssignmentService assignments, LibvirtService libvirt, ILogger<MigrationService> log) : BackgroundService
+public sealed partial class MigrationService(AssignmentService assignments, LibvirtService libvirt, PlacementService placement, ILogger<MigrationService> log) : BackgroundService
 {
     // How long an incoming domain that libvirt does not know (yet) is waited for before its
     // reservations are released: the hook answers before libvirt defines the domain.
@@ -41,19 +41,31 @@ public sealed partial class MigrationService(AssignmentService assignments, Libv
 
     /// <summary>
     /// The destination's answer to <c>migrate begin</c>: reserves a device for each of our hostdevs
-    /// and returns the XML pointed at them (null: unchanged). Never calls libvirt.
+    /// and returns the XML pointed at them (null: unchanged). Never calls libvirt. With Placement on,
+    /// the instance's USB allocation moves to the reserved devices' providers first (a refusal there
+    /// refuses the migration; Placement down or slow does not: the move is retried in the background).
     /// </summary>
     /// <exception cref="AssignmentRefusedException">The migration may not come here.</exception>
-    public IncomingPrepared Incoming(IncomingDomain domain)
+    public async Task<IncomingPrepared> IncomingAsync(IncomingDomain domain, TimeSpan placementWait, CancellationToken ct)
     {
         IncomingPrepared prepared = assignments.PrepareIncoming(domain);
-        if (prepared.Reserved.Count > 0 || domain.Hostdevs.Count > 0)
+        if (domain.Hostdevs.Count == 0)
         {
-            _incoming[domain.Uuid] = new Watch(DateTimeOffset.UtcNow);
-            LogIncoming(domain.Name, domain.Uuid, prepared.Reserved.Count, domain.Hostdevs.Count - prepared.Reserved.Count);
-            _wake.Release();
+            return prepared;
         }
 
+        foreach ((Registry.DeviceRow row, IncomingHostdev _) in prepared.Reserved)
+        {
+            if (await placement.MoveForMigrationAsync(domain.Uuid, row.DevId!, row.VendorId!, row.ProductId!, placementWait, ct) is string refusal)
+            {
+                Abandon(domain.Uuid);
+                throw new AssignmentRefusedException(RefusalReason.DomainRefuses, $"Placement: {refusal}");
+            }
+        }
+
+        _incoming[domain.Uuid] = new Watch(DateTimeOffset.UtcNow);
+        LogIncoming(domain.Name, domain.Uuid, prepared.Reserved.Count, domain.Hostdevs.Count - prepared.Reserved.Count);
+        _wake.Release();
         return prepared;
     }
 
@@ -64,6 +76,7 @@ public sealed partial class MigrationService(AssignmentService assignments, Libv
         if (assignments.AbandonIncoming(uuid) is { Count: > 0 } released)
         {
             LogAbandoned(uuid, released);
+            _ = placement.RevertMigrationAsync(uuid, CancellationToken.None); // the source's provider back to the instance (idempotent, retried when Placement is away)
         }
     }
 
@@ -141,6 +154,7 @@ public sealed partial class MigrationService(AssignmentService assignments, Libv
             }
 
             _incoming.TryRemove(uuid, out _);
+            _ = placement.FinishMigrationAsync(uuid, CancellationToken.None); // the migration consumer's hold on the source's provider ends
             foreach (Followed f in done)
             {
                 LogArrived(f.Instance, f.PortId, f.What, f.TotalMs);
