@@ -9,6 +9,7 @@ namespace UsbPassd.Tests.Lab;
 /// If libvirt or QEMU change what they do, these fail and say so.
 /// </summary>
 [Collection(PairGroup.Name)]
+[Trait("Tier", "platform")] // make test-lab-platform: facts of libvirt and QEMU, not of usbpassd (kept out of make test for time)
 public sealed class MigrationLinkLabTests(PairFixture fx, ITestOutputHelper output)
 {
     [Fact]
