@@ -21,7 +21,7 @@ internal static class MigrationCommand
     public static Command Create()
     {
         var device = CommonOptions.Device();
-        var decision = new Argument<string>("DECISION") { Description = "refuse, equivalent or drop." };
+        var decision = new Argument<string>("DECISION") { Description = "refuse, equivalent or drop.", HelpName = "DECISION" };
         decision.AcceptOnlyFromAmong(Words);
         return new Command(
             "migration",

@@ -32,10 +32,10 @@ public sealed class AssignmentService
     {
         _core = new AssignmentCore(devices, ledger, libvirt, policy, removals ?? new Removals());
         _reserve = new ReserveOperation(_core);
-        _detach = new DetachOperation(_core);
-        _swap = new SwapOperation(_core);
         _follow = new FollowOperation(_core);
         _migration = new MigrationOperation(_core, _follow);
+        _detach = new DetachOperation(_core, _migration);
+        _swap = new SwapOperation(_core, _migration);
         _attach = new AttachOperation(_core, _migration);
         _reconcile = new ReconcileOperation(_core, _follow);
     }

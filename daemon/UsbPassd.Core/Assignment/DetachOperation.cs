@@ -9,7 +9,7 @@ namespace UsbPassd.Assignment;
 /// when libvirt's device-removed event for our alias arrives (<see cref="Removals"/>). The caller
 /// may stop waiting; the claim is settled all the same (<see cref="CallerMayLeaveAsync"/>).
 /// </summary>
-internal sealed class DetachOperation(AssignmentCore core)
+internal sealed class DetachOperation(AssignmentCore core, MigrationOperation migration)
 {
     public Task<AssignmentOutcome> DetachAsync(DetachRequest r, Actor by, CancellationToken ct) =>
         CallerMayLeaveAsync(DetachToTheEndAsync(r, by), "detach", r.Device?.Word, ct);
@@ -47,6 +47,7 @@ internal sealed class DetachOperation(AssignmentCore core)
 
         core.Ledger.Release(row, domain.Uuid, BaseStatus(row), by);
         core.Counters.CountDetached();
+        migration.WriteMetadata(connection, domain); // the device's entry goes with it (none left: our element goes)
         return core.Outcome(row.Id, null);
     }
 

@@ -11,7 +11,7 @@ namespace UsbPassd.Assignment;
 /// taken by anyone between A's detach and B's attach; when libvirt refuses B, A is put back. The
 /// caller may stop waiting: the swap goes on to its end (<see cref="DetachOperation.CallerMayLeaveAsync"/>).
 /// </summary>
-internal sealed class SwapOperation(AssignmentCore core)
+internal sealed class SwapOperation(AssignmentCore core, MigrationOperation migration)
 {
     public Task<AssignmentOutcome> SwapAsync(SwapRequest r, Actor by, CancellationToken ct) =>
         CallerMayLeaveAsync(SwapToTheEndAsync(r, by), "swap", r.From?.Word, ct);
@@ -79,6 +79,7 @@ internal sealed class SwapOperation(AssignmentCore core)
         core.Ledger.SetState(to, domain.Uuid, ClaimState.Attached, by);
         core.Counters.CountDetached();
         core.Counters.CountAttached();
+        migration.WriteMetadata(connection, domain);
         return core.Outcome(to.Id, core.Ledger.Get(to.DevId!) ?? claim);
     }
 

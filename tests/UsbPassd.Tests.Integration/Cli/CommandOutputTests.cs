@@ -256,7 +256,7 @@ public sealed class CommandOutputTests : IDisposable
     public void Attach_sends_its_options()
     {
         AssertPrints(["attach", "3-2", "erp-vm", "--live", "--mandatory", "--controller", "xhci", "--token", "17"], $"3-2 (46f4:0001:LICENCE-0042): attached to {Instance}, token 18\n");
-        AssertAsked(Methods.DevicesAttach, """{"device":"3-2","instance":"erp-vm","mode":"live","controller":"xhci","missing_policy":"mandatory","token":17}""");
+        AssertAsked(Methods.DevicesAttach, """{"device":"3-2","instance":"erp-vm","mode":"live","controller":"xhci","missing_policy":"mandatory","token":17,"migration":null}""");
     }
 
     [Fact]
