@@ -28,8 +28,8 @@ internal static class UsbPassctl
         (DetachCommand.Create, "Take a device out of a libvirt domain."),
         (SwapCommand.Create, "Replace one device by another in a domain."),
         (InstancesCommand.Create, "List the devices an instance owns."),
-        (MigrationCommand.Create, "Set what a live migration does with a device."),
-        (MigrateCheckCommand.Create, "Say what a live migration would do, before it."),
+        (MigrationCommand.Create, "Set a device's live-migration decision."),
+        (MigrateCheckCommand.Create, "Say what a live migration would do."),
         (PlacementCommand.Create, "This host's sync into Placement."),
         (FleetCommand.Create, "Every host's USB devices in Placement."),
     ];

@@ -116,13 +116,25 @@ public sealed class PlacementServer : IDisposable
 
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? json = null)
     {
-        using var request = new HttpRequestMessage(method, Url + path);
-        if (json is not null)
+        for (bool resent = false; ; resent = true)
         {
-            request.Content = new StringContent(json, Encoding.UTF8, "application/json");
-        }
+            using var request = new HttpRequestMessage(method, Url + path);
+            if (json is not null)
+            {
+                request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+            }
 
-        return await Admin.SendAsync(request);
+            try
+            {
+                return await Admin.SendAsync(request);
+            }
+            catch (HttpRequestException) when (!resent)
+            {
+                // placement-api's one-at-a-time server, starved of CPU by a busy machine, sometimes hangs
+                // up without an answer: a test's own setup call is asked once more (a write that had
+                // gone through then answers 409, which the caller sees).
+            }
+        }
     }
 
     /// <summary>The children of <paramref name="rootName"/>'s provider: uuid → (name, generation).</summary>
