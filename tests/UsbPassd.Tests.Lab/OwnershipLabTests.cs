@@ -119,7 +119,7 @@ public sealed class OwnershipLabTests(LabFixture fx, ITestOutputHelper output)
 
         await daemon.RestartAsync(LabDaemon.WithLibvirt);
         await daemon.WaitForRowsAsync("deleted = 0 AND dev_id = '46f4:0001:KILL-0001' AND status IN ('attached', 'reserved')", 1);
-        bool inLibvirt = (await lab.RunAsync("virsh dumpxml l2-kill")).Contains("ua-usbpassd-", StringComparison.Ordinal);
+        bool inLibvirt = (await lab.RunAsync("virsh dumpxml l2-kill")).Contains("<alias name='ua-usbpassd-", StringComparison.Ordinal);
         // Should libvirtd finish the attach only now, its device-added event brings the ledger along.
         string status = inLibvirt ? "attached" : "reserved";
         await daemon.WaitForRowsAsync($"deleted = 0 AND dev_id = '46f4:0001:KILL-0001' AND status = '{status}'", 1);
@@ -180,6 +180,6 @@ public sealed class OwnershipLabTests(LabFixture fx, ITestOutputHelper output)
         Assert.DoesNotContain("QEMU USB HARDDRIVE", usb);
         Assert.Contains("available", await lab.RunAsync(daemon.Ctl($"show {a.PortId}")));
         string definition = await lab.RunAsync("virsh dumpxml --inactive l2-swap");
-        Assert.Single(definition.Split("ua-usbpassd-").Skip(1)); // only B's hostdev in the next boot's definition
+        Assert.Single(definition.Split("<alias name='ua-usbpassd-").Skip(1)); // only B's hostdev in the next boot's definition
     });
 }
