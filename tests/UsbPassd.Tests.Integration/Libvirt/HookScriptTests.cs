@@ -62,30 +62,8 @@ public sealed class HookScriptTests(LibvirtDaemonFixture daemon) : IClassFixture
     // As libvirtd runs it: "prepare begin", a minimal environment, the XML on stdin; as root (hook.qemu needs modify).
     private (int Exit, string Stderr) RunHook(string xml)
     {
-        string conf = Path.Combine(daemon.Directory, "hook.conf");
-        File.WriteAllText(conf, $"socket={daemon.Socket}\n");
-        var psi = new ProcessStartInfo(Path.Combine(Corpus.RepositoryRoot, "packaging", "libvirt", "usbpassd"))
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string a in (string[])[daemon.Domain, "prepare", "begin", "-"])
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        psi.Environment.Clear();
-        psi.Environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
-        psi.Environment["LC_ALL"] = "C";
-        psi.Environment["USBPASSD_HOOK_CONF"] = conf;
-        using Process p = Process.Start(psi)!;
-        Task<string> stderr = p.StandardError.ReadToEndAsync();
-        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
-        p.StandardInput.Write(xml);
-        p.StandardInput.Close();
-        p.WaitForExit();
-        Assert.Equal("", stdout.Result); // libvirt would take stdout as a new domain XML (migrate, restore)
-        return (p.ExitCode, stderr.Result.TrimEnd('\n'));
+        (int exit, string stdout, string stderr) = Migration.MigrationHook.Run(daemon.Socket, daemon.Directory, daemon.Domain, xml, operation: "prepare");
+        Assert.Equal("", stdout); // libvirt would take stdout as a new domain XML (migrate, restore)
+        return (exit, stderr);
     }
 }

@@ -38,7 +38,7 @@ internal static class MigrationHook
     public static XElement Hostdev(string xml, string alias) =>
         XDocument.Parse(xml).Root!.Element("devices")!.Elements("hostdev").Single(h => (string?)h.Element("alias")?.Attribute("name") == alias);
 
-    public static (int Exit, string Stdout, string Stderr) Run(string socket, string folder, string domain, string xml)
+    public static (int Exit, string Stdout, string Stderr) Run(string socket, string folder, string domain, string xml, string operation = "migrate")
     {
         string conf = Path.Combine(folder, "hook.conf");
         File.WriteAllText(conf, $"socket={socket}\n");
@@ -48,7 +48,7 @@ internal static class MigrationHook
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (string a in (string[])[domain, "migrate", "begin", "-"])
+        foreach (string a in (string[])[domain, operation, "begin", "-"])
         {
             psi.ArgumentList.Add(a);
         }
