@@ -40,7 +40,7 @@ internal static class FleetFigures
         TimeSpan floor = sync.MedianWrite * sync.Requests;
         Console.WriteLine();
         Console.WriteLine($"Sync: {sync.Providers} device providers by {scale.Hosts} sync agents ({scale.Agents} at a time) in {sync.Wall.TotalSeconds:0.0} s, {sync.Requests} requests " +
-            $"({(double)sync.Requests / sync.Providers:0.00} per device, {sync.Requests / sync.Wall.TotalSeconds:0} per s)");
+            $"({(double)sync.Requests / sync.Providers:0.00} per device, {sync.Requests / sync.Wall.TotalSeconds:0} per s); host syncs run again after Placement dropped a connection: {sync.RetriedSyncs}");
         Console.WriteLine($"  floor: {sync.Requests} requests × {Ms(sync.MedianWrite)} (median single write measured alone in this run; a read: {Ms(sync.MedianRead)}) = {floor.TotalSeconds:0.0} s; wall ÷ floor = {sync.Wall / floor:0.00}");
 
         FleetScale.PlaceFigures place = await scale.PlaceAsync(url);

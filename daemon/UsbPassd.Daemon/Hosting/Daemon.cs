@@ -1,7 +1,9 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using UsbPassd.Assignment;
 using UsbPassd.Daemon.Api;
 using UsbPassd.Daemon.Services;
@@ -23,18 +25,9 @@ internal static class Daemon
         HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.AddConfiguration(builder.Configuration);
         builder.Logging.SetMinimumLevel(Environment.GetEnvironmentVariable("USBPASSD_DEBUG") == "1" ? LogLevel.Debug : LogLevel.Information);
-        if (journal)
-        {
-            builder.Logging.AddSystemdConsole(o => o.UseUtcTimestamp = true);
-        }
-        else
-        {
-            builder.Logging.AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "HH:mm:ss.fff ";
-            });
-        }
+        // Our own formatter: one line per event with device strings escaped (LogLineFormatter says why).
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ConsoleFormatter>(new LogLineFormatter(journal)));
+        builder.Logging.AddConsole(o => o.FormatterName = LogLineFormatter.FormatterName);
 
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         using ILoggerFactory early = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true));
