@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
 using UsbPassd.Testing.Lab;
 using Xunit.Abstractions;
 
@@ -36,6 +38,32 @@ public sealed class PackageInstallLabTests(ITestOutputHelper output)
         Assert.True(exit == 0, $"install-test.sh exited {exit}: see the FAIL lines in the output");
         // The real package must not skip anything: every check of the contract applies to it.
         Assert.Matches(@"\d+ passed, 0 failed, 0 skipped", stdout);
+        AssertLeastPrivilege(stdout);
+    }
+
+    /// <summary>
+    /// Issue 17: the service runs as user usbpassd with no capability, and systemd-analyze security scores
+    /// it at most 1.2 (packaging/systemd/README.md). Each check must have run and passed, not gone missing.
+    /// </summary>
+    private static void AssertLeastPrivilege(string stdout)
+    {
+        string[] checks =
+        [
+            "systemd-analyze security: exposure",
+            "usbpassd runs as user usbpassd, group usbpassd, also in group libvirt",
+            "no capability: CapInh, CapPrm, CapEff, CapBnd, CapAmb all 0",
+            "/var/lib/usbpassd and registry.db belong to usbpassd",
+            "upgrade gives a root-owned /var/lib/usbpassd (an older package's) to usbpassd",
+            "socket /run/usbpassd/usbpassd.sock is 0660 usbpassd:usbpassd",
+        ];
+        foreach (string check in checks)
+        {
+            Assert.Matches(@"(?m)^ok\s+" + Regex.Escape(check), stdout);
+        }
+
+        Match exposure = Regex.Match(stdout, @"(?m)^info exposure of usbpassd\.service: ([0-9.]+)\s*$");
+        Assert.True(exposure.Success, "install-test.sh printed no exposure line");
+        Assert.InRange(double.Parse(exposure.Groups[1].Value, CultureInfo.InvariantCulture), 0.0, 1.2);
     }
 
     // Runs a lab script, copying its lines into the test output as they come. On timeout it gets
@@ -61,7 +89,7 @@ public sealed class PackageInstallLabTests(ITestOutputHelper output)
         }
         catch (OperationCanceledException)
         {
-            using (Process.Start("kill", ["-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) { }
+            using (Process.Start("kill", ["-TERM", p.Id.ToString(CultureInfo.InvariantCulture)])) { }
             await p.WaitForExitAsync();
             throw new LabException($"{Path.GetFileName(script)} did not finish within {Timeout.TotalMinutes} minutes");
         }

@@ -14,7 +14,7 @@
 #   * a hook in /etc/libvirt/hooks/qemu.d/ that libvirt runs on a VM start, letting it start;
 #   * /var/lib/PKG survives restart, upgrade and remove; purge removes it and /etc/PKG.
 # For usbpassd itself (the .deb ships /usr/bin/usbpassctl), also: Type=notify, the socket
-# /run/usbpassd/usbpassd.sock 0660 root:usbpassd, `usbpassctl list` for root and for members of
+# /run/usbpassd/usbpassd.sock 0660 usbpassd:usbpassd, `usbpassctl list` for root and for members of
 # group usbpassd, refused for others, the daemon logging the hook's call (the domain's name),
 # and registry.db's rows kept by restart and upgrade. Other packages skip those, saying why:
 # tests/lab/probe-deb.sh builds a throwaway one that stands in for usbpassd.
@@ -115,8 +115,8 @@ if [ "$PKG" = usbpassd-labprobe ]; then # probe-deb.sh's daemon checks its sandb
         l1 "timeout 60 bash -c 'until [ -f /run/$PKG/hardening ]; do sleep 0.5; done' &&
             cat /run/$PKG/hardening && ! grep -qv ' yes$' /run/$PKG/hardening"
 fi
-real_check "socket /run/usbpassd/usbpassd.sock is 0660 root:usbpassd" \
-    l1 '[ "$(stat -c "%a %U:%G" /run/usbpassd/usbpassd.sock)" = "660 root:usbpassd" ]'
+real_check "socket /run/usbpassd/usbpassd.sock is 0660 usbpassd:usbpassd" \
+    l1 '[ "$(stat -c "%a %U:%G" /run/usbpassd/usbpassd.sock)" = "660 usbpassd:usbpassd" ]'
 l1 "useradd -M -G $PKG labmember && useradd -M labother" >>"$RUN/checks.log" 2>&1
 real_check "usbpassctl list as root" l1 "usbpassctl list"
 real_check "usbpassctl list as a member of group usbpassd" l1 "runuser -u labmember -- usbpassctl list"
@@ -140,6 +140,22 @@ real_check "a crash (abort) is in the journal and systemd restarts usbpassd" \
         timeout 90 bash -c 'until [ \"\$(systemctl show -P MainPID $PKG.service)\" != \$0 ] && systemctl is-active -q $PKG.service; do sleep 0.2; done' \$pid;
         journalctl -u $PKG.service --since=@$T --no-pager; systemctl is-active -q $PKG.service &&
         journalctl -u $PKG.service --since=@$T --no-pager | grep -E 'code=(dumped|killed), status=6/ABRT'"
+
+echo "== least privilege"
+# Issue 17: the service runs as its own user with no capability (packaging/systemd/README.md, "What
+# usbpassd needs"), and systemd-analyze security scores it at most 1.2.
+EXPOSURE=$(l1 "systemd-analyze security --no-pager $PKG.service | sed -n 's/.*Overall exposure level for [^:]*: \\([0-9.]*\\).*/\\1/p'")
+echo "info exposure of $PKG.service: ${EXPOSURE:-unknown}"
+real_check "systemd-analyze security: exposure ${EXPOSURE:-unknown} <= 1.2" awk -v e="${EXPOSURE:-99}" 'BEGIN { exit !(e <= 1.2) }'
+real_check "usbpassd runs as user usbpassd, group usbpassd, also in group libvirt" \
+    l1 "pid=\$(systemctl show -P MainPID $PKG.service) && ps -o user=,group=,supgrp= -p \$pid &&
+        [ \"\$(ps -o user=,group= -p \$pid | tr -s ' ')\" = 'usbpassd usbpassd' ] && ps -o supgrp= -p \$pid | tr ',' '\\n' | grep -qx libvirt"
+real_check "no capability: CapInh, CapPrm, CapEff, CapBnd, CapAmb all 0; NoNewPrivs, seccomp" \
+    l1 "pid=\$(systemctl show -P MainPID $PKG.service) && grep -E '^(Cap|NoNewPrivs|Seccomp:)' /proc/\$pid/status &&
+        [ \"\$(grep -cE '^Cap(Inh|Prm|Eff|Bnd|Amb):[[:space:]]+0000000000000000\$' /proc/\$pid/status)\" = 5 ] &&
+        grep -qE '^NoNewPrivs:[[:space:]]+1\$' /proc/\$pid/status && grep -qE '^Seccomp:[[:space:]]+2\$' /proc/\$pid/status"
+real_check "$STATE and registry.db belong to usbpassd" \
+    l1 "stat -c '%a %U:%G %n' $STATE $STATE/registry.db && [ \"\$(stat -c %U:%G $STATE $STATE/registry.db | sort -u)\" = usbpassd:usbpassd ]"
 
 echo "== libvirt hook"
 if [ -z "$HOOK" ]; then
@@ -179,11 +195,15 @@ echo "registry.db before the restart: count|max(id) = ${ROWS:-none}" >>"$RUN/che
 real_check "restart keeps registry.db's rows" rows_kept
 
 echo "== upgrade"
+# An older package ran the service as root: its state folder is root's. The upgrade gives it to usbpassd.
+[ -z "$REAL" ] || l1 "chown -R root:root $STATE" >>"$RUN/checks.log" 2>&1
 check "dpkg -i $(basename "$NEWER")" l1 "dpkg -i $RUN/share/$(basename "$NEWER")"
 check "version $NEWER_VERSION installed, active" \
     l1 "[ \"\$(dpkg-query -W -f='\${Version}' $PKG)\" = '$NEWER_VERSION' ] && systemctl is-active -q $PKG.service"
 check "upgrade keeps $STATE" marker_kept
 real_check "upgrade keeps registry.db's rows" rows_kept
+real_check "upgrade gives a root-owned $STATE (an older package's) to usbpassd" \
+    l1 "[ -z \"\$(find $STATE ! -user usbpassd)\" ] && [ -z \"\$(find $STATE ! -group usbpassd)\" ]"
 
 echo "== remove and purge"
 check "dpkg -r $PKG: stopped and disabled" l1 "dpkg -r $PKG && ! systemctl is-active -q $PKG.service && ! systemctl is-enabled -q $PKG.service"

@@ -7,7 +7,7 @@ using static UsbPassd.Interop.Interop;
 namespace UsbPassd.Rpc;
 
 /// <summary>
-/// The Unix socket: created 0660 root:&lt;group&gt; (a stale file from a crashed daemon is replaced,
+/// The Unix socket: created 0660 &lt;daemon's user&gt;:&lt;group&gt; (a stale file from a crashed daemon is replaced,
 /// a live one is not), an accept loop with connection quotas (<see cref="ConnectionQuota"/>), and notification broadcast to
 /// subscribers. Binding happens in <see cref="Start"/>, so the daemon reports ready only once it listens.
 /// </summary>
@@ -46,7 +46,10 @@ public sealed partial class RpcServer(string path, string? group, RpcDispatcher 
             {
                 if (Libc.GroupId(group) is uint gid)
                 {
-                    Libc.Chown(Path, uint.MaxValue, gid);
+                    if (NeedsChown(gid, Libc.GetEgid(), File.GetUnixFileMode(System.IO.Path.GetDirectoryName(Path)!)))
+                    {
+                        Libc.Chown(Path, uint.MaxValue, gid);
+                    }
                 }
                 else
                 {
@@ -66,6 +69,15 @@ public sealed partial class RpcServer(string path, string? group, RpcDispatcher 
         _accepting = Task.Run(AcceptLoopAsync);
         LogListening(Path, group ?? "(root only)");
     }
+
+    /// <summary>
+    /// Whether the new socket must be given to <paramref name="group"/>: bind(2) gave it the process's
+    /// effective gid, or its folder's group when the folder is set-group-ID. The packaged service runs
+    /// as usbpassd:usbpassd with socket_group usbpassd, so its socket is born in the right group and no
+    /// chown is called: the unit may deny the service the whole @privileged syscall group (chown is in it).
+    /// </summary>
+    internal static bool NeedsChown(uint group, uint effectiveGid, UnixFileMode folderMode) =>
+        folderMode.HasFlag(UnixFileMode.SetGroup) || group != effectiveGid;
 
     /// <summary>Sends a notification to every subscribed connection; one that cannot keep up is dropped, the rest go on.</summary>
     public void Broadcast<T>(string method, T payload, JsonTypeInfo<T> info)
