@@ -1,7 +1,8 @@
 #!/bin/bash
 # Coverage-guided fuzzing of usbpassd's parsers with afl++ and SharpFuzz (tests/fuzz/README.md).
 #   tests/fuzz/run.sh [TARGET...]          every target (or those named), FUZZ_SECONDS each, one at a time
-#   FUZZ_SECONDS=300 (default), FUZZ_OUT=build/fuzz, FUZZ_NICE=10
+#   FUZZ_SECONDS=300 (default), FUZZ_OUT=build/fuzz, FUZZ_NICE=10,
+#   FUZZ_KEEP=1: afterwards, replace tests/fuzz/<target>/corpus with afl-cmin's minimum of the campaign's queue
 # Builds tests/UsbPassd.Fuzz (Release) into $FUZZ_OUT/bin, instruments UsbPassd.Core and UsbPassd.Protocol
 # there with the sharpfuzz tool (.config/dotnet-tools.json), runs afl-fuzz per target from
 # tests/fuzz/<target>/seeds (+ corpus/ and regressions/ when present) with tests/fuzz/<target>.dict, then
@@ -53,6 +54,14 @@ for t in "${targets[@]}"; do
     crashes=$(get saved_crashes) hangs=$(get saved_hangs) corpus=$(get corpus_count)
     rate=$(( execs / ( last > start ? last - start : 1 ) ))
     rows+=("$(printf '%-14s %12s %8s %8s %6s %7s' "$t" "$execs" "$rate" "$crashes" "$hangs" "$corpus")")
+    if [[ -n ${FUZZ_KEEP:-} ]]; then
+        rm -rf "$out/cmin/$t" && mkdir -p "$out/cmin"
+        # afl-cmin wants the target's real path (dotnet is a link).
+        nice -n "$nice_level" afl-cmin -i "$out/out/$t/default/queue" -o "$out/cmin/$t" -t 5000 -m none \
+            -- "$(readlink -f "$(command -v dotnet)")" "$out/bin/UsbPassd.Fuzz.dll" "$t" >"$out/out/$t.cmin.log" 2>&1
+        rm -rf "${here:?}/$t/corpus" && mkdir -p "$here/$t/corpus"
+        for f in "$out/cmin/$t"/*; do cp "$f" "$here/$t/corpus/$(sha1sum <"$f" | cut -c1-16)"; done
+    fi
     if (( crashes + hangs > 0 )); then
         status=1
         echo "   $t: crashes in $out/out/$t/default/crashes, hangs in $out/out/$t/default/hangs;"
