@@ -29,16 +29,51 @@ public static class RpcFormatter
             return null;
         }
 
+        JsonDocument doc;
         try
         {
-            error = null;
-            return JsonDocument.Parse(line, new JsonDocumentOptions { MaxDepth = 32 });
+            doc = JsonDocument.Parse(line, new JsonDocumentOptions { MaxDepth = 32 });
         }
         catch (JsonException e)
         {
             error = e.Message;
             return null;
         }
+
+        // An escaped lone UTF-16 surrogate ("\ud800") is no text either, and passes the parser for the same
+        // reason: it unescapes a string only when it is read. Then every TryGetProperty on an object with
+        // such a name threw InvalidOperationException (out of the read loop), as did reading such a value.
+        if (LoneSurrogateAt(line.Span) is long at)
+        {
+            doc.Dispose();
+            error = $"the string at byte {at} escapes a lone UTF-16 surrogate (\\uD800-\\uDFFF without its pair)";
+            return null;
+        }
+
+        error = null;
+        return doc;
+    }
+
+    // One more pass of the reader over the line; only the escaped strings are decoded.
+    private static long? LoneSurrogateAt(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 32 });
+        while (reader.Read())
+        {
+            if (reader.TokenType is JsonTokenType.PropertyName or JsonTokenType.String && reader.ValueIsEscaped)
+            {
+                try
+                {
+                    _ = reader.GetString();
+                }
+                catch (InvalidOperationException)
+                {
+                    return reader.TokenStartIndex;
+                }
+            }
+        }
+
+        return null;
     }
 
     public static byte[] Result(JsonElement? id, object? result, JsonTypeInfo? info) => Write(w =>

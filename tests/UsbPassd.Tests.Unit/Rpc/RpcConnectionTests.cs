@@ -151,4 +151,23 @@ public sealed class RpcConnectionTests
         Assert.StartsWith("""{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"parse error: """, await c.ReplyAsync());
         Assert.Equal(Echoed("2", where), await c.AskAsync(Echo("2", where) + "\n"));
     }
+
+    // Found by fuzzing (tests/fuzz/rpc/regressions): an escaped lone UTF-16 surrogate ("\ud800") is valid UTF-8
+    // and well-formed JSON to System.Text.Json's parser, which unescapes a string only when it is read: a
+    // property name like that threw InvalidOperationException out of every TryGetProperty on its object
+    // (RpcConnection's read loop, the connection dropped unanswered), a method, id or param out of the request.
+    [Theory]
+    [InlineData("name", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test.echo\",\"\\ud800\":1}")]
+    [InlineData("method", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test.echo\\udc00\"}")]
+    [InlineData("id", "{\"jsonrpc\":\"2.0\",\"id\":\"\\ud83d\",\"method\":\"test.echo\"}")]
+    [InlineData("param", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test.echo\",\"params\":{\"device\":\"\\ud800x\"}}")]
+    [InlineData("batch", "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test.echo\",\"\\udfff\":1}]")]
+    public async Task A_lone_surrogate_escape_is_a_parse_error_and_the_connection_goes_on(string where, string request)
+    {
+        await using var c = new ServedConnection();
+        await c.SendAsync(Encoding.ASCII.GetBytes(request + "\n"));
+
+        Assert.StartsWith("""{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"parse error: """, await c.ReplyAsync());
+        Assert.Equal(Echoed("2", where), await c.AskAsync(Echo("2", where) + "\n"));
+    }
 }

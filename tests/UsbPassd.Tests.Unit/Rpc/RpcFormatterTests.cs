@@ -112,6 +112,8 @@ public sealed class RpcFormatterTests
     [InlineData("7B7D207B7D")] // {} {}
     [InlineData("FFFE")] // not UTF-8, outside a string
     [InlineData("22C32822")] // not UTF-8, inside a string (System.Text.Json would read it as a string only when asked)
+    [InlineData("225C756438303022")] // "\ud800": a lone surrogate, escaped (found by fuzzing; read only when asked, too)
+    [InlineData("7B225C7564666666223A317D")] // {"\udfff":1}: the same in a property name, which every TryGetProperty reads
     [InlineData("")]
     public void Parse_says_why_a_line_is_not_json(string hex)
     {
