@@ -1,4 +1,5 @@
 using UsbPassd.Libvirt;
+using UsbPassd.Faults;
 using UsbPassd.Registry;
 using static UsbPassd.Assignment.AssignmentCore;
 
@@ -27,6 +28,7 @@ internal sealed class ReconcileOperation(AssignmentCore core, FollowOperation fo
         }
 
         Dictionary<string, DomainTruth> domains = ReadDomains(connection);
+        CrashPoint.Here(CrashPoints.ReconcileRead);
         foreach (Claim claim in core.Ledger.All().Where(c => c.State != External && !core.IsMoving(c.DevId)))
         {
             if (core.Devices.Find(null, claim.DevId, null, null) is not [DeviceRow row, ..])
@@ -38,7 +40,7 @@ internal sealed class ReconcileOperation(AssignmentCore core, FollowOperation fo
             {
                 // A reservation is the scheduler's, made before the VM is defined: it ends by its
                 // TTL or a release, never because libvirt does not know the instance (yet).
-                if (claim.State != ClaimState.Reserved && core.Ledger.Release(row, claim.InstanceUuid, BaseStatus(row), expected: claim.State))
+                if (claim.State != ClaimState.Reserved && Settle(() => core.Ledger.Release(row, claim.InstanceUuid, BaseStatus(row), expected: claim.State)))
                 {
                     done.Add(new Followed("released (its domain no longer exists)", row.PortId ?? "?", claim.InstanceUuid, 0, 0));
                 }
@@ -66,8 +68,8 @@ internal sealed class ReconcileOperation(AssignmentCore core, FollowOperation fo
             bool changed = settled switch
             {
                 null => false,
-                { State: null } => core.Ledger.Release(row, claim.InstanceUuid, BaseStatus(row), expected: claim.State),
-                { State: ClaimState state } => core.Ledger.SetState(row, claim.InstanceUuid, state, expected: claim.State),
+                { State: null } => Settle(() => core.Ledger.Release(row, claim.InstanceUuid, BaseStatus(row), expected: claim.State)),
+                { State: ClaimState state } => Settle(() => core.Ledger.SetState(row, claim.InstanceUuid, state, expected: claim.State)),
             };
             if (changed)
             {
@@ -109,8 +111,10 @@ internal sealed class ReconcileOperation(AssignmentCore core, FollowOperation fo
                 return;
             }
 
+            CrashPoint.Here(CrashPoints.ReconcileRepointBefore);
             follow.Repoint(connection, domain, row, claim, fixLive, fixConfig);
             core.Ledger.SetState(row, claim.InstanceUuid, ClaimState.Attached, FollowOperation.Replug); // the row of the new enumeration was only 'reserved'
+            CrashPoint.Here(CrashPoints.ReconcileConfirmAfter);
             core.Counters.CountReattached();
             done.Add(new Followed("re-attached (missed while libvirt was unreachable)", row.PortId ?? "?", truth.Name, Ms(start), Ms(start)));
         }
@@ -144,6 +148,15 @@ internal sealed class ReconcileOperation(AssignmentCore core, FollowOperation fo
         return truth;
     }
 
+    // One commit that settles a claim, between its two crash points.
+    private static bool Settle(Func<bool> commit)
+    {
+        CrashPoint.Here(CrashPoints.ReconcileSettleBefore);
+        bool changed = commit();
+        CrashPoint.Here(CrashPoints.ReconcileSettleAfter);
+        return changed;
+    }
+
     // A running domain holds what its live XML names; a shut-off one what it will take at start.
     private void RecordExternal(IEnumerable<DomainTruth> domains, List<Followed> done)
     {
@@ -167,6 +180,7 @@ internal sealed class ReconcileOperation(AssignmentCore core, FollowOperation fo
             if (core.Devices.Find(null, gone.DevId, null, null) is [DeviceRow row, ..])
             {
                 core.Ledger.Release(row, gone.InstanceUuid, BaseStatus(row));
+                CrashPoint.Here(CrashPoints.ReconcileExternalAfter);
                 done.Add(new Followed("no longer attached outside usbpassd", row.PortId ?? "?", gone.InstanceUuid, 0, 0));
             }
         }
@@ -178,6 +192,7 @@ internal sealed class ReconcileOperation(AssignmentCore core, FollowOperation fo
             {
                 core.Ledger.Release(row, claim?.InstanceUuid ?? domain.Uuid, BaseStatus(row));
                 core.Ledger.Claim(row, domain.Uuid, External, null, hostdev.Alias ?? "", hostdev.StartupPolicy ?? "mandatory", persistent: !domain.Active);
+                CrashPoint.Here(CrashPoints.ReconcileExternalAfter);
                 done.Add(new Followed($"attached outside usbpassd (hostdev {hostdev.Alias ?? "without alias"})", row.PortId ?? "?", domain.Name, 0, 0));
             }
             else if (claim.State != External && !claim.InstanceUuid.Equals(domain.Uuid, StringComparison.OrdinalIgnoreCase))
