@@ -178,8 +178,7 @@ internal sealed class CrashHost : IDisposable
     {
         try
         {
-            using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            await s.ConnectAsync(new UnixDomainSocketEndPoint(Socket));
+            using Socket s = await ConnectAsync();
             using var stream = new NetworkStream(s, ownsSocket: false);
             await stream.WriteAsync(Encoding.UTF8.GetBytes($"{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"{method}\",\"params\":{{{parameters}}}}}\n"));
             using var reader = new StreamReader(stream, Encoding.UTF8);
@@ -189,6 +188,30 @@ internal sealed class CrashHost : IDisposable
         catch (Exception e) when (e is SocketException or IOException)
         {
             return null;
+        }
+    }
+
+    // The socket's file appears at bind(2), before listen(2): refused until the daemon listens (or dies).
+    private async Task<Socket> ConnectAsync()
+    {
+        for (int i = 0; ; i++)
+        {
+            var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                await s.ConnectAsync(new UnixDomainSocketEndPoint(Socket));
+                return s;
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.AddressNotAvailable && Running && i < 1200)
+            {
+                s.Dispose();
+                await Task.Delay(50);
+            }
+            catch
+            {
+                s.Dispose();
+                throw;
+            }
         }
     }
 
