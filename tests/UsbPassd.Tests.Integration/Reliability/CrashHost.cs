@@ -254,6 +254,20 @@ internal sealed class CrashHost : IDisposable
         LocalLibvirt.Shell($"virsh -q -c qemu:///system define {file}");
     }
 
+    /// <summary>Writes to the registry behind the daemon's back (it must not run): a state only a bug or a crash leaves.</summary>
+    public void Write(string sql)
+    {
+        using (var c = new SqliteConnection($"Data Source={Database}"))
+        {
+            c.Open();
+            using SqliteCommand cmd = c.CreateCommand();
+            cmd.CommandText = sql;
+            cmd.ExecuteNonQuery();
+        }
+
+        SqliteConnection.ClearAllPools();
+    }
+
     public string Sql(string sql) => string.Join('\n', Rows(sql).Select(r => string.Join('|', r)));
 
     public List<string[]> Rows(string sql)

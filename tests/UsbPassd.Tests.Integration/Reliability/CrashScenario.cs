@@ -54,6 +54,18 @@ internal sealed partial class CrashScenario(CrashHost host)
         return new CrashPair(op, point, op == CrashOperation.Swap ? $"{x}→{y}" : x, exit, problems);
     }
 
+    /// <summary>Brings the ledger to where <paramref name="op"/> can start, with an unarmed daemon; returns the history as it is then.</summary>
+    public async Task<List<string>> PreparedAsync(CrashOperation op, string x = "1-1", string y = "1-2")
+    {
+        if (!host.Running)
+        {
+            await host.StartReconciledAsync();
+        }
+
+        await PrepareAsync(op, x, y);
+        return LedgerCheck.History(host);
+    }
+
     private async Task PrepareAsync(CrashOperation op, string x, string y)
     {
         switch (op)
