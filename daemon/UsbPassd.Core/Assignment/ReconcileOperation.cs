@@ -1,4 +1,5 @@
 using UsbPassd.Libvirt;
+using UsbPassd.Migration;
 using UsbPassd.Faults;
 using UsbPassd.Registry;
 using static UsbPassd.Assignment.AssignmentCore;
@@ -12,12 +13,13 @@ namespace UsbPassd.Assignment;
 /// released, one whose hostdev is gone falls back to reserved. USB hostdevs someone else put into a
 /// domain are recorded as owned externally, so nobody attaches the same device twice.
 /// </summary>
-internal sealed class ReconcileOperation(AssignmentCore core, FollowOperation follow)
+internal sealed class ReconcileOperation(AssignmentCore core, FollowOperation follow, MigrationOperation migration)
 {
     private const ClaimState External = ClaimState.External;
 
     // What libvirt says a domain holds: its USB hostdevs, live and in the definition.
-    private sealed record DomainTruth(string Uuid, string Name, bool Active, IReadOnlyList<DomainHostdev> Live, IReadOnlyList<DomainHostdev> Defined);
+    // Metadata: the aliases our migration element lists (in the definition, else the live XML).
+    private sealed record DomainTruth(string Uuid, string Name, bool Active, IReadOnlyList<DomainHostdev> Live, IReadOnlyList<DomainHostdev> Defined, IReadOnlyDictionary<string, MigrationEntry> Metadata);
 
     public IReadOnlyList<Followed> Reconcile()
     {
@@ -78,7 +80,42 @@ internal sealed class ReconcileOperation(AssignmentCore core, FollowOperation fo
         }
 
         RecordExternal(domains.Values, done);
+        RewriteMetadata(connection, domains.Values, done);
         return done;
+    }
+
+    /// <summary>
+    /// A crash between an attach's (or detach's, swap's) commit and its metadata write leaves the
+    /// domain's migration element without a device it holds, or naming one it gave up: a live
+    /// migration's destination would then refuse or reserve the wrong devices. Written again
+    /// (as the operations write it) where it misses an attached claim or names an alias no claim
+    /// of the domain has.
+    /// </summary>
+    private void RewriteMetadata(LibvirtConnection connection, IEnumerable<DomainTruth> domains, List<Followed> done)
+    {
+        foreach (DomainTruth truth in domains)
+        {
+            IReadOnlyList<Claim> claims = [.. core.Ledger.OfInstance(truth.Uuid).Where(c => c.State != External && !c.Incoming)];
+            // An entry is stale only for a device of this host's registry: another host's daemon
+            // (a shared libvirtd in tests, a domain that migrated in) describes its own.
+            bool missing = claims.Any(c => c.State == ClaimState.Attached && !truth.Metadata.ContainsKey(c.Alias));
+            bool stale = truth.Metadata.Values.Any(e => !claims.Any(c => c.Alias == e.Alias) && core.Devices.Find(null, e.DevId, null, null).Count > 0);
+            if (claims.Any(c => core.IsMoving(c.DevId)) || !(missing || stale))
+            {
+                continue;
+            }
+
+            try
+            {
+                using LibvirtDomain domain = connection.FindDomain(truth.Uuid);
+                migration.WriteMetadata(connection, domain);
+                done.Add(new Followed("migration metadata written again (it disagreed with the ledger)", "-", truth.Name, 0, 0));
+            }
+            catch (LibvirtException)
+            {
+                // Gone meanwhile: nothing to describe.
+            }
+        }
     }
 
     /// <summary>
@@ -134,9 +171,12 @@ internal sealed class ReconcileOperation(AssignmentCore core, FollowOperation fo
                 try
                 {
                     bool active = IsActive(domain);
+                    string? live = active ? connection.Xml(domain) : null;
+                    string? defined = domain.Persistent ? connection.Xml(domain, inactive: true) : null;
                     truth[domain.Uuid] = new DomainTruth(domain.Uuid, domain.Name, active,
-                        active ? DomainXml.UsbHostdevs(connection.Xml(domain)) : [],
-                        domain.Persistent ? DomainXml.UsbHostdevs(connection.Xml(domain, inactive: true)) : []);
+                        live is null ? [] : DomainXml.UsbHostdevs(live),
+                        defined is null ? [] : DomainXml.UsbHostdevs(defined),
+                        (defined ?? live) is string xml ? MigrationMetadata.Read(DomainXml.Parse(xml)) : new Dictionary<string, MigrationEntry>());
                 }
                 catch (LibvirtException e) when (e.Code == LibvirtException.NoDomain)
                 {

@@ -66,6 +66,9 @@ public sealed class CrashPointTests(ITestOutputHelper output)
     // Pairs that once went wrong, or whose settling is the least obvious, run on every make test.
     [Theory]
     [InlineData(nameof(CrashOperation.Attach), CrashPoints.AttachLibvirtAfter)]
+    [InlineData(nameof(CrashOperation.Attach), CrashPoints.AttachConfirmAfter)] // was: metadata without the attached device
+    [InlineData(nameof(CrashOperation.Detach), CrashPoints.DetachReleaseAfter)] // was: metadata naming the detached device
+    [InlineData(nameof(CrashOperation.Swap), CrashPoints.SwapConfirmAfter)] // was: metadata naming A, not B
     [InlineData(nameof(CrashOperation.Detach), CrashPoints.DetachLibvirtAfter)]
     [InlineData(nameof(CrashOperation.Swap), CrashPoints.SwapDetachAfter)]
     [InlineData(nameof(CrashOperation.Swap), CrashPoints.SwapAttachAfter)]

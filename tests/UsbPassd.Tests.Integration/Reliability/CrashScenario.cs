@@ -45,10 +45,11 @@ internal sealed partial class CrashScenario(CrashHost host)
         List<string> problems = LedgerCheck.Problems(host, history);
         if (op == CrashOperation.ReconcileExternal)
         {
-            // The foreign hostdev goes again, so the next pairs find the third key free.
+            // The foreign hostdev goes again, so the next pairs find the third key free. Changing a
+            // shut-off domain's definition raises no event usbpassd reconciles on: a start does.
+            host.Kill();
             LocalLibvirt.Shell($"virsh -q -c qemu:///system detach-device {host.DomainB} {ExternalXmlFile()} --config");
-            int seen = host.Log.Count();
-            await host.LoggedOrDiedAsync(Reconciled, seen);
+            await host.StartReconciledAsync();
         }
 
         return new CrashPair(op, point, op == CrashOperation.Swap ? $"{x}→{y}" : x, exit, problems);

@@ -13,6 +13,9 @@ internal static partial class LedgerCheck
     [GeneratedRegex("<alias name='(ua-usbpassd-[^']+)'/>")]
     private static partial Regex OurAlias();
 
+    [GeneratedRegex("device alias=[\"'](ua-usbpassd-[^\"']+)[\"']")]
+    private static partial Regex MetadataAlias();
+
     /// <summary>The history as it is: id, row, dev_id, kind, detail, one line a row.</summary>
     public static List<string> History(CrashHost host) =>
         [.. host.Rows("SELECT id, at, row_id, dev_id, kind, coalesce(detail, '') FROM usb_device_history ORDER BY id").Select(r => string.Join('|', r))];
@@ -30,7 +33,8 @@ internal static partial class LedgerCheck
         var everywhere = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach ((string name, string uuid) in new[] { (host.DomainA, host.UuidA), (host.DomainB, host.UuidB) })
         {
-            List<string> inXml = [.. OurAlias().Matches(CrashHost.Definition(name)).Select(m => m.Groups[1].Value)];
+            string definition = CrashHost.Definition(name);
+            List<string> inXml = [.. OurAlias().Matches(definition).Select(m => m.Groups[1].Value)];
             foreach (string alias in inXml)
             {
                 (everywhere.TryGetValue(alias, out List<string>? at) ? at : everywhere[alias] = []).Add(name);
@@ -41,6 +45,14 @@ internal static partial class LedgerCheck
             if (!expected.SetEquals(actual))
             {
                 problems.Add($"{name}: the ledger's attached claims [{string.Join(", ", expected.Order())}] but its definition's hostdevs [{string.Join(", ", inXml.Order())}]");
+            }
+
+            // The migration metadata describes every attached device and no device the domain has no claim on.
+            var described = MetadataAlias().Matches(definition).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+            var claimed = claims.Where(c => c[1].Equals(uuid, StringComparison.OrdinalIgnoreCase) && c[2] != "external").Select(c => c[3]).ToHashSet(StringComparer.Ordinal);
+            if (!expected.IsSubsetOf(described) || !described.IsSubsetOf(claimed))
+            {
+                problems.Add($"{name}: the migration metadata names [{string.Join(", ", described.Order())}] but the ledger holds [{string.Join(", ", claimed.Order())}], attached [{string.Join(", ", expected.Order())}]");
             }
         }
 
