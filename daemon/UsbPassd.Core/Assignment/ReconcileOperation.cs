@@ -96,10 +96,12 @@ internal sealed class ReconcileOperation(AssignmentCore core, FollowOperation fo
         foreach (DomainTruth truth in domains)
         {
             IReadOnlyList<Claim> claims = [.. core.Ledger.OfInstance(truth.Uuid).Where(c => c.State != External && !c.Incoming)];
-            // An entry is stale only for a device of this host's registry: another host's daemon
-            // (a shared libvirtd in tests, a domain that migrated in) describes its own.
+            // An entry is judged stale only in a domain this daemon holds devices of: the metadata of
+            // a domain it holds nothing in may be another daemon's (a libvirtd shared by test runs, the
+            // same dev_ids) and is left alone. So a device detached from a domain left holding none
+            // may stay named there until the next attach or detach of that domain writes it.
             bool missing = claims.Any(c => c.State == ClaimState.Attached && !truth.Metadata.ContainsKey(c.Alias));
-            bool stale = truth.Metadata.Values.Any(e => !claims.Any(c => c.Alias == e.Alias) && core.Devices.Find(null, e.DevId, null, null).Count > 0);
+            bool stale = claims.Count > 0 && truth.Metadata.Values.Any(e => !claims.Any(c => c.Alias == e.Alias));
             if (claims.Any(c => core.IsMoving(c.DevId)) || !(missing || stale))
             {
                 continue;

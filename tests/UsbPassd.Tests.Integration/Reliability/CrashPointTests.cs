@@ -67,7 +67,7 @@ public sealed class CrashPointTests(ITestOutputHelper output)
     [Theory]
     [InlineData(nameof(CrashOperation.Attach), CrashPoints.AttachLibvirtAfter)]
     [InlineData(nameof(CrashOperation.Attach), CrashPoints.AttachConfirmAfter)] // was: metadata without the attached device
-    [InlineData(nameof(CrashOperation.Detach), CrashPoints.DetachReleaseAfter)] // was: metadata naming the detached device
+    [InlineData(nameof(CrashOperation.Detach), CrashPoints.DetachReleaseAfter)]
     [InlineData(nameof(CrashOperation.Swap), CrashPoints.SwapConfirmAfter)] // was: metadata naming A, not B
     [InlineData(nameof(CrashOperation.Detach), CrashPoints.DetachLibvirtAfter)]
     [InlineData(nameof(CrashOperation.Swap), CrashPoints.SwapDetachAfter)]

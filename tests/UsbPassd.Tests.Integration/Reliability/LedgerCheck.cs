@@ -50,7 +50,8 @@ internal static partial class LedgerCheck
             // The migration metadata describes every attached device and no device the domain has no claim on.
             var described = MetadataAlias().Matches(definition).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
             var claimed = claims.Where(c => c[1].Equals(uuid, StringComparison.OrdinalIgnoreCase) && c[2] != "external").Select(c => c[3]).ToHashSet(StringComparer.Ordinal);
-            if (!expected.IsSubsetOf(described) || !described.IsSubsetOf(claimed))
+            // (A domain that holds nothing is not judged: reconcile leaves alone what may be another daemon's.)
+            if (!expected.IsSubsetOf(described) || (claimed.Count > 0 && !described.IsSubsetOf(claimed)))
             {
                 problems.Add($"{name}: the migration metadata names [{string.Join(", ", described.Order())}] but the ledger holds [{string.Join(", ", claimed.Order())}], attached [{string.Join(", ", expected.Order())}]");
             }
