@@ -173,3 +173,13 @@ fuzz:
 
 fuzz-smoke:
 	FUZZ_SECONDS=10 tests/fuzz/run.sh
+
+## Crash points (issue 17): 200 random (operation, crash point) pairs against the real daemon, this machine's
+## libvirtd and a real registry (make test runs a few); CRASH_SEED=N reruns one run. The summary (pairs, points
+## hit / defined, wall time) is build/crash-points.txt.
+.PHONY: crash-points
+crash-points: build
+	mkdir -p $(BUILD) && rm -f $(BUILD)/crash-points.txt
+	CRASH_PAIRS=$${CRASH_PAIRS:-200} CRASH_REPORT=$(CURDIR)/$(BUILD)/crash-points.txt TEST_FILTER='FullyQualifiedName~Reliability.CrashPointTests' \
+		tests/run-tests $(CONFIG) tests/UsbPassd.Tests.Integration
+	cat $(BUILD)/crash-points.txt

@@ -37,7 +37,7 @@ public sealed class AssignmentService
         _detach = new DetachOperation(_core, _migration);
         _swap = new SwapOperation(_core, _migration);
         _attach = new AttachOperation(_core, _migration);
-        _reconcile = new ReconcileOperation(_core, _follow);
+        _reconcile = new ReconcileOperation(_core, _follow, _migration);
     }
 
     public Metrics.AssignmentCounters Counters => _core.Counters;

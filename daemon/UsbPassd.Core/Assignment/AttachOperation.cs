@@ -1,4 +1,5 @@
 using UsbPassd.Libvirt;
+using UsbPassd.Faults;
 using UsbPassd.Registry;
 using static UsbPassd.Assignment.AssignmentCore;
 
@@ -40,7 +41,9 @@ internal sealed class AttachOperation(AssignmentCore core, MigrationOperation mi
 
         by = core.CheckPolicy(row, domain.Uuid, "attach", by);
         using IDisposable busy = core.Moving(row);
+        CrashPoint.Here(CrashPoints.AttachClaimBefore);
         Claim claim = core.Claim(row, domain.Uuid, ClaimState.Attaching, null, missingPolicy, (flags & AttachFlags.Config) != 0, r.Token, by, migration: r.Migration);
+        CrashPoint.Here(CrashPoints.AttachLibvirtBefore);
         try
         {
             if (plan.AddController is string model)
@@ -57,9 +60,12 @@ internal sealed class AttachOperation(AssignmentCore core, MigrationOperation mi
             throw new AssignmentRefusedException(RefusalReason.LibvirtFailed, $"libvirt refused to attach {row.PortId} to {domain.Name}: {e.Message}");
         }
 
+        CrashPoint.Here(CrashPoints.AttachLibvirtAfter);
         core.Ledger.SetState(row, domain.Uuid, ClaimState.Attached, by);
+        CrashPoint.Here(CrashPoints.AttachConfirmAfter);
         core.Counters.CountAttached();
         migration.WriteMetadata(connection, domain); // where a live migration's destination reads the decision
+        CrashPoint.Here(CrashPoints.AttachMetadataAfter);
         return core.Outcome(row.Id, core.Ledger.Get(row.DevId!) ?? claim);
     }
 }

@@ -1,4 +1,5 @@
 using UsbPassd.Libvirt;
+using UsbPassd.Faults;
 using UsbPassd.Registry;
 using static UsbPassd.Assignment.AssignmentCore;
 
@@ -22,7 +23,9 @@ internal sealed class DetachOperation(AssignmentCore core, MigrationOperation mi
         Claim current = AttachedTo(core.Ledger, row, domain);
         uint flags = DetachFlags(domain, current, r.Mode);
         using IDisposable busy = core.Moving(row);
+        CrashPoint.Here(CrashPoints.DetachCommitBefore);
         core.Ledger.SetState(row, domain.Uuid, ClaimState.Detaching, by);
+        CrashPoint.Here(CrashPoints.DetachLibvirtBefore);
         bool? gone;
         try
         {
@@ -35,6 +38,7 @@ internal sealed class DetachOperation(AssignmentCore core, MigrationOperation mi
             throw new AssignmentRefusedException(RefusalReason.LibvirtFailed, $"libvirt refused to detach {row.PortId} from {domain.Name}: {e.Message}");
         }
 
+        CrashPoint.Here(CrashPoints.DetachLibvirtAfter);
         if (gone != true)
         {
             if (gone == false)
@@ -46,8 +50,10 @@ internal sealed class DetachOperation(AssignmentCore core, MigrationOperation mi
         }
 
         core.Ledger.Release(row, domain.Uuid, BaseStatus(row), by);
+        CrashPoint.Here(CrashPoints.DetachReleaseAfter);
         core.Counters.CountDetached();
         migration.WriteMetadata(connection, domain); // the device's entry goes with it (none left: our element goes)
+        CrashPoint.Here(CrashPoints.DetachMetadataAfter);
         return core.Outcome(row.Id, null);
     }
 

@@ -1,4 +1,5 @@
 using UsbPassd.Libvirt;
+using UsbPassd.Faults;
 using UsbPassd.Registry;
 using static UsbPassd.Assignment.AssignmentCore;
 
@@ -40,9 +41,11 @@ internal sealed class FollowOperation(AssignmentCore core)
                 else if (change.Kind == RowChangeKind.Added && change.ReplacesId is not null && row.Present != 0 && row.Ambiguous == 0
                     && row.InstanceUuid == claim.InstanceUuid)
                 {
+                    CrashPoint.Here(CrashPoints.FollowRepointBefore);
                     Repoint(connection, domain, row, claim, live: running, config: claim.Persistent && domain.Persistent);
                     double libvirtMs = Ms(libvirtStart);
                     core.Ledger.SetState(row, claim.InstanceUuid, ClaimState.Attached, Replug);
+                    CrashPoint.Here(CrashPoints.FollowConfirmAfter);
                     core.Counters.CountReattached();
                     done.Add(new Followed("re-attached", row.PortId ?? "?", domain.Name, Ms(start), libvirtMs));
                 }
@@ -67,13 +70,17 @@ internal sealed class FollowOperation(AssignmentCore core)
         if (live)
         {
             RemoveStale(connection, domain, claim.Alias);
+            CrashPoint.Here(CrashPoints.RepointDetachAfter);
             connection.Attach(domain, xml, AttachFlags.Live);
+            CrashPoint.Here(CrashPoints.RepointAttachAfter);
         }
 
         if (config)
         {
             TryDetach(connection, domain, claim.Alias, AttachFlags.Config);
+            CrashPoint.Here(CrashPoints.RepointDetachAfter);
             connection.Attach(domain, xml, AttachFlags.Config);
+            CrashPoint.Here(CrashPoints.RepointAttachAfter);
         }
     }
 

@@ -1,4 +1,6 @@
 using UsbPassd.Libvirt;
+using UsbPassd.Migration;
+using UsbPassd.Faults;
 using UsbPassd.Registry;
 using static UsbPassd.Assignment.AssignmentCore;
 
@@ -11,12 +13,13 @@ namespace UsbPassd.Assignment;
 /// released, one whose hostdev is gone falls back to reserved. USB hostdevs someone else put into a
 /// domain are recorded as owned externally, so nobody attaches the same device twice.
 /// </summary>
-internal sealed class ReconcileOperation(AssignmentCore core, FollowOperation follow)
+internal sealed class ReconcileOperation(AssignmentCore core, FollowOperation follow, MigrationOperation migration)
 {
     private const ClaimState External = ClaimState.External;
 
     // What libvirt says a domain holds: its USB hostdevs, live and in the definition.
-    private sealed record DomainTruth(string Uuid, string Name, bool Active, IReadOnlyList<DomainHostdev> Live, IReadOnlyList<DomainHostdev> Defined);
+    // Metadata: the aliases our migration element lists (in the definition, else the live XML).
+    private sealed record DomainTruth(string Uuid, string Name, bool Active, IReadOnlyList<DomainHostdev> Live, IReadOnlyList<DomainHostdev> Defined, IReadOnlyDictionary<string, MigrationEntry> Metadata);
 
     public IReadOnlyList<Followed> Reconcile()
     {
@@ -27,6 +30,7 @@ internal sealed class ReconcileOperation(AssignmentCore core, FollowOperation fo
         }
 
         Dictionary<string, DomainTruth> domains = ReadDomains(connection);
+        CrashPoint.Here(CrashPoints.ReconcileRead);
         foreach (Claim claim in core.Ledger.All().Where(c => c.State != External && !core.IsMoving(c.DevId)))
         {
             if (core.Devices.Find(null, claim.DevId, null, null) is not [DeviceRow row, ..])
@@ -38,7 +42,7 @@ internal sealed class ReconcileOperation(AssignmentCore core, FollowOperation fo
             {
                 // A reservation is the scheduler's, made before the VM is defined: it ends by its
                 // TTL or a release, never because libvirt does not know the instance (yet).
-                if (claim.State != ClaimState.Reserved && core.Ledger.Release(row, claim.InstanceUuid, BaseStatus(row), expected: claim.State))
+                if (claim.State != ClaimState.Reserved && Settle(() => core.Ledger.Release(row, claim.InstanceUuid, BaseStatus(row), expected: claim.State)))
                 {
                     done.Add(new Followed("released (its domain no longer exists)", row.PortId ?? "?", claim.InstanceUuid, 0, 0));
                 }
@@ -66,8 +70,8 @@ internal sealed class ReconcileOperation(AssignmentCore core, FollowOperation fo
             bool changed = settled switch
             {
                 null => false,
-                { State: null } => core.Ledger.Release(row, claim.InstanceUuid, BaseStatus(row), expected: claim.State),
-                { State: ClaimState state } => core.Ledger.SetState(row, claim.InstanceUuid, state, expected: claim.State),
+                { State: null } => Settle(() => core.Ledger.Release(row, claim.InstanceUuid, BaseStatus(row), expected: claim.State)),
+                { State: ClaimState state } => Settle(() => core.Ledger.SetState(row, claim.InstanceUuid, state, expected: claim.State)),
             };
             if (changed)
             {
@@ -76,7 +80,44 @@ internal sealed class ReconcileOperation(AssignmentCore core, FollowOperation fo
         }
 
         RecordExternal(domains.Values, done);
+        RewriteMetadata(connection, domains.Values, done);
         return done;
+    }
+
+    /// <summary>
+    /// A crash between an attach's (or detach's, swap's) commit and its metadata write leaves the
+    /// domain's migration element without a device it holds, or naming one it gave up: a live
+    /// migration's destination would then refuse or reserve the wrong devices. Written again
+    /// (as the operations write it) where it misses an attached claim or names an alias no claim
+    /// of the domain has.
+    /// </summary>
+    private void RewriteMetadata(LibvirtConnection connection, IEnumerable<DomainTruth> domains, List<Followed> done)
+    {
+        foreach (DomainTruth truth in domains)
+        {
+            IReadOnlyList<Claim> claims = [.. core.Ledger.OfInstance(truth.Uuid).Where(c => c.State != External && !c.Incoming)];
+            // An entry is judged stale only in a domain this daemon holds devices of: the metadata of
+            // a domain it holds nothing in may be another daemon's (a libvirtd shared by test runs, the
+            // same dev_ids) and is left alone. So a device detached from a domain left holding none
+            // may stay named there until the next attach or detach of that domain writes it.
+            bool missing = claims.Any(c => c.State == ClaimState.Attached && !truth.Metadata.ContainsKey(c.Alias));
+            bool stale = claims.Count > 0 && truth.Metadata.Values.Any(e => !claims.Any(c => c.Alias == e.Alias));
+            if (claims.Any(c => core.IsMoving(c.DevId)) || !(missing || stale))
+            {
+                continue;
+            }
+
+            try
+            {
+                using LibvirtDomain domain = connection.FindDomain(truth.Uuid);
+                migration.WriteMetadata(connection, domain);
+                done.Add(new Followed("migration metadata written again (it disagreed with the ledger)", "-", truth.Name, 0, 0));
+            }
+            catch (LibvirtException)
+            {
+                // Gone meanwhile: nothing to describe.
+            }
+        }
     }
 
     /// <summary>
@@ -109,8 +150,10 @@ internal sealed class ReconcileOperation(AssignmentCore core, FollowOperation fo
                 return;
             }
 
+            CrashPoint.Here(CrashPoints.ReconcileRepointBefore);
             follow.Repoint(connection, domain, row, claim, fixLive, fixConfig);
             core.Ledger.SetState(row, claim.InstanceUuid, ClaimState.Attached, FollowOperation.Replug); // the row of the new enumeration was only 'reserved'
+            CrashPoint.Here(CrashPoints.ReconcileConfirmAfter);
             core.Counters.CountReattached();
             done.Add(new Followed("re-attached (missed while libvirt was unreachable)", row.PortId ?? "?", truth.Name, Ms(start), Ms(start)));
         }
@@ -130,9 +173,12 @@ internal sealed class ReconcileOperation(AssignmentCore core, FollowOperation fo
                 try
                 {
                     bool active = IsActive(domain);
+                    string? live = active ? connection.Xml(domain) : null;
+                    string? defined = domain.Persistent ? connection.Xml(domain, inactive: true) : null;
                     truth[domain.Uuid] = new DomainTruth(domain.Uuid, domain.Name, active,
-                        active ? DomainXml.UsbHostdevs(connection.Xml(domain)) : [],
-                        domain.Persistent ? DomainXml.UsbHostdevs(connection.Xml(domain, inactive: true)) : []);
+                        live is null ? [] : DomainXml.UsbHostdevs(live),
+                        defined is null ? [] : DomainXml.UsbHostdevs(defined),
+                        (defined ?? live) is string xml ? MigrationMetadata.Read(DomainXml.Parse(xml)) : new Dictionary<string, MigrationEntry>());
                 }
                 catch (LibvirtException e) when (e.Code == LibvirtException.NoDomain)
                 {
@@ -142,6 +188,15 @@ internal sealed class ReconcileOperation(AssignmentCore core, FollowOperation fo
         }
 
         return truth;
+    }
+
+    // One commit that settles a claim, between its two crash points.
+    private static bool Settle(Func<bool> commit)
+    {
+        CrashPoint.Here(CrashPoints.ReconcileSettleBefore);
+        bool changed = commit();
+        CrashPoint.Here(CrashPoints.ReconcileSettleAfter);
+        return changed;
     }
 
     // A running domain holds what its live XML names; a shut-off one what it will take at start.
@@ -167,6 +222,7 @@ internal sealed class ReconcileOperation(AssignmentCore core, FollowOperation fo
             if (core.Devices.Find(null, gone.DevId, null, null) is [DeviceRow row, ..])
             {
                 core.Ledger.Release(row, gone.InstanceUuid, BaseStatus(row));
+                CrashPoint.Here(CrashPoints.ReconcileExternalAfter);
                 done.Add(new Followed("no longer attached outside usbpassd", row.PortId ?? "?", gone.InstanceUuid, 0, 0));
             }
         }
@@ -178,6 +234,7 @@ internal sealed class ReconcileOperation(AssignmentCore core, FollowOperation fo
             {
                 core.Ledger.Release(row, claim?.InstanceUuid ?? domain.Uuid, BaseStatus(row));
                 core.Ledger.Claim(row, domain.Uuid, External, null, hostdev.Alias ?? "", hostdev.StartupPolicy ?? "mandatory", persistent: !domain.Active);
+                CrashPoint.Here(CrashPoints.ReconcileExternalAfter);
                 done.Add(new Followed($"attached outside usbpassd (hostdev {hostdev.Alias ?? "without alias"})", row.PortId ?? "?", domain.Name, 0, 0));
             }
             else if (claim.State != External && !claim.InstanceUuid.Equals(domain.Uuid, StringComparison.OrdinalIgnoreCase))

@@ -1,3 +1,4 @@
+using UsbPassd.Faults;
 using UsbPassd.Registry;
 using static UsbPassd.Assignment.AssignmentCore;
 
@@ -13,7 +14,9 @@ internal sealed class ReserveOperation(AssignmentCore core)
         CheckPassable(row);
         TimeSpan? ttl = r.TtlSeconds is int s ? (s > 0 ? TimeSpan.FromSeconds(s) : throw Invalid("ttl_seconds must be positive")) : null;
         by = core.CheckPolicy(row, instance, "reserve", by);
+        CrashPoint.Here(CrashPoints.ReserveClaimBefore);
         Claim claim = core.Claim(row, instance, ClaimState.Reserved, ttl, "optional", persistent: true, token: null, by, r.Origin);
+        CrashPoint.Here(CrashPoints.ReserveClaimAfter);
         return core.Outcome(row.Id, claim);
     }
 
@@ -32,7 +35,9 @@ internal sealed class ReserveOperation(AssignmentCore core)
             throw new AssignmentRefusedException(RefusalReason.NotHeld, $"device {row.PortId} is {current.State.Name()} to {instance}: detach it first (usbpassctl detach {row.PortId} {instance})");
         }
 
+        CrashPoint.Here(CrashPoints.ReleaseCommitBefore);
         core.Ledger.Release(row, instance, BaseStatus(row), by);
+        CrashPoint.Here(CrashPoints.ReleaseCommitAfter);
         return core.Outcome(row.Id, null);
     }
 }

@@ -1,4 +1,5 @@
 using UsbPassd.Libvirt;
+using UsbPassd.Faults;
 using UsbPassd.Registry;
 using static UsbPassd.Assignment.AssignmentCore;
 using static UsbPassd.Assignment.DetachOperation;
@@ -32,6 +33,7 @@ internal sealed class SwapOperation(AssignmentCore core, MigrationOperation migr
         by = core.CheckPolicy(to, domain.Uuid, "swap", by);
         using IDisposable busy = core.Moving(from, to);
         Claim claim;
+        CrashPoint.Here(CrashPoints.SwapCommitBefore);
         try
         {
             claim = core.Ledger.Swap(from, to, domain.Uuid, HostdevXml.Alias(to.DevId!), current.StartupPolicy, current.Persistent, by);
@@ -41,6 +43,7 @@ internal sealed class SwapOperation(AssignmentCore core, MigrationOperation migr
             throw Owned(e);
         }
 
+        CrashPoint.Here(CrashPoints.SwapDetachBefore);
         bool? gone;
         try
         {
@@ -57,6 +60,7 @@ internal sealed class SwapOperation(AssignmentCore core, MigrationOperation migr
             gone = true; // an unplugged A has no live hostdev any more: nothing to wait for
         }
 
+        CrashPoint.Here(CrashPoints.SwapDetachAfter);
         if (gone != true && from.Present != 0)
         {
             core.Ledger.Release(to, domain.Uuid, BaseStatus(to), by);
@@ -75,11 +79,15 @@ internal sealed class SwapOperation(AssignmentCore core, MigrationOperation migr
             throw new AssignmentRefusedException(RefusalReason.LibvirtFailed, $"libvirt refused to attach {to.PortId} to {domain.Name}: {e.Message}; {from.PortId} {back}");
         }
 
+        CrashPoint.Here(CrashPoints.SwapAttachAfter);
         core.Ledger.Release(from, domain.Uuid, BaseStatus(from), by);
+        CrashPoint.Here(CrashPoints.SwapReleaseAfter);
         core.Ledger.SetState(to, domain.Uuid, ClaimState.Attached, by);
+        CrashPoint.Here(CrashPoints.SwapConfirmAfter);
         core.Counters.CountDetached();
         core.Counters.CountAttached();
         migration.WriteMetadata(connection, domain);
+        CrashPoint.Here(CrashPoints.SwapMetadataAfter);
         return core.Outcome(to.Id, core.Ledger.Get(to.DevId!) ?? claim);
     }
 

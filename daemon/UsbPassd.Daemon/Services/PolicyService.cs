@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using UsbPassd.Daemon.Hosting;
 using UsbPassd.Devices;
+using UsbPassd.Faults;
 using UsbPassd.Policy;
 using UsbPassd.Registry;
 
@@ -58,7 +59,9 @@ public sealed partial class PolicyService(DaemonOptions options, DevicePolicy in
                 throw;
             }
 
+            CrashPoint.Here(CrashPoints.PolicyReloadBefore);
             _judge = new PolicyJudge(policy, _facts);
+            CrashPoint.Here(CrashPoints.PolicyReloadAfter);
             LogReloaded(policy.Rules.Count, policy.DefaultRule.Text);
             Reloaded?.Invoke();
             List<(DeviceRow, PolicyDecision)> refused = [];
