@@ -40,6 +40,10 @@ internal sealed class SwapOperation(AssignmentCore core, MigrationOperation migr
         {
             throw Owned(e);
         }
+        catch (ClaimInUseException e)
+        {
+            throw InUse(e);
+        }
 
         bool? gone;
         try
