@@ -158,3 +158,12 @@ bench-attach-lab: build lab publish
 bench-hook-lab: build lab publish
 	mkdir -p $(BUILD)/benchmarks
 	tests/lab/hook-bench.sh 200 | tee $(BUILD)/benchmarks/hook-lab-figures.txt
+
+## Issue 17's races at full size: RACE_CALLS (10,000) racing reserve/attach/swap/release calls from many clients on
+## the real daemon and this machine's libvirtd (make test runs a small count); figures in build/races/race-figures.txt.
+.PHONY: races
+races: build
+	mkdir -p $(BUILD)/races
+	RACE_CALLS=$${RACE_CALLS:-10000} RACE_FIGURES=$(CURDIR)/$(BUILD)/races/race-figures.txt \
+		TEST_FILTER='FullyQualifiedName~Reliability.RaceTests' tests/run-tests $(CONFIG) tests/UsbPassd.Tests.Integration; \
+		status=$$?; cat $(BUILD)/races/race-figures.txt 2>/dev/null; exit $$status
