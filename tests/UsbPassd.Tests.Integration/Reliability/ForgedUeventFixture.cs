@@ -12,17 +12,17 @@ namespace UsbPassd.Tests.Integration.Reliability;
 /// </summary>
 public sealed class ForgedUeventFixture : DaemonFixture
 {
-    private static SysfsTree? _building;
+    public ForgedUeventFixture() : this(Tree()) { }
 
-    public ForgedUeventFixture() : base("none", Tree(), "netlink") => Sysfs = _building!;
+    private ForgedUeventFixture(SysfsTree tree) : base("none", tree, "netlink") => Sysfs = tree;
 
     public SysfsTree Sysfs { get; }
 
     private static SysfsTree Tree()
     {
-        _building = SysfsTree.CreateTemporary("sys");
-        BigTree.Write(_building.Root, 5);
-        return _building;
+        SysfsTree tree = SysfsTree.CreateTemporary("sys");
+        BigTree.Write(tree.Root, 5);
+        return tree;
     }
 
     /// <summary>Writes a device the daemon has not scanned (bus 1, the port given); returns its sysfs path.</summary>
