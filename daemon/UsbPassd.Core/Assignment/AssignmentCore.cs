@@ -127,7 +127,13 @@ internal sealed class AssignmentCore(DeviceRepository devices, AssignmentReposit
         {
             throw new AssignmentRefusedException(RefusalReason.ReservationGone, e.Message);
         }
+        catch (ClaimInUseException e)
+        {
+            throw InUse(e);
+        }
     }
+
+    public static AssignmentRefusedException InUse(ClaimInUseException e) => new(RefusalReason.NotHeld, e.Message);
 
     public static AssignmentRefusedException Owned(OwnershipConflictException e) => new(RefusalReason.Owned, e.Message, e.Owner);
 

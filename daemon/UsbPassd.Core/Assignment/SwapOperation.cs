@@ -42,6 +42,10 @@ internal sealed class SwapOperation(AssignmentCore core, MigrationOperation migr
         {
             throw Owned(e);
         }
+        catch (ClaimInUseException e)
+        {
+            throw InUse(e);
+        }
 
         CrashPoint.Here(CrashPoints.SwapDetachBefore);
         bool? gone;

@@ -82,6 +82,16 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
                 : $"device {device.PortId} ({device.DevId}) is {current.State.Name()} by instance {current.InstanceUuid} since {current.CreatedAt}", current);
         }
 
+        // A renewal by the owner takes over only a reservation. Its attaching, attached or detaching claim
+        // is also in libvirt: made a reservation again (a reserve or a second attach racing the first,
+        // whose libvirt call then fails and rolls back), it could be released with the hostdev still in
+        // the domain's XML and handed to another domain.
+        if (current is not null && current.InstanceUuid == instanceUuid && state is ClaimState.Reserved or ClaimState.Attaching
+            && current.State is ClaimState.Attaching or ClaimState.Attached or ClaimState.Detaching)
+        {
+            throw new ClaimInUseException($"device {device.PortId} ({device.DevId}) is {current.State.Name()} to instance {instanceUuid} already: it stays so (detach it first to reserve or attach it again)");
+        }
+
         // A token names one reservation. Once it is over (its TTL passed, or it was released), the
         // caller must reserve again: going on as if the device were free would let two schedulers
         // that each believe they hold it both act.
