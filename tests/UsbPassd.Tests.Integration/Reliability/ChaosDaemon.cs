@@ -17,6 +17,7 @@ internal sealed class ChaosDaemon : IAsyncDisposable
     private readonly ConcurrentQueue<string> _log = new();
     private readonly Process _process;
     private StreamWriter? _uevents;
+    private Socket? _notify;
 
     private ChaosDaemon(Process process, string socket)
     {
@@ -31,11 +32,12 @@ internal sealed class ChaosDaemon : IAsyncDisposable
     /// <summary>Starts usbpassd and returns once it said READY=1.</summary>
     /// <param name="dir">A folder of the test's: the socket, the notify socket and the uevent FIFO go there.</param>
     /// <param name="ueventFifo">Whether uevents come from a FIFO the test writes (<see cref="SendUevent"/>); else none.</param>
-    public static async Task<ChaosDaemon> StartAsync(string dir, string sysfsRoot, string stateDir, string libvirtUri, bool ueventFifo)
+    /// <param name="watchdogSeconds">systemd's WatchdogSec, for a daemon that must keep pinging; none by default.</param>
+    public static async Task<ChaosDaemon> StartAsync(string dir, string sysfsRoot, string stateDir, string libvirtUri, bool ueventFifo, int? watchdogSeconds = null)
     {
         string notifyPath = Path.Combine(dir, "notify.sock");
         File.Delete(notifyPath);
-        using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         notify.Bind(new UnixDomainSocketEndPoint(notifyPath));
         string fifo = Path.Combine(dir, "uevents.fifo");
         if (ueventFifo && !File.Exists(fifo))
@@ -53,8 +55,13 @@ internal sealed class ChaosDaemon : IAsyncDisposable
         }
 
         psi.Environment["NOTIFY_SOCKET"] = notifyPath;
+        if (watchdogSeconds is int w)
+        {
+            psi.Environment["WATCHDOG_USEC"] = (w * 1_000_000L).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         Process process = Process.Start(psi)!;
-        var daemon = new ChaosDaemon(process, socket);
+        var daemon = new ChaosDaemon(process, socket) { _notify = notify }; // open to the end: pings are sent to it
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { daemon._log.Enqueue(e.Data); } };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { daemon._log.Enqueue(e.Data); } };
         process.BeginOutputReadLine();
@@ -113,6 +120,38 @@ internal sealed class ChaosDaemon : IAsyncDisposable
         return JsonDocument.Parse(reply).RootElement.Clone();
     }
 
+    /// <summary>A counter of metrics.get's text, by its name.</summary>
+    public async Task<long> CounterAsync(string name)
+    {
+        string text = Result(await CallAsync(Protocol.Methods.MetricsGet, "{}")).GetProperty("text").GetString()!;
+        return long.Parse(text.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal)).Split(' ')[1]);
+    }
+
+    /// <summary>Batches the pipeline took: every one ends as committed events or as a refused batch.</summary>
+    public async Task<long> HandledAsync() => await CounterAsync("usbpassd_uevents_total") + await CounterAsync("usbpassd_uevent_commit_failures_total");
+
+    /// <summary>Waits (bounded, 90 s) for <paramref name="condition"/>; the timeout names it and shows the log.</summary>
+    public async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        for (int i = 0; i < 900; i++)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"waited 90 s for {what}; usbpassd's log:\n{string.Join('\n', _log)}");
+    }
+
+    public static JsonElement Result(JsonElement reply) =>
+        reply.TryGetProperty("result", out JsonElement r) ? r : throw new Xunit.Sdk.XunitException($"expected a result: {reply}");
+
+    public static JsonElement Error(JsonElement reply) =>
+        reply.TryGetProperty("error", out JsonElement e) ? e : throw new Xunit.Sdk.XunitException($"expected an error: {reply}");
+
     /// <summary>usbpassctl (in process) against this daemon: exit code, stdout, stderr.</summary>
     public (int Code, string Out, string Err) Usbpassctl(params string[] args)
     {
@@ -125,6 +164,7 @@ internal sealed class ChaosDaemon : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _uevents?.Dispose();
+        _notify?.Dispose();
         if (!_process.HasExited)
         {
             _process.Kill();

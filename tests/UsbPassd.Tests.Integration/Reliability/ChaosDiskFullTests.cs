@@ -1,4 +1,5 @@
 using System.Text.Json;
+using static UsbPassd.Tests.Integration.Reliability.ChaosDaemon;
 using UsbPassd.Protocol;
 using UsbPassd.Testing;
 using UsbPassd.Testing.Recordings;
@@ -76,10 +77,10 @@ public sealed class ChaosDiskFullTests : IAsyncLifetime
 
         // Uevents keep coming (a stick plugged and unplugged on the key's hub): each plug's batch fails
         // (the registry must add a row); each is counted, the log says so once.
-        long failedBefore = await CounterAsync("usbpassd_uevent_commit_failures_total");
+        long failedBefore = await _daemon.CounterAsync("usbpassd_uevent_commit_failures_total");
         for (int i = 0; i < 8; i++)
         {
-            long handled = await HandledAsync();
+            long handled = await _daemon.HandledAsync();
             bool plug = i % 2 == 0;
             if (plug)
             {
@@ -91,10 +92,10 @@ public sealed class ChaosDiskFullTests : IAsyncLifetime
             }
 
             _daemon.SendUevent(ChaosRegistry.StickEvent(plug ? "add" : "remove"));
-            await WaitAsync(async () => await HandledAsync() > handled, $"uevent {i} to be handled (committed or refused)");
+            await _daemon.WaitUntilAsync(async () => await _daemon.HandledAsync() > handled, $"uevent {i} to be handled (committed or refused)");
         }
 
-        Assert.True(await CounterAsync("usbpassd_uevent_commit_failures_total") - failedBefore >= 4, "every plug must have been refused");
+        Assert.True(await _daemon.CounterAsync("usbpassd_uevent_commit_failures_total") - failedBefore >= 4, "every plug must have been refused");
         Assert.Equal(1, _daemon.Count("could not be committed"));
         Assert.Equal(0, _daemon.Count("takes commits again"));
         Assert.True(_daemon.Running);
@@ -122,34 +123,4 @@ public sealed class ChaosDiskFullTests : IAsyncLifetime
         Assert.True(_daemon.Running);
         Assert.Equal(1, Result(await _daemon.CallAsync(Methods.HostInfo, "{}")).GetProperty("devices_by_status").GetProperty("attached").GetInt32());
     }
-
-    private async Task<long> CounterAsync(string name)
-    {
-        string text = Result(await _daemon!.CallAsync(Methods.MetricsGet, "{}")).GetProperty("text").GetString()!;
-        return long.Parse(text.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal)).Split(' ')[1]);
-    }
-
-    // Every batch the pipeline took ends as committed events or as a refused batch.
-    private async Task<long> HandledAsync() => await CounterAsync("usbpassd_uevents_total") + await CounterAsync("usbpassd_uevent_commit_failures_total");
-
-    private async Task WaitAsync(Func<Task<bool>> condition, string what)
-    {
-        for (int i = 0; i < 600; i++)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"waited 60 s for {what}; usbpassd's log:\n{string.Join('\n', _daemon!.Log)}");
-    }
-
-    private static JsonElement Result(JsonElement reply) =>
-        reply.TryGetProperty("result", out JsonElement r) ? r : throw new Xunit.Sdk.XunitException($"expected a result: {reply}");
-
-    private static JsonElement Error(JsonElement reply) =>
-        reply.TryGetProperty("error", out JsonElement e) ? e : throw new Xunit.Sdk.XunitException($"expected an error: {reply}");
 }
