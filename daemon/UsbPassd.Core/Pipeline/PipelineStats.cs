@@ -13,6 +13,7 @@ public sealed class PipelineStats
     private long _lost;
     private long _resyncs;
     private long _commits;
+    private long _commitFailures;
 
     /// <summary>Received → committed, cumulative, for the Prometheus metrics.</summary>
     public Metrics.LatencyHistogram Latency { get; } = new();
@@ -27,6 +28,9 @@ public sealed class PipelineStats
 
     public long Commits => Interlocked.Read(ref _commits);
 
+    /// <summary>Batches the registry refused (disk full, locked by another program): logged once, counted each time.</summary>
+    public long CommitFailures => Interlocked.Read(ref _commitFailures);
+
     public void CountRejected() => Interlocked.Increment(ref _rejected);
 
     public void CountLost() => Interlocked.Increment(ref _lost);
@@ -34,6 +38,8 @@ public sealed class PipelineStats
     public void CountResync() => Interlocked.Increment(ref _resyncs);
 
     public void CountCommit() => Interlocked.Increment(ref _commits);
+
+    public void CountCommitFailure() => Interlocked.Increment(ref _commitFailures);
 
     /// <summary>Records that an event received at <paramref name="receivedAt"/> (Stopwatch ticks) is now committed.</summary>
     public void Committed(long receivedAt, long committedAt)

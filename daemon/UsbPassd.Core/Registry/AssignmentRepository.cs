@@ -10,9 +10,13 @@ namespace UsbPassd.Registry;
 /// Each change takes a new fencing token; the device row's status and instance_uuid mirror the ledger,
 /// and the mirrored rows are published to the registry's feed after the commit (<see cref="ChangeCause.Ownership"/>).
 /// </summary>
-public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider? clock = null)
+/// <param name="clock">The time of day the rows are stamped with.</param>
+/// <param name="ttlClock">What reservations' TTLs are measured by: <paramref name="clock"/> when a test gives one, else a
+/// <see cref="SteadyClock"/>, which a step of the system clock does not move.</param>
+public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider? clock = null, TimeProvider? ttlClock = null)
 {
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+    private readonly TimeProvider _ttlClock = ttlClock ?? clock ?? new SteadyClock();
 
     private const string Columns = "dev_id, instance_uuid, token, state, expires_at, alias, startup_policy, persistent, origin, migration, incoming, created_at, updated_at";
 
@@ -74,8 +78,9 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
         ClaimOrigin origin = ClaimOrigin.Local, MigrationDecision? migration = null, bool incoming = false)
     {
         DateTimeOffset now = _clock.GetUtcNow();
+        DateTimeOffset ttlNow = _ttlClock.GetUtcNow();
         Claim? current = c.QuerySingleOrDefault<ClaimRow>($"SELECT {Columns} FROM assignments WHERE dev_id = @devId", new { devId = device.DevId }, tx)?.ToClaim();
-        if (current is not null && current.InstanceUuid != instanceUuid && !Expired(current, now))
+        if (current is not null && current.InstanceUuid != instanceUuid && !Expired(current, ttlNow))
         {
             throw new OwnershipConflictException(current.State == ClaimState.External
                 ? $"device {device.PortId} ({device.DevId}) is attached to domain {current.InstanceUuid} outside usbpassd (found in its XML since {current.CreatedAt}); detach it there first"
@@ -97,7 +102,7 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
         // that each believe they hold it both act.
         if (expectedToken is long token)
         {
-            if (current is null || current.InstanceUuid != instanceUuid || Expired(current, now))
+            if (current is null || current.InstanceUuid != instanceUuid || Expired(current, ttlNow))
             {
                 throw new ReservationGoneException($"the reservation of {device.PortId} ({device.DevId}) with token {token} no longer exists (it expired or was released): reserve the device again");
             }
@@ -116,7 +121,7 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
             InstanceUuid = instanceUuid,
             Token = next,
             State = state,
-            ExpiresAt = ttl is TimeSpan t ? Timestamps.Format(now + t) : null,
+            ExpiresAt = ttl is TimeSpan t ? Timestamps.Format(ttlNow + t) : null,
             Alias = alias,
             StartupPolicy = startupPolicy,
             Persistent = persistent,

@@ -41,7 +41,11 @@ public sealed class RegistryDatabase
             DataSource = full,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = true,
-            DefaultTimeout = 30,
+            // Microsoft.Data.Sqlite retries a busy statement for this long, on top of SQLite's own
+            // busy_timeout (Connect): 10 s, as that one says. At 30 s, a registry held by another
+            // program (an admin's sqlite3) kept the event pipeline's commit waiting as long as
+            // systemd's watchdog (WatchdogSec=30s), which then restarted usbpassd.
+            DefaultTimeout = 10,
         }.ToString();
         var db = new RegistryDatabase(full, cs);
         try

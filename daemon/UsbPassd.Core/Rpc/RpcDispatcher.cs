@@ -101,7 +101,8 @@ public sealed class RpcDispatcher(AccessPolicy policy)
             // A failure we did not foresee (the registry locked by another program past SQLite's busy
             // time-out, say) answers this request, with its id: a client that matches replies by id,
             // as StreamJsonRpc does, would otherwise drop the whole connection.
-            return notification ? default(RpcReply?) : new RpcReply(RpcFormatter.Error(id, ErrorCodes.InternalError, $"internal error: {e.Message}"));
+            string text = Registry.RegistryWriteFailure.Advice(e) ?? $"internal error: {e.Message}";
+            return notification ? default(RpcReply?) : new RpcReply(RpcFormatter.Error(id, ErrorCodes.InternalError, text));
         }
     }
 

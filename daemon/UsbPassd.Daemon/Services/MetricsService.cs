@@ -57,6 +57,7 @@ public sealed partial class MetricsService(
         text.Family("usbpassd_uevents_rejected_total", "counter", "Uevents refused (not from the kernel or root's udevd, or malformed).").Sample("usbpassd_uevents_rejected_total", pipeline.Rejected);
         text.Family("usbpassd_netlink_drops_total", "counter", "Times the netlink socket overflowed (ENOBUFS); each is answered with a full rescan.").Sample("usbpassd_netlink_drops_total", pipeline.Lost);
         text.Family("usbpassd_rescans_total", "counter", "Full rescans after lost events.").Sample("usbpassd_rescans_total", pipeline.Resyncs);
+        text.Family("usbpassd_uevent_commit_failures_total", "counter", "Uevent batches the registry refused (disk full, locked); each is followed by a rescan.").Sample("usbpassd_uevent_commit_failures_total", pipeline.CommitFailures);
         text.Family("usbpassd_libvirt_connected", "gauge", "1 when the libvirt connection is open.").Sample("usbpassd_libvirt_connected", libvirt.State == "connected" ? 1 : 0);
         LibvirtFigures(text);
         PlacementMetrics.AddTo(text, placement.Status);

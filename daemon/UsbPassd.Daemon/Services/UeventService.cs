@@ -35,6 +35,7 @@ public sealed partial class UeventService(
     private Task _consumerTask = Task.CompletedTask;
     private long _lastBatchAt = Stopwatch.GetTimestamp();
     private bool _resyncPending;
+    private long _failedBatches; // since the last commit that worked; 0 when commits work
     private int _rejudgePending;
 
     /// <summary>Sent by the watchdog: the consumer answers by moving <see cref="LastAlive"/>.</summary>
@@ -195,6 +196,14 @@ public sealed partial class UeventService(
                 stats.Committed(r.ReceivedAt, now);
             }
 
+            // Only a commit that wrote proves the registry takes writes again: a rescan that found
+            // nothing to change wrote nothing, and the next change may fail as the last one did.
+            if (_failedBatches > 0 && summary is { Changes.Count: > 0 })
+            {
+                LogCommitsWorkAgain(_failedBatches, summary);
+                _failedBatches = 0;
+            }
+
             if (summary is not null && batch.Count > 0)
             {
                 stats.CountCommit();
@@ -205,7 +214,14 @@ public sealed partial class UeventService(
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // The registry refused (disk full, locked...): keep going; the next batch retries from sysfs.
-            LogBatchFailed(e, batch.Count);
+            // Said once until a commit works again, not once a batch: a full disk must not also fill
+            // the journal, nor bury the one line that says what happened.
+            stats.CountCommitFailure();
+            if (_failedBatches++ == 0)
+            {
+                LogBatchFailed(e, batch.Count);
+            }
+
             _resyncPending = true;
             return;
         }
@@ -220,7 +236,12 @@ public sealed partial class UeventService(
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            LogBatchFailed(e, 0);
+            stats.CountCommitFailure();
+            if (_failedBatches++ == 0)
+            {
+                LogBatchFailed(e, 0);
+            }
+
             _resyncPending = true;
         }
     }
@@ -283,8 +304,11 @@ public sealed partial class UeventService(
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Events} uevents committed, {LatencyMs:0.00} ms after the first was received: {Summary}")]
     private partial void LogCommitted(int events, double latencyMs, ScanSummary summary);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "a batch of {Events} uevents could not be committed; will rescan with the next event")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "a batch of {Events} uevents could not be committed; will rescan with the next event (said again only once a commit works)")]
     private partial void LogBatchFailed(Exception e, int events);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the registry takes commits again after {Failed} failed batches; rescanned: {Summary}")]
+    private partial void LogCommitsWorkAgain(long failed, ScanSummary? summary);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "uevent dropped, {Why} (further ones like it are counted, not logged)")]
     private partial void LogRejected(string why);
