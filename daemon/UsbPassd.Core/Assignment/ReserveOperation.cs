@@ -32,7 +32,13 @@ internal sealed class ReserveOperation(AssignmentCore core)
             throw new AssignmentRefusedException(RefusalReason.NotHeld, $"device {row.PortId} is {current.State.Name()} to {instance}: detach it first (usbpassctl detach {row.PortId} {instance})");
         }
 
-        core.Ledger.Release(row, instance, BaseStatus(row), by);
+        // Compare-and-set: an attach by the same instance may have taken the reservation to attaching
+        // since it was read; releasing that claim would free a device libvirt is being given.
+        if (!core.Ledger.Release(row, instance, BaseStatus(row), by, expected: ClaimState.Reserved))
+        {
+            throw new AssignmentRefusedException(RefusalReason.NotHeld, $"device {row.PortId} is no longer reserved by {instance} (an attach or another release came first)");
+        }
+
         return core.Outcome(row.Id, null);
     }
 }
