@@ -35,8 +35,14 @@ internal sealed class ReserveOperation(AssignmentCore core)
             throw new AssignmentRefusedException(RefusalReason.NotHeld, $"device {row.PortId} is {current.State.Name()} to {instance}: detach it first (usbpassctl detach {row.PortId} {instance})");
         }
 
+        // Compare-and-set: an attach by the same instance may have taken the reservation to attaching
+        // since it was read; releasing that claim would free a device libvirt is being given.
         CrashPoint.Here(CrashPoints.ReleaseCommitBefore);
-        core.Ledger.Release(row, instance, BaseStatus(row), by);
+        if (!core.Ledger.Release(row, instance, BaseStatus(row), by, expected: ClaimState.Reserved))
+        {
+            throw new AssignmentRefusedException(RefusalReason.NotHeld, $"device {row.PortId} is no longer reserved by {instance} (an attach or another release came first)");
+        }
+
         CrashPoint.Here(CrashPoints.ReleaseCommitAfter);
         return core.Outcome(row.Id, null);
     }
