@@ -24,7 +24,13 @@ internal sealed class DetachOperation(AssignmentCore core, MigrationOperation mi
         uint flags = DetachFlags(domain, current, r.Mode);
         using IDisposable busy = core.Moving(row);
         CrashPoint.Here(CrashPoints.DetachCommitBefore);
-        core.Ledger.SetState(row, domain.Uuid, ClaimState.Detaching, by);
+        // Compare-and-set: of two detaches (or a detach and a swap) of one device by one instance, the
+        // second is refused here instead of running on and putting back a claim the first released.
+        if (current.State == ClaimState.Detaching || !core.Ledger.SetState(row, domain.Uuid, ClaimState.Detaching, by, expected: current.State))
+        {
+            throw UnderWay(row, domain);
+        }
+
         CrashPoint.Here(CrashPoints.DetachLibvirtBefore);
         bool? gone;
         try
@@ -33,7 +39,7 @@ internal sealed class DetachOperation(AssignmentCore core, MigrationOperation mi
         }
         catch (LibvirtException e)
         {
-            core.Ledger.SetState(row, domain.Uuid, ClaimState.Attached, by);
+            core.Ledger.SetState(row, domain.Uuid, ClaimState.Attached, by, expected: ClaimState.Detaching);
             core.Counters.CountDetachFailed();
             throw new AssignmentRefusedException(RefusalReason.LibvirtFailed, $"libvirt refused to detach {row.PortId} from {domain.Name}: {e.Message}");
         }
@@ -43,7 +49,7 @@ internal sealed class DetachOperation(AssignmentCore core, MigrationOperation mi
         {
             if (gone == false)
             {
-                core.Ledger.SetState(row, domain.Uuid, ClaimState.Attached, by);
+                core.Ledger.SetState(row, domain.Uuid, ClaimState.Attached, by, expected: ClaimState.Detaching);
             }
 
             throw NotConfirmed(domain, row, gone);
@@ -56,6 +62,10 @@ internal sealed class DetachOperation(AssignmentCore core, MigrationOperation mi
         CrashPoint.Here(CrashPoints.DetachMetadataAfter);
         return core.Outcome(row.Id, null);
     }
+
+    /// <summary>Another detach or swap of the device by the same instance came first and is not over.</summary>
+    public static AssignmentRefusedException UnderWay(DeviceRow row, LibvirtDomain domain) =>
+        new(RefusalReason.NotHeld, $"device {row.PortId} is already being detached from {domain.Name} (another detach or swap came first); 'usbpassctl show {row.PortId}' says when it is done");
 
     /// <summary>The claim by which <paramref name="domain"/> holds the device; refused when it does not.</summary>
     public static Claim AttachedTo(AssignmentRepository ledger, DeviceRow row, LibvirtDomain domain) =>

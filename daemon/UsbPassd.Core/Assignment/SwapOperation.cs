@@ -9,7 +9,8 @@ namespace UsbPassd.Assignment;
 /// <summary>
 /// The seed's resize A→B: the instance gives up <c>from</c> and takes <c>to</c>, with the same
 /// flags and missing-device policy. The ledger moves both in one transaction first, so B cannot be
-/// taken by anyone between A's detach and B's attach; when libvirt refuses B, A is put back. The
+/// taken by anyone between A's detach and B's attach; when libvirt refuses B, A is put back, and B goes
+/// back to what it was: free, or still the instance's reservation. The
 /// caller may stop waiting: the swap goes on to its end (<see cref="DetachOperation.CallerMayLeaveAsync"/>).
 /// </summary>
 internal sealed class SwapOperation(AssignmentCore core, MigrationOperation migration)
@@ -29,14 +30,20 @@ internal sealed class SwapOperation(AssignmentCore core, MigrationOperation migr
         CheckPassable(to);
         using LibvirtDomain domain = FindDomain(connection, Required(r.Instance, "instance"));
         Claim current = AttachedTo(core.Ledger, from, domain);
+        if (current.State == ClaimState.Detaching)
+        {
+            throw UnderWay(from, domain);
+        }
+
         uint flags = DetachFlags(domain, current, r.Mode);
         by = core.CheckPolicy(to, domain.Uuid, "swap", by);
         using IDisposable busy = core.Moving(from, to);
         Claim claim;
+        Claim? toBefore;
         CrashPoint.Here(CrashPoints.SwapCommitBefore);
         try
         {
-            claim = core.Ledger.Swap(from, to, domain.Uuid, HostdevXml.Alias(to.DevId!), current.StartupPolicy, current.Persistent, by);
+            claim = core.Ledger.Swap(from, current.State, to, domain.Uuid, HostdevXml.Alias(to.DevId!), current.StartupPolicy, current.Persistent, by, out toBefore);
         }
         catch (OwnershipConflictException e)
         {
@@ -55,8 +62,8 @@ internal sealed class SwapOperation(AssignmentCore core, MigrationOperation migr
         }
         catch (LibvirtException e) when (from.Present != 0)
         {
-            core.Ledger.Release(to, domain.Uuid, BaseStatus(to), by);
-            core.Ledger.SetState(from, domain.Uuid, ClaimState.Attached, by);
+            core.Ledger.GiveBack(to, domain.Uuid, toBefore, BaseStatus(to), by);
+            core.Ledger.SetState(from, domain.Uuid, ClaimState.Attached, by, expected: ClaimState.Detaching);
             throw new AssignmentRefusedException(RefusalReason.LibvirtFailed, $"libvirt refused to detach {from.PortId} from {domain.Name}: {e.Message}; nothing was swapped");
         }
         catch (LibvirtException)
@@ -67,8 +74,8 @@ internal sealed class SwapOperation(AssignmentCore core, MigrationOperation migr
         CrashPoint.Here(CrashPoints.SwapDetachAfter);
         if (gone != true && from.Present != 0)
         {
-            core.Ledger.Release(to, domain.Uuid, BaseStatus(to), by);
-            core.Ledger.SetState(from, domain.Uuid, gone == false ? ClaimState.Attached : ClaimState.Detaching, by);
+            core.Ledger.GiveBack(to, domain.Uuid, toBefore, BaseStatus(to), by);
+            core.Ledger.SetState(from, domain.Uuid, gone == false ? ClaimState.Attached : ClaimState.Detaching, by, expected: ClaimState.Detaching);
             throw NotConfirmed(domain, from, gone, "; nothing was swapped");
         }
 
@@ -79,7 +86,7 @@ internal sealed class SwapOperation(AssignmentCore core, MigrationOperation migr
         catch (LibvirtException e)
         {
             string back = PutBack(connection, domain, from, current, flags);
-            core.Ledger.Release(to, domain.Uuid, BaseStatus(to), by);
+            core.Ledger.GiveBack(to, domain.Uuid, toBefore, BaseStatus(to), by);
             throw new AssignmentRefusedException(RefusalReason.LibvirtFailed, $"libvirt refused to attach {to.PortId} to {domain.Name}: {e.Message}; {from.PortId} {back}");
         }
 

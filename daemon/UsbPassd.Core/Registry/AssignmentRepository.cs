@@ -62,14 +62,21 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
     /// instance that holds <paramref name="from"/>, which moves to detaching. Nobody can take B
     /// between the detach of A and the attach of B.
     /// </summary>
-    public Claim Swap(DeviceRow from, DeviceRow to, string instanceUuid, string alias, string startupPolicy, bool persistent, Actor by)
+    /// <param name="toBefore">The claim on <paramref name="to"/> the swap replaced (the instance's own reservation of it, or none), for <see cref="GiveBack"/>.</param>
+    /// <param name="fromState">The state <paramref name="from"/>'s claim was read in: the swap goes on only if it still is (another detach or swap of it came first).</param>
+    public Claim Swap(DeviceRow from, ClaimState fromState, DeviceRow to, string instanceUuid, string alias, string startupPolicy, bool persistent, Actor by, out Claim? toBefore)
     {
         using SqliteConnection c = database.Connect();
         using SqliteTransaction tx = c.BeginTransaction(deferred: false);
         List<RowChange> changed = [];
+        toBefore = c.QuerySingleOrDefault<ClaimRow>($"SELECT {Columns} FROM assignments WHERE dev_id = @devId", new { devId = to.DevId }, tx)?.ToClaim();
         MigrationDecision? migration = c.QuerySingleOrDefault<ClaimRow>($"SELECT {Columns} FROM assignments WHERE dev_id = @devId", new { devId = from.DevId }, tx)?.ToClaim().Migration;
         Claim claim = ClaimIn(c, tx, changed, to, instanceUuid, ClaimState.Attaching, null, alias, startupPolicy, persistent, null, by, migration: migration);
-        SetStateIn(c, tx, changed, from, instanceUuid, ClaimState.Detaching, Timestamps.Format(_clock.GetUtcNow()), by);
+        if (!SetStateIn(c, tx, changed, from, instanceUuid, ClaimState.Detaching, Timestamps.Format(_clock.GetUtcNow()), by, expected: fromState))
+        {
+            throw new ClaimInUseException($"device {from.PortId} ({from.DevId}) is no longer {fromState.Name()} to instance {instanceUuid}: a detach or swap of it came first; nothing was swapped");
+        }
+
         database.Changes.Commit(tx, ChangeCause.Ownership, changed);
         return claim;
     }
@@ -210,6 +217,36 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
 
         database.Changes.Commit(tx, ChangeCause.Ownership, changed);
         return released;
+    }
+
+    /// <summary>
+    /// Undoes a failed swap's claim on its target. When the instance had reserved the device before the swap
+    /// (reserve B, then swap A→B), that reservation comes back as it was, token and TTL included: no one was
+    /// given the swap's token, and the caller still holds the one it had. Otherwise the device is released.
+    /// Either only while the swap's claim is still attaching (compare-and-set).
+    /// </summary>
+    public void GiveBack(DeviceRow device, string instanceUuid, Claim? before, string baseStatus, Actor by)
+    {
+        if (before is null || before.InstanceUuid != instanceUuid || before.State != ClaimState.Reserved)
+        {
+            Release(device, instanceUuid, baseStatus, by, expected: ClaimState.Attaching);
+            return;
+        }
+
+        string stamp = Timestamps.Format(_clock.GetUtcNow());
+        using SqliteConnection c = database.Connect();
+        using SqliteTransaction tx = c.BeginTransaction(deferred: false);
+        List<RowChange> changed = [];
+        ClaimRow row = ClaimRow.From(before with { UpdatedAt = stamp });
+        int n = c.Execute("UPDATE assignments SET state = @State, token = @Token, expires_at = @ExpiresAt, alias = @Alias, startup_policy = @StartupPolicy, persistent = @Persistent, updated_at = @UpdatedAt " +
+            "WHERE dev_id = @DevId AND instance_uuid = @InstanceUuid AND state = 'attaching'", row, tx);
+        if (n == 1)
+        {
+            changed.Add(Mirror(c, tx, device.Id, instanceUuid, ClaimState.Reserved, stamp));
+            Record(c, tx, stamp, device, ClaimState.Reserved.Name(), new StateDetail(instanceUuid, by.Who, by.Rule));
+        }
+
+        database.Changes.Commit(tx, ChangeCause.Ownership, changed);
     }
 
     /// <summary>Writes down a request the policy or host safety refused: nothing changes hands, but it is on record.</summary>
