@@ -42,16 +42,53 @@ public sealed class AssignmentService
 
     public Metrics.AssignmentCounters Counters => _core.Counters;
 
-    public AssignmentOutcome Reserve(ReserveRequest r, Actor by) => _reserve.Reserve(r, by);
+    public AssignmentOutcome Reserve(ReserveRequest r, Actor by) => Guarded(() => _reserve.Reserve(r, by));
 
-    public AssignmentOutcome Release(ReleaseRequest r, Actor by) => _reserve.Release(r, by);
+    public AssignmentOutcome Release(ReleaseRequest r, Actor by) => Guarded(() => _reserve.Release(r, by));
 
-    public AssignmentOutcome Attach(AttachRequest r, Actor by) => _attach.Attach(r, by);
+    public AssignmentOutcome Attach(AttachRequest r, Actor by) => Guarded(() => _attach.Attach(r, by));
 
     /// <summary>Detaches by alias; the caller may stop waiting, the claim is settled all the same.</summary>
-    public Task<AssignmentOutcome> DetachAsync(DetachRequest r, Actor by, CancellationToken ct) => _detach.DetachAsync(r, by, ct);
+    public Task<AssignmentOutcome> DetachAsync(DetachRequest r, Actor by, CancellationToken ct) => GuardedAsync(() => _detach.DetachAsync(r, by, ct));
 
-    public Task<AssignmentOutcome> SwapAsync(SwapRequest r, Actor by, CancellationToken ct) => _swap.SwapAsync(r, by, ct);
+    public Task<AssignmentOutcome> SwapAsync(SwapRequest r, Actor by, CancellationToken ct) => GuardedAsync(() => _swap.SwapAsync(r, by, ct));
+
+    // libvirtd restarting under a call: a read of the domain's XML that the reset connection broke, or a
+    // connection the reconnect had just closed. The operations roll back what libvirt refused where they
+    // call it; these reach the caller as a refusal with what to do, not as an internal error, and a claim
+    // left attaching or detaching is settled against libvirt's XML when it answers again (reconcile).
+    private static AssignmentOutcome Guarded(Func<AssignmentOutcome> operation)
+    {
+        try
+        {
+            return operation();
+        }
+        catch (Exception e) when (Refusal(e) is { } refusal)
+        {
+            throw refusal;
+        }
+    }
+
+    private static async Task<AssignmentOutcome> GuardedAsync(Func<Task<AssignmentOutcome>> operation)
+    {
+        try
+        {
+            return await operation();
+        }
+        catch (Exception e) when (Refusal(e) is { } refusal)
+        {
+            throw refusal;
+        }
+    }
+
+    private static AssignmentRefusedException? Refusal(Exception e) => e switch
+    {
+        LibvirtException l => new AssignmentRefusedException(RefusalReason.LibvirtFailed,
+            $"libvirt failed to {l.Message}; if libvirtd is restarting, ask again once it is back ('usbpassctl host' shows the connection; a half-done change is settled against libvirt's XML then)"),
+        ObjectDisposedException d when d.ObjectName?.Contains("Vir", StringComparison.Ordinal) == true => new AssignmentRefusedException(RefusalReason.LibvirtUnavailable,
+            "libvirtd restarted during the call and usbpassd is connecting again: ask again in a moment ('usbpassctl host' shows the connection)"),
+        _ => null,
+    };
 
     /// <inheritdoc cref="FollowOperation.Follow"/>
     public IReadOnlyList<Followed> Follow(IReadOnlyList<RowChange> changes, long? committedAt = null) => _follow.Follow(changes, committedAt);
