@@ -160,9 +160,9 @@ bench-hook-lab: build lab publish
 	tests/lab/hook-bench.sh 200 | tee $(BUILD)/benchmarks/hook-lab-figures.txt
 
 ## Coverage-guided fuzzing of the parsers (afl++ + SharpFuzz; tests/fuzz/README.md): each target for
-## FUZZ_SECONDS, one at a time, niced (usb-ids twice as long). The default, 300 s (40 minutes for the seven),
-## passes 1,000,000 executions on every target on this 2-core machine: the slowest, usb-ids, ran 1,750-2,500
-## exec/s for its 600 s, the others 6,000-12,500 (tests/fuzz/README.md, "Campaigns"). The committed seeds,
+## FUZZ_SECONDS, one at a time, niced (usb-ids three times as long). The default, 300 s (45 minutes for the seven),
+## passes 1,000,000 executions on every target on this 2-core machine: the slowest, usb-ids, ran 1,750-2,900
+## exec/s for its 900 s, the others 6,000-12,500 (tests/fuzz/README.md, "Campaigns"). The committed seeds,
 ## corpora and regressions are replayed in `make test` (tests/UsbPassd.Tests.Unit/Fuzz); fuzz-smoke is a short
 ## real afl-fuzz run of every target (the build, the instrumentation, the harness and the script work).
 DEB_PACKAGES += afl++

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Coverage-guided fuzzing of usbpassd's parsers with afl++ and SharpFuzz (tests/fuzz/README.md).
 #   tests/fuzz/run.sh [TARGET...]          every target (or those named), FUZZ_SECONDS each, one at a time
-#   FUZZ_SECONDS=300 (default; usb-ids gets twice that: its executions cost five times the others'),
+#   FUZZ_SECONDS=300 (default; usb-ids gets three times that: its executions cost five to seven times the others'),
 #   FUZZ_OUT=build/fuzz, FUZZ_NICE=10,
 #   FUZZ_KEEP=1: afterwards, replace tests/fuzz/<target>/corpus with afl-cmin's minimum of the campaign's queue
 # Builds tests/UsbPassd.Fuzz (Release) into $FUZZ_OUT/bin, instruments UsbPassd.Core and UsbPassd.Protocol
@@ -46,7 +46,7 @@ for t in "${targets[@]}"; do
         if compgen -G "$here/$t/$extra/*" >/dev/null; then cp "$here/$t/$extra"/* "$input"/; fi
     done
     s=$seconds
-    if [[ $t == usb-ids ]]; then s=$(( seconds * 2 )); fi
+    if [[ $t == usb-ids ]]; then s=$(( seconds * 3 )); fi
     echo "== $t: $s s (log: $out/out/$t.log)"
     # -t: a .NET input that takes 2 s is a hang (a cold JIT of a new path takes milliseconds).
     nice -n "$nice_level" afl-fuzz -V "$s" -t 2000 -m none -x "$here/$t.dict" -i "$input" -o "$out/out/$t" \
@@ -73,7 +73,7 @@ for t in "${targets[@]}"; do
 done
 
 echo
-echo "fuzzing, $(date -u '+%Y-%m-%d %H:%M UTC'), $seconds s per target (usb-ids $(( seconds * 2 )) s)"
+echo "fuzzing, $(date -u '+%Y-%m-%d %H:%M UTC'), $seconds s per target (usb-ids $(( seconds * 3 )) s)"
 printf '%-14s %12s %8s %8s %6s %7s\n' target executions exec/s crashes hangs corpus
 printf '%s\n' "${rows[@]}"
 exit $status
