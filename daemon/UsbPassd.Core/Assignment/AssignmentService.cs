@@ -85,7 +85,7 @@ public sealed class AssignmentService
     {
         LibvirtException l => new AssignmentRefusedException(RefusalReason.LibvirtFailed,
             $"libvirt failed to {l.Message}; if libvirtd is restarting, ask again once it is back ('usbpassctl host' shows the connection; a half-done change is settled against libvirt's XML then)"),
-        ObjectDisposedException d when d.ObjectName?.Contains("Vir", StringComparison.Ordinal) == true => new AssignmentRefusedException(RefusalReason.LibvirtUnavailable,
+        ObjectDisposedException { ObjectName: "SafeVirConnectHandle" or "SafeVirDomainHandle" } => new AssignmentRefusedException(RefusalReason.LibvirtUnavailable,
             "libvirtd restarted during the call and usbpassd is connecting again: ask again in a moment ('usbpassctl host' shows the connection)"),
         _ => null,
     };

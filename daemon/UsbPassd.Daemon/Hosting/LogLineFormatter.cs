@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Console;
@@ -26,7 +27,7 @@ internal sealed class LogLineFormatter(bool journal) : ConsoleFormatter(Formatte
             return;
         }
 
-        textWriter.Write(journal ? Priority(logEntry.LogLevel) : DateTime.Now.ToString("HH:mm:ss.fff ") + Level(logEntry.LogLevel) + ": ");
+        textWriter.Write(journal ? Priority(logEntry.LogLevel) : DateTime.Now.ToString("HH:mm:ss.fff ", CultureInfo.InvariantCulture) + Level(logEntry.LogLevel) + ": ");
         textWriter.Write(logEntry.Category);
         textWriter.Write('[');
         textWriter.Write(logEntry.EventId.Id);
