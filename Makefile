@@ -198,3 +198,18 @@ races: build
 .PHONY: chaos
 chaos: build lab publish
 	TEST_FILTER='Tier=chaos' tests/run-tests $(CONFIG) tests/UsbPassd.Tests.Lab
+
+## The Cockpit page (cockpit/, docs/cockpit.md): npm ci from the lockfile, then esbuild bundles it into
+## build/cockpit/usbpassd (manifest, index.html, one .js, one .css). Its browser test (Chromium, cockpit-ws)
+## runs in the integration tier; bench-cockpit measures 1,000 devices.
+DEB_PACKAGES += cockpit-ws cockpit-bridge cockpit-system chromium
+.PHONY: cockpit bench-cockpit
+cockpit/node_modules/.package-lock.json: cockpit/package-lock.json cockpit/package.json
+	cd cockpit && npm ci --no-audit --no-fund --loglevel=error
+cockpit: cockpit/node_modules/.package-lock.json
+	cd cockpit && node build.mjs ../$(BUILD)/cockpit/usbpassd
+packages: cockpit
+test test-integration: cockpit
+bench-cockpit: build cockpit
+	mkdir -p $(BUILD)/benchmarks
+	COCKPIT_BENCH=1 TEST_FILTER='FullyQualifiedName~UsbPassd.Tests.Integration.Cockpit.CockpitBench' tests/run-tests $(CONFIG) tests/UsbPassd.Tests.Integration | tee $(BUILD)/benchmarks/cockpit-figures.txt

@@ -161,3 +161,6 @@ for f in "$DEB_FILE" "$RPM_FILE"; do
     log "$(basename "$f"): $(du -k --apparent-size "$f" | cut -f1) KiB"
 done
 log "installed size: $size KiB"
+
+# --- the Cockpit page: a package of its own (packaging/cockpit/, built by `make cockpit`) ---------
+"$PKG/cockpit/build-cockpit-package.sh" "$VERSION" "$OUT"

@@ -104,6 +104,9 @@ public interface IUsbPassd
         [JsonRpcParameter("instance")] string instance,
         CancellationToken cancellationToken = default);
 
+    [JsonRpcMethod(Methods.InstancesList)]
+    Task<InstanceInfo[]> InstancesListAsync(CancellationToken cancellationToken = default);
+
     [JsonRpcMethod(Methods.InstancesMigrationCheck)]
     Task<MigrationCheckResult> InstancesMigrationCheckAsync(
         [JsonRpcParameter("instance")] string instance,

@@ -15,6 +15,7 @@ public static class Methods
     public const string DevicesSetMigration = "devices.set_migration";
     public const string InstancesDevices = "instances.devices";
     public const string InstancesMigrationCheck = "instances.migration_check";
+    public const string InstancesList = "instances.list";
     public const string MetricsGet = "metrics.get";
     public const string PolicyCheck = "policy.check";
     public const string PolicyShow = "policy.show";

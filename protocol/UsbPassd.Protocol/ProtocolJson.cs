@@ -43,6 +43,7 @@ namespace UsbPassd.Protocol;
 [JsonSerializable(typeof(HookResult))]
 [JsonSerializable(typeof(InstanceParams))]
 [JsonSerializable(typeof(AssignmentResult))]
+[JsonSerializable(typeof(InstanceInfo[]))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(UsbPassd.Protocol.JsonRpc.JsonRpcError))]
 public sealed partial class ProtocolJson : JsonSerializerContext

@@ -35,7 +35,7 @@ public class OpenRpcTests
     {
         Type[] implementations = [.. typeof(IRpcMethods).Assembly.GetTypes().Where(t => t.IsClass && !t.IsAbstract && typeof(IRpcMethods).IsAssignableFrom(t))];
         Assert.Equal(implementations.Select(t => t.Name).Order(), RpcMethodCatalog.Areas.Select(t => t.Name).Order());
-        Assert.Equal(7, implementations.Length); // devices, assignment, migration, policy, history, hook, metrics
+        Assert.Equal(8, implementations.Length); // devices, assignment, migration, policy, history, hook, metrics, instances
     }
 
     [Theory]
@@ -71,6 +71,7 @@ public class OpenRpcTests
     [InlineData("HookResult", typeof(UsbPassd.Protocol.Messages.HookResult))]
     [InlineData("HistoryPage", typeof(UsbPassd.Protocol.Messages.HistoryPage))]
     [InlineData("HistoryRecord", typeof(UsbPassd.Protocol.Messages.HistoryRecord))]
+    [InlineData("InstanceInfo", typeof(UsbPassd.Protocol.Messages.InstanceInfo))]
     public void Each_schema_has_the_records_properties(string schema, Type type)
     {
         JsonElement s = Doc.GetProperty("components").GetProperty("schemas").GetProperty(schema);
