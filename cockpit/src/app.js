@@ -80,6 +80,7 @@ async function connect(superuser) {
     try {
         // Subscribe first, then list: a change between the two is in the list or arrives after it.
         await reader.call("events.subscribe");
+        reader.ready = true;
         const [devices, host] = await Promise.all([reader.call("devices.list"), reader.call("host.info")]);
         state.host = host;
         state.devices = new Map(devices.map(d => [d.id, d]));
@@ -102,7 +103,8 @@ async function connect(superuser) {
 }
 
 function lost(reader, error) {
-    if (state.reader !== reader)
+    // A connection that never got going (no socket, no permission) is reported by connect() itself.
+    if (state.reader !== reader || !reader.ready)
         return;
     showMessage("danger", `${error.message} Reconnecting…`);
     setTimeout(() => connect().catch(() => {}), 3000);
@@ -265,9 +267,12 @@ function back() {
 function renderPermissionPage(error) {
     app.replaceChildren(h("h1", { className: "pf-v6-c-title pf-m-xl usbpassd-title" }, "USB passthrough"), statusLine,
         h("div", { className: "pf-v6-c-empty-state", id: "permission-denied" },
-            h("h2", { className: "pf-v6-c-title pf-m-lg" }, "Not allowed"),
-            h("p", {}, error.message),
-            h("p", {}, "Ask an administrator to add you to the group usbpassd, or turn on administrative access.")));
+            h("div", { className: "pf-v6-c-empty-state__content" },
+                h("div", { className: "pf-v6-c-empty-state__header" },
+                    h("div", { className: "pf-v6-c-empty-state__title" }, h("h2", { className: "pf-v6-c-empty-state__title-text" }, "Not allowed"))),
+                h("div", { className: "pf-v6-c-empty-state__body" },
+                    h("p", {}, error.message),
+                    h("p", {}, "Ask an administrator to add you to the group usbpassd, or turn on administrative access.")))));
 }
 
 // ---- start ----

@@ -6,6 +6,7 @@ import puppeteer from "puppeteer-core";
 import net from "node:net";
 import path from "node:path";
 import { mkdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 
 const mode = process.argv[2];
 const base = process.env.CK_URL;                 // http://127.0.0.1:PORT
@@ -103,6 +104,13 @@ async function main(page) {
     report.attachShown = await page.$eval(".usbpassd-success", e => e.textContent);
     await shot(page, "attached.png");
     report.loadMark = await page.evaluate(() => window.usbpassdLoadMark ?? null);
+    const definition = () => execFileSync("virsh", ["-c", "qemu:///system", "dumpxml", "--inactive", domain], { encoding: "utf8" });
+    report.xmlAttached = definition();
+
+    // And out again, from the page.
+    await page.click('button[data-action="detach"]');
+    await page.waitForFunction(() => document.querySelector("#detail-status")?.textContent === "available", { timeout });
+    report.xmlDetached = definition();
 
     // Every control has a name a screen reader says.
     await page.click("#back");
