@@ -212,4 +212,5 @@ packages: cockpit
 test test-integration: cockpit
 bench-cockpit: build cockpit
 	mkdir -p $(BUILD)/benchmarks
-	COCKPIT_BENCH=1 TEST_FILTER='FullyQualifiedName~UsbPassd.Tests.Integration.Cockpit.CockpitBench' tests/run-tests $(CONFIG) tests/UsbPassd.Tests.Integration | tee $(BUILD)/benchmarks/cockpit-figures.txt
+	COCKPIT_BENCH=1 TEST_FILTER='FullyQualifiedName~UsbPassd.Tests.Integration.Cockpit.CockpitBench' tests/run-tests $(CONFIG) tests/UsbPassd.Tests.Integration
+	cat $(BUILD)/benchmarks/cockpit-figures.txt

@@ -74,7 +74,7 @@ public sealed class CockpitPageTests(CockpitDaemonFixture daemon) : IClassFixtur
     public async Task A_user_outside_the_group_sees_the_permission_message()
     {
         // A throw-away user in neither usbpassd group: the kernel refuses its bridge's connect().
-        CockpitWs.Shell($"id {Outsider} >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin {Outsider}");
+        LocalLibvirt.Shell($"id {Outsider} >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin {Outsider}");
         try
         {
             JsonElement report;
@@ -89,7 +89,7 @@ public sealed class CockpitPageTests(CockpitDaemonFixture daemon) : IClassFixtur
         }
         finally
         {
-            CockpitWs.Shell($"ps -o pid= -u {Outsider} | xargs -r kill -KILL; userdel {Outsider}");
+            LocalLibvirt.Shell($"ps -o pid= -u {Outsider} | xargs -r kill -KILL; userdel {Outsider}");
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using UsbPassd.Testing;
+using UsbPassd.Tests.Integration.Libvirt;
 
 namespace UsbPassd.Tests.Integration.Cockpit;
 
@@ -34,7 +35,7 @@ public sealed class CockpitWs : IDisposable
 
         Directory.CreateDirectory(Path.Combine(_dir, "config", "cockpit"));
         File.WriteAllText(Path.Combine(_dir, "config", "cockpit", "usbpassd.override.json"), $$"""{ "config": { "socket": "{{socket}}" } }""");
-        Shell($"chmod -R a+rX {_dir}");
+        LocalLibvirt.Shell($"chmod -R a+rX {_dir}");
 
         Port = FreePort();
         string[] ws = [Executable, "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--address", "127.0.0.1", "--local-session=cockpit-bridge"];
@@ -92,17 +93,9 @@ public sealed class CockpitWs : IDisposable
         throw new TimeoutException($"cockpit-ws did not answer on {Url}");
     }
 
-    public static string Shell(string command)
-    {
-        using Process p = Process.Start(new ProcessStartInfo("bash", ["-c", command]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return output;
-    }
-
     public void Dispose()
     {
-        Shell($"kill -TERM -- -{_ws.Id} 2>/dev/null; sleep 0.2; kill -KILL -- -{_ws.Id} 2>/dev/null");
+        LocalLibvirt.Shell($"kill -TERM -- -{_ws.Id} 2>/dev/null; sleep 0.2; kill -KILL -- -{_ws.Id} 2>/dev/null");
         _ws.WaitForExit();
         _ws.Dispose();
         Directory.Delete(_dir, recursive: true);
