@@ -28,6 +28,7 @@ internal static class UsbPassctl
         (DetachCommand.Create, "Take a device out of a libvirt domain."),
         (SwapCommand.Create, "Replace one device by another in a domain."),
         (InstancesCommand.Create, "List the devices an instance owns."),
+        (VmsCommand.Create, "List the libvirt domains and what they hold."),
         (MigrationCommand.Create, "Set a device's live-migration decision."),
         (MigrateCheckCommand.Create, "Say what a live migration would do."),
         (PlacementCommand.Create, "This host's sync into Placement."),
