@@ -1,7 +1,7 @@
 // Drives Debian's headless Chromium (puppeteer-core) against a real cockpit-ws and usbpassd.
 // The C# test (tests/UsbPassd.Tests.Integration/Cockpit) starts both, runs this, and checks the
 // report it prints (one JSON line, last on stdout) against the daemon and libvirt.
-//   node browser.mjs main|denied|bench  (settings in the environment, see below)
+//   node browser.mjs main|denied|limited|bench  (settings in the environment, see below)
 import puppeteer from "puppeteer-core";
 import net from "node:net";
 import path from "node:path";
@@ -154,6 +154,22 @@ async function denied(page) {
     await shot(page, "denied.png");
 }
 
+async function limited(page) {
+    await page.goto(pageUrl, { waitUntil: "domcontentloaded" });
+    await page.waitForSelector("#device-table[data-loaded]", { timeout });
+    report.rows = await page.$$eval("#device-table tbody tr", rows => rows.length);
+    await page.click(`${row(device)} button`);
+    await page.waitForSelector('button[data-action="attach"]:not([disabled])', { timeout });
+    await page.click('button[data-action="attach"]');
+    await chooseVm(page, domain);
+    await page.click('#action-dialog button[type="submit"]');
+    await page.waitForSelector(".usbpassd-error", { timeout });
+    report.refusal = await page.$eval(".usbpassd-error .pf-v6-c-alert__title", e => e.textContent);
+    report.note = await page.$eval(".usbpassd-error .usbpassd-note", e => e.textContent);
+    report.statusAfter = await page.$eval("#detail-status", e => e.textContent);
+    await shot(page, "limited.png");
+}
+
 async function bench(page) {
     const t0 = Date.now();
     await page.goto(pageUrl, { waitUntil: "domcontentloaded" });
@@ -187,7 +203,7 @@ try {
     report.console = [];
     page.on("console", m => { if (["error", "warning"].includes(m.type())) report.console.push(m.text()) });
     page.on("pageerror", e => report.console.push(`pageerror: ${e.message}`));
-    await { main, denied, bench }[mode](page);
+    await { main, denied, limited, bench }[mode](page);
 } catch (e) {
     failed = e;
     report.error = String(e?.stack || e);
