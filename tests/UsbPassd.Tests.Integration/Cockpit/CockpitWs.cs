@@ -28,7 +28,13 @@ public sealed class CockpitWs : IDisposable
         // Readable by the session's user: the page is copied, not linked into the worktree.
         string page = Path.Combine(_dir, "data", "cockpit", "usbpassd");
         Directory.CreateDirectory(page);
-        foreach (string f in Directory.GetFiles(Path.Combine(Corpus.RepositoryRoot, "build", "cockpit", "usbpassd")))
+        string built = Path.Combine(Corpus.RepositoryRoot, "build", "cockpit", "usbpassd");
+        if (!File.Exists(Path.Combine(built, "usbpassd.js")))
+        {
+            throw new InvalidOperationException($"{built} has no page: run 'make cockpit' (make test does)");
+        }
+
+        foreach (string f in Directory.GetFiles(built))
         {
             File.Copy(f, Path.Combine(page, Path.GetFileName(f)));
         }
