@@ -12,7 +12,7 @@ export class DeviceTable {
         this.onOpen = onOpen;
         this.rows = new Map();
         this.filter = "";
-        this.body = h("tbody", { role: "rowgroup" });
+        this.body = h("tbody", { className: "pf-v6-c-table__tbody", role: "rowgroup" });
         this.count = h("span", { className: "usbpassd-count", "aria-live": "polite" });
         const search = h("input", {
             className: "usbpassd-search",

@@ -62,6 +62,7 @@ public sealed class CockpitPageTests(CockpitDaemonFixture daemon) : IClassFixtur
         Assert.Contains("port", report.GetProperty("keyboardOpened").GetString());
         Assert.True(report.GetProperty("dark").GetBoolean());
         Assert.Equal(0, report.GetProperty("phoneOverflow").GetInt32());
+        Assert.Equal(0, report.GetProperty("tableOverflow").GetInt32());
         foreach (string shot in (string[])["table.png", "device.png", "attach-dialog.png", "refusal.png", "attached.png", "dark.png", "phone.png"])
         {
             Assert.True(new FileInfo(Path.Combine(BrowserRun.Screenshots, shot)).Length > 10_000, shot);
