@@ -21,6 +21,7 @@ const state = {
     metrics: null,
     busy: null,
     message: null,
+    held: null,
 };
 
 const app = document.getElementById("app");
@@ -78,7 +79,9 @@ async function connect(superuser) {
     });
     state.reader = reader;
     try {
-        // Subscribe first, then list: a change between the two is in the list or arrives after it.
+        // Subscribe first, then list, and hold the notifications until the list is in the table: one
+        // that overtook the list's reply may be newer than the list's row, so it is applied after it.
+        state.held = [];
         await reader.call("events.subscribe");
         reader.ready = true;
         const [devices, host] = await Promise.all([reader.call("devices.list"), reader.call("host.info")]);
@@ -86,11 +89,16 @@ async function connect(superuser) {
         state.devices = new Map(devices.map(d => [d.id, d]));
         await refreshInstances();
         table.fill(devices, state.instancesByUuid);
+        const held = state.held;
+        state.held = null;
+        for (const [method, params] of held)
+            notified(method, params);
         if (state.message?.kind === "danger" && state.message.text.startsWith("The connection"))
             state.message = null;
         render();
         refreshSummary();
     } catch (error) {
+        state.held = null;
         if (superuser === undefined && isPermissionProblem(error)) {
             // Without the group, the user's own bridge gets no further; root's may (administrative access).
             return connect("try").catch(() => { errorMessage(error, false); renderPermissionPage(error) });
@@ -139,6 +147,10 @@ function refreshSummary() {
 }
 
 function notified(method, params) {
+    if (state.held) {
+        state.held.push([method, params]);
+        return;
+    }
     const d = params?.device;
     if (!d)
         return;
