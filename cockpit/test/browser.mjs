@@ -1,7 +1,7 @@
 // Drives Debian's headless Chromium (puppeteer-core) against a real cockpit-ws and usbpassd.
 // The C# test (tests/UsbPassd.Tests.Integration/Cockpit) starts both, runs this, and checks the
 // report it prints (one JSON line, last on stdout) against the daemon and libvirt.
-//   node browser.mjs main|denied|limited|bench  (settings in the environment, see below)
+//   node browser.mjs main|denied|limited|hotplug|bench  (settings in the environment, see below)
 import puppeteer from "puppeteer-core";
 import net from "node:net";
 import path from "node:path";
@@ -172,6 +172,26 @@ async function limited(page) {
     await shot(page, "limited.png");
 }
 
+// Waits for the C# side to do something (plug a device): "ready" out, one line in.
+function handOver(what) {
+    console.log(JSON.stringify({ ready: what }));
+    return new Promise(resolve => process.stdin.once("data", resolve));
+}
+
+async function hotplug(page) {
+    await page.goto(pageUrl, { waitUntil: "domcontentloaded" });
+    await page.waitForSelector("#device-table[data-loaded]", { timeout });
+    await page.evaluate(() => { window.usbpassdLoadMark = "first load" });
+    report.before = await page.$$eval("#device-table tbody tr", rows => rows.map(r => r.dataset.port));
+    await handOver("plug");
+    await page.waitForSelector(row(device), { timeout });
+    report.plugged = await page.$eval(row(device), r => [...r.cells].map(c => c.textContent));
+    await handOver("unplug");
+    await page.waitForFunction(sel => !document.querySelector(sel), { timeout }, row(device));
+    report.after = await page.$$eval("#device-table tbody tr", rows => rows.map(r => r.dataset.port));
+    report.loadMark = await page.evaluate(() => window.usbpassdLoadMark ?? null);
+}
+
 async function bench(page) {
     const t0 = Date.now();
     await page.goto(pageUrl, { waitUntil: "domcontentloaded" });
@@ -205,7 +225,7 @@ try {
     report.console = [];
     page.on("console", m => { if (["error", "warning"].includes(m.type())) report.console.push(m.text()) });
     page.on("pageerror", e => report.console.push(`pageerror: ${e.message}`));
-    await { main, denied, limited, bench }[mode](page);
+    await { main, denied, limited, hotplug, bench }[mode](page);
 } catch (e) {
     failed = e;
     report.error = String(e?.stack || e);
@@ -213,4 +233,5 @@ try {
     await browser.close();
 }
 console.log(JSON.stringify(report));
+process.stdin.pause();
 process.exit(failed ? 1 : 0);

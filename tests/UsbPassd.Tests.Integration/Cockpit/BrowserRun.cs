@@ -14,7 +14,8 @@ internal static class BrowserRun
 
     public static string Screenshots => Path.Combine(Corpus.RepositoryRoot, "build", "cockpit-screenshots");
 
-    public static async Task<JsonElement> RunAsync(string scenario, CockpitWs ws, string socket, string domain, string device, string? screenshots = null)
+    /// <param name="handOver">For a scenario that hands over ("ready" lines): what the test does then, by the word it got.</param>
+    public static async Task<JsonElement> RunAsync(string scenario, CockpitWs ws, string socket, string domain, string device, Func<string, Task>? handOver = null)
     {
         string cockpit = Path.Combine(Corpus.RepositoryRoot, "cockpit");
         var psi = new ProcessStartInfo("node", [Path.Combine(cockpit, "test", "browser.mjs"), scenario])
@@ -22,19 +23,33 @@ internal static class BrowserRun
             WorkingDirectory = cockpit,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = true,
         };
         psi.Environment["CK_URL"] = ws.Url;
         psi.Environment["CK_SOCKET"] = socket;
         psi.Environment["CK_DOMAIN"] = domain;
         psi.Environment["CK_DEVICE"] = device;
-        psi.Environment["CK_SCREENSHOTS"] = screenshots ?? Screenshots;
+        psi.Environment["CK_SCREENSHOTS"] = Screenshots;
         psi.Environment["CK_CHROMIUM"] = Chromium;
         using Process node = Process.Start(psi)!;
         Task<string> stderr = node.StandardError.ReadToEndAsync();
-        string stdout = await node.StandardOutput.ReadToEndAsync();
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        string last = "";
+        while (await node.StandardOutput.ReadLineAsync(cts.Token) is string line)
+        {
+            if (line.StartsWith("{\"ready\":", StringComparison.Ordinal) && handOver is not null)
+            {
+                await handOver(JsonDocument.Parse(line).RootElement.GetProperty("ready").GetString()!);
+                await node.StandardInput.WriteLineAsync("go");
+                await node.StandardInput.FlushAsync(cts.Token);
+            }
+            else if (line.Length > 0)
+            {
+                last = line;
+            }
+        }
+
         await node.WaitForExitAsync(cts.Token);
-        string last = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "";
         if (node.ExitCode != 0 || !last.StartsWith('{'))
         {
             throw new InvalidOperationException($"browser.mjs {scenario} exited with {node.ExitCode}:\n{last}\n{await stderr}");
