@@ -18,6 +18,12 @@ internal sealed class AssignmentCore(DeviceRepository devices, AssignmentReposit
     // settles are only those a crash left behind, not one a lifecycle event caught half way.
     private readonly ConcurrentDictionary<string, int> _inFlight = new();
 
+    // Devices a reconcile pass left to their operation. When that operation ends, the pass is owed
+    // again: an operation whose libvirt call broke with the connection (libvirtd restarting) cannot
+    // know what libvirt did, and the reconnect's pass that would read it from the XML came while the
+    // device was still in flight. Whoever takes the mark out (the pass or the operation's end) acts on it.
+    private readonly ConcurrentDictionary<string, byte> _passedOver = new();
+
     public DeviceRepository Devices => devices;
 
     public AssignmentRepository Ledger => ledger;
@@ -29,7 +35,26 @@ internal sealed class AssignmentCore(DeviceRepository devices, AssignmentReposit
     /// <summary>Waits for libvirt's device-removed events of our live detaches.</summary>
     public Removals Removals => removals;
 
+    /// <summary>An operation on a device a reconcile pass left to it has ended: run the pass again.</summary>
+    public event Action? PassOwed;
+
     public bool IsMoving(string devId) => _inFlight.ContainsKey(devId);
+
+    /// <summary>
+    /// True when an operation is moving the device: the caller (a reconcile pass) leaves it, and the
+    /// operation's end asks for another pass (<see cref="PassOwed"/>). False: settle it now.
+    /// </summary>
+    public bool PassOver(string devId)
+    {
+        if (!_inFlight.ContainsKey(devId))
+        {
+            return false;
+        }
+
+        _passedOver[devId] = 0;
+        // Ended between the look and the mark: if this takes the mark back, nobody owes a pass; settle it now.
+        return _inFlight.ContainsKey(devId) || !_passedOver.TryRemove(devId, out _);
+    }
 
     public IDisposable Moving(params DeviceRow[] rows)
     {
@@ -39,19 +64,40 @@ internal sealed class AssignmentCore(DeviceRepository devices, AssignmentReposit
             _inFlight.AddOrUpdate(id, 1, (_, n) => n + 1);
         }
 
-        return new InFlight(_inFlight, ids);
+        return new InFlight(this, ids);
     }
 
-    private sealed class InFlight(ConcurrentDictionary<string, int> set, string[] ids) : IDisposable
+    private void Ended(string id)
+    {
+        if (_inFlight.AddOrUpdate(id, 0, (_, n) => n - 1) <= 0 && _inFlight.TryRemove(new KeyValuePair<string, int>(id, 0)) && _passedOver.TryRemove(id, out _))
+        {
+            PassOwed?.Invoke();
+        }
+    }
+
+    /// <summary>
+    /// True when the connection broke under a call (libvirtd restarting): libvirt may have done what
+    /// it was asked, or not. The caller leaves its claim as it is, for the XML to settle (reconcile).
+    /// </summary>
+    public static bool Lost(LibvirtConnection connection)
+    {
+        try
+        {
+            return !connection.IsAlive;
+        }
+        catch (ObjectDisposedException)
+        {
+            return true;
+        }
+    }
+
+    private sealed class InFlight(AssignmentCore core, string[] ids) : IDisposable
     {
         public void Dispose()
         {
             foreach (string id in ids)
             {
-                if (set.AddOrUpdate(id, 0, (_, n) => n - 1) <= 0)
-                {
-                    set.TryRemove(new KeyValuePair<string, int>(id, 0));
-                }
+                core.Ended(id);
             }
         }
     }

@@ -31,7 +31,7 @@ internal sealed class ReconcileOperation(AssignmentCore core, FollowOperation fo
 
         Dictionary<string, DomainTruth> domains = ReadDomains(connection);
         CrashPoint.Here(CrashPoints.ReconcileRead);
-        foreach (Claim claim in core.Ledger.All().Where(c => c.State != External && !core.IsMoving(c.DevId)))
+        foreach (Claim claim in core.Ledger.All().Where(c => c.State != External && !core.PassOver(c.DevId)))
         {
             if (core.Devices.Find(null, claim.DevId, null, null) is not [DeviceRow row, ..])
             {
