@@ -203,6 +203,14 @@ internal sealed class AssignmentCore(DeviceRepository devices, AssignmentReposit
     }
 
     /// <summary>The outcome with the device's row read again (the claim changed its status).</summary>
+    /// <summary>
+    /// The claim an operation confirmed, as its caller is told it: the ledger's row while it is still that
+    /// claim (same instance, same token), else the claim as confirmed. Between the confirm and this read the
+    /// device may have been detached and taken by another instance: its token is not this caller's to hear.
+    /// </summary>
+    public Claim Confirmed(Claim claim, ClaimState state) =>
+        ledger.Get(claim.DevId) is { } now && now.InstanceUuid == claim.InstanceUuid && now.Token == claim.Token ? now : claim with { State = state };
+
     public AssignmentOutcome Outcome(long rowId, Claim? claim) =>
         new(devices.Get(rowId) ?? throw new AssignmentRefusedException(RefusalReason.DeviceNotFound, "the device row vanished"), claim);
 

@@ -76,6 +76,6 @@ internal sealed class AttachOperation(AssignmentCore core, MigrationOperation mi
         core.Counters.CountAttached();
         migration.WriteMetadata(connection, domain); // where a live migration's destination reads the decision
         CrashPoint.Here(CrashPoints.AttachMetadataAfter);
-        return core.Outcome(row.Id, core.Ledger.Get(row.DevId!) ?? claim);
+        return core.Outcome(row.Id, core.Confirmed(claim, ClaimState.Attached));
     }
 }

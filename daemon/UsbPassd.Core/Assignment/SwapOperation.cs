@@ -107,7 +107,7 @@ internal sealed class SwapOperation(AssignmentCore core, MigrationOperation migr
         core.Counters.CountAttached();
         migration.WriteMetadata(connection, domain);
         CrashPoint.Here(CrashPoints.SwapMetadataAfter);
-        return core.Outcome(to.Id, core.Ledger.Get(to.DevId!) ?? claim);
+        return core.Outcome(to.Id, core.Confirmed(claim, ClaimState.Attached));
     }
 
     // The connection broke under a libvirt call: what libvirt did is unknown. Both claims stay as the swap
