@@ -24,6 +24,13 @@ internal sealed class AssignmentCore(DeviceRepository devices, AssignmentReposit
     // device was still in flight. Whoever takes the mark out (the pass or the operation's end) acts on it.
     private readonly ConcurrentDictionary<string, byte> _passedOver = new();
 
+    // When each device last began or ended a move (a sequence, not a time). A pass reads libvirt's XML
+    // first and the ledger after: an operation that ran in between changed both, and its claim judged
+    // against the older XML would be settled wrong (an attach just done read as absent: attached →
+    // reserved, which a release then frees with the hostdev still in the definition).
+    private readonly ConcurrentDictionary<string, long> _touched = new();
+    private long _sequence;
+
     public DeviceRepository Devices => devices;
 
     public AssignmentRepository Ledger => ledger;
@@ -40,14 +47,24 @@ internal sealed class AssignmentCore(DeviceRepository devices, AssignmentReposit
 
     public bool IsMoving(string devId) => _inFlight.ContainsKey(devId);
 
+    /// <summary>Where the sequence of moves stands: a pass takes it before it reads libvirt's XML (<see cref="PassOver"/>).</summary>
+    public long Sequence => Interlocked.Read(ref _sequence);
+
     /// <summary>
-    /// True when an operation is moving the device: the caller (a reconcile pass) leaves it, and the
-    /// operation's end asks for another pass (<see cref="PassOwed"/>). False: settle it now.
+    /// True when an operation is moving the device, or moved it since <paramref name="since"/> (the pass's
+    /// XML is older than what it did): the caller (a reconcile pass) leaves it, and another pass is owed
+    /// (<see cref="PassOwed"/>, at the operation's end, or now when it has ended). False: settle it now.
     /// </summary>
-    public bool PassOver(string devId)
+    public bool PassOver(string devId, long since = long.MaxValue)
     {
         if (!_inFlight.ContainsKey(devId))
         {
+            if (_touched.TryGetValue(devId, out long touched) && touched > since)
+            {
+                PassOwed?.Invoke();
+                return true;
+            }
+
             return false;
         }
 
@@ -62,6 +79,7 @@ internal sealed class AssignmentCore(DeviceRepository devices, AssignmentReposit
         foreach (string id in ids)
         {
             _inFlight.AddOrUpdate(id, 1, (_, n) => n + 1);
+            _touched[id] = Interlocked.Increment(ref _sequence);
         }
 
         return new InFlight(this, ids);
@@ -69,6 +87,7 @@ internal sealed class AssignmentCore(DeviceRepository devices, AssignmentReposit
 
     private void Ended(string id)
     {
+        _touched[id] = Interlocked.Increment(ref _sequence);
         if (_inFlight.AddOrUpdate(id, 0, (_, n) => n - 1) <= 0 && _inFlight.TryRemove(new KeyValuePair<string, int>(id, 0)) && _passedOver.TryRemove(id, out _))
         {
             PassOwed?.Invoke();

@@ -70,3 +70,36 @@ public class PassOverTests
         Assert.Equal(1, owed);
     }
 }
+
+/// <summary>A pass reads the XML before the ledger: a device moved in between is left for a later pass.</summary>
+public class PassOverSinceTests
+{
+    [Fact]
+    public void A_device_moved_after_the_pass_read_the_xml_is_left_and_owes_a_pass_now()
+    {
+        var core = new AssignmentCore(null!, null!, () => null, null, new Removals());
+        int owed = 0;
+        core.PassOwed += () => owed++;
+        long since = core.Sequence;
+        using (core.Moving(new DeviceRow { Id = 1, DevId = "d1" }))
+        {
+        }
+
+        Assert.True(core.PassOver("d1", since));
+        Assert.Equal(1, owed);
+        Assert.False(core.PassOver("d1", core.Sequence)); // a pass that read the XML after the move settles it
+    }
+
+    [Fact]
+    public void A_device_moved_before_the_pass_read_the_xml_is_settled_now()
+    {
+        var core = new AssignmentCore(null!, null!, () => null, null, new Removals());
+        using (core.Moving(new DeviceRow { Id = 1, DevId = "d1" }))
+        {
+        }
+
+        long since = core.Sequence;
+        Assert.False(core.PassOver("d1", since));
+        Assert.False(core.PassOver("d2", since));
+    }
+}
