@@ -203,7 +203,7 @@ internal sealed class AssignmentCore(DeviceRepository devices, AssignmentReposit
     public static AssignmentRefusedException Owned(OwnershipConflictException e) => new(RefusalReason.Owned, e.Message, e.Owner);
 
     public LibvirtConnection Connection() =>
-        libvirt() ?? throw new AssignmentRefusedException(RefusalReason.LibvirtUnavailable, "usbpassd runs without libvirt (--libvirt-uri none) or cannot reach libvirtd now");
+        libvirt() ?? throw new AssignmentRefusedException(RefusalReason.LibvirtUnavailable, "usbpassd is not connected to libvirtd: it is restarting or stopped (usbpassd reconnects by itself: ask again in a moment; 'usbpassctl host' shows the connection), or usbpassd runs with --libvirt-uri none");
 
     public static LibvirtDomain FindDomain(LibvirtConnection connection, string instance)
     {
