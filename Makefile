@@ -197,7 +197,8 @@ races: build
 ## 50 times in the lab host during attach/detach loops (about 18 minutes). The short chaos cases run in make test.
 .PHONY: chaos
 chaos: build lab publish
-	TEST_FILTER='Tier=chaos' tests/run-tests $(CONFIG) tests/UsbPassd.Tests.Lab
+	TEST_OUTPUT_DIR=$(CURDIR)/$(BUILD)/chaos TEST_FILTER='Tier=chaos' tests/run-tests $(CONFIG) tests/UsbPassd.Tests.Lab; \
+		status=$$?; cat $(BUILD)/chaos/*.txt 2>/dev/null; exit $$status
 
 ## The Cockpit page (cockpit/, docs/cockpit.md): npm ci from the lockfile, then esbuild bundles it into
 ## build/cockpit/usbpassd (manifest, index.html, one .js, one .css). Its browser test (Chromium, cockpit-ws)

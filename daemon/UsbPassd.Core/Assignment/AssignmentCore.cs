@@ -18,6 +18,19 @@ internal sealed class AssignmentCore(DeviceRepository devices, AssignmentReposit
     // settles are only those a crash left behind, not one a lifecycle event caught half way.
     private readonly ConcurrentDictionary<string, int> _inFlight = new();
 
+    // Devices a reconcile pass left to their operation. When that operation ends, the pass is owed
+    // again: an operation whose libvirt call broke with the connection (libvirtd restarting) cannot
+    // know what libvirt did, and the reconnect's pass that would read it from the XML came while the
+    // device was still in flight. Whoever takes the mark out (the pass or the operation's end) acts on it.
+    private readonly ConcurrentDictionary<string, byte> _passedOver = new();
+
+    // When each device last began or ended a move (a sequence, not a time). A pass reads libvirt's XML
+    // first and the ledger after: an operation that ran in between changed both, and its claim judged
+    // against the older XML would be settled wrong (an attach just done read as absent: attached →
+    // reserved, which a release then frees with the hostdev still in the definition).
+    private readonly ConcurrentDictionary<string, long> _touched = new();
+    private long _sequence;
+
     public DeviceRepository Devices => devices;
 
     public AssignmentRepository Ledger => ledger;
@@ -29,7 +42,36 @@ internal sealed class AssignmentCore(DeviceRepository devices, AssignmentReposit
     /// <summary>Waits for libvirt's device-removed events of our live detaches.</summary>
     public Removals Removals => removals;
 
+    /// <summary>An operation on a device a reconcile pass left to it has ended: run the pass again.</summary>
+    public event Action? PassOwed;
+
     public bool IsMoving(string devId) => _inFlight.ContainsKey(devId);
+
+    /// <summary>Where the sequence of moves stands: a pass takes it before it reads libvirt's XML (<see cref="PassOver"/>).</summary>
+    public long Sequence => Interlocked.Read(ref _sequence);
+
+    /// <summary>
+    /// True when an operation is moving the device, or moved it since <paramref name="since"/> (the pass's
+    /// XML is older than what it did): the caller (a reconcile pass) leaves it, and another pass is owed
+    /// (<see cref="PassOwed"/>, at the operation's end, or now when it has ended). False: settle it now.
+    /// </summary>
+    public bool PassOver(string devId, long since = long.MaxValue)
+    {
+        if (!_inFlight.ContainsKey(devId))
+        {
+            if (_touched.TryGetValue(devId, out long touched) && touched > since)
+            {
+                PassOwed?.Invoke();
+                return true;
+            }
+
+            return false;
+        }
+
+        _passedOver[devId] = 0;
+        // Ended between the look and the mark: if this takes the mark back, nobody owes a pass; settle it now.
+        return _inFlight.ContainsKey(devId) || !_passedOver.TryRemove(devId, out _);
+    }
 
     public IDisposable Moving(params DeviceRow[] rows)
     {
@@ -37,21 +79,44 @@ internal sealed class AssignmentCore(DeviceRepository devices, AssignmentReposit
         foreach (string id in ids)
         {
             _inFlight.AddOrUpdate(id, 1, (_, n) => n + 1);
+            _touched[id] = Interlocked.Increment(ref _sequence);
         }
 
-        return new InFlight(_inFlight, ids);
+        return new InFlight(this, ids);
     }
 
-    private sealed class InFlight(ConcurrentDictionary<string, int> set, string[] ids) : IDisposable
+    private void Ended(string id)
+    {
+        _touched[id] = Interlocked.Increment(ref _sequence);
+        if (_inFlight.AddOrUpdate(id, 0, (_, n) => n - 1) <= 0 && _inFlight.TryRemove(new KeyValuePair<string, int>(id, 0)) && _passedOver.TryRemove(id, out _))
+        {
+            PassOwed?.Invoke();
+        }
+    }
+
+    /// <summary>
+    /// True when the connection broke under a call (libvirtd restarting): libvirt may have done what
+    /// it was asked, or not. The caller leaves its claim as it is, for the XML to settle (reconcile).
+    /// </summary>
+    public static bool Lost(LibvirtConnection connection)
+    {
+        try
+        {
+            return !connection.IsAlive;
+        }
+        catch (ObjectDisposedException)
+        {
+            return true;
+        }
+    }
+
+    private sealed class InFlight(AssignmentCore core, string[] ids) : IDisposable
     {
         public void Dispose()
         {
             foreach (string id in ids)
             {
-                if (set.AddOrUpdate(id, 0, (_, n) => n - 1) <= 0)
-                {
-                    set.TryRemove(new KeyValuePair<string, int>(id, 0));
-                }
+                core.Ended(id);
             }
         }
     }
@@ -138,7 +203,7 @@ internal sealed class AssignmentCore(DeviceRepository devices, AssignmentReposit
     public static AssignmentRefusedException Owned(OwnershipConflictException e) => new(RefusalReason.Owned, e.Message, e.Owner);
 
     public LibvirtConnection Connection() =>
-        libvirt() ?? throw new AssignmentRefusedException(RefusalReason.LibvirtUnavailable, "usbpassd runs without libvirt (--libvirt-uri none) or cannot reach libvirtd now");
+        libvirt() ?? throw new AssignmentRefusedException(RefusalReason.LibvirtUnavailable, "usbpassd is not connected to libvirtd: it is restarting or stopped (usbpassd reconnects by itself: ask again in a moment; 'usbpassctl host' shows the connection), or usbpassd runs with --libvirt-uri none");
 
     public static LibvirtDomain FindDomain(LibvirtConnection connection, string instance)
     {
@@ -157,6 +222,14 @@ internal sealed class AssignmentCore(DeviceRepository devices, AssignmentReposit
     }
 
     /// <summary>The outcome with the device's row read again (the claim changed its status).</summary>
+    /// <summary>
+    /// The claim an operation confirmed, as its caller is told it: the ledger's row while it is still that
+    /// claim (same instance, same token), else the claim as confirmed. Between the confirm and this read the
+    /// device may have been detached and taken by another instance: its token is not this caller's to hear.
+    /// </summary>
+    public Claim Confirmed(Claim claim, ClaimState state) =>
+        ledger.Get(claim.DevId) is { } now && now.InstanceUuid == claim.InstanceUuid && now.Token == claim.Token ? now : claim with { State = state };
+
     public AssignmentOutcome Outcome(long rowId, Claim? claim) =>
         new(devices.Get(rowId) ?? throw new AssignmentRefusedException(RefusalReason.DeviceNotFound, "the device row vanished"), claim);
 

@@ -42,6 +42,13 @@ public sealed class AssignmentService
 
     public Metrics.AssignmentCounters Counters => _core.Counters;
 
+    /// <summary>An operation ended on a device a reconcile pass had to leave to it (<see cref="AssignmentCore.PassOver"/>): reconcile again.</summary>
+    public event Action? ReconcileOwed
+    {
+        add => _core.PassOwed += value;
+        remove => _core.PassOwed -= value;
+    }
+
     public AssignmentOutcome Reserve(ReserveRequest r, Actor by) => Guarded(() => _reserve.Reserve(r, by));
 
     public AssignmentOutcome Release(ReleaseRequest r, Actor by) => Guarded(() => _reserve.Release(r, by));

@@ -8,7 +8,8 @@ namespace UsbPassd.Assignment;
 /// <summary>
 /// attach (virHostdevPrepareUSBDevices' two-phase idea): the ledger is claimed first (one
 /// transaction; the loser is told the owner), then libvirt acts, then the claim is confirmed, or
-/// rolled back to reserved when libvirt refuses.
+/// rolled back to reserved when libvirt refuses (left attaching, for libvirt's XML to settle, when the
+/// connection broke under the call).
 /// </summary>
 internal sealed class AttachOperation(AssignmentCore core, MigrationOperation migration)
 {
@@ -53,6 +54,15 @@ internal sealed class AttachOperation(AssignmentCore core, MigrationOperation mi
 
             connection.Attach(domain, Hostdev(row, claim.Alias, missingPolicy, plan.Address), flags);
         }
+        catch (LibvirtException e) when (Lost(connection))
+        {
+            // libvirtd went away under the call: it may have attached the device before it did. The claim
+            // stays attaching; the reconcile after the reconnect reads the XML and settles it (attached, or
+            // reserved again), re-run when this ends if that pass came while the device was in flight.
+            core.Counters.CountAttachFailed();
+            throw new AssignmentRefusedException(RefusalReason.LibvirtFailed, $"the connection to libvirtd broke while attaching {row.PortId} to {domain.Name} ({e.Message}): " +
+                $"whether it was attached is read from {domain.Name}'s XML once libvirtd is back ('usbpassctl show {row.PortId}' then tells)");
+        }
         catch (LibvirtException e)
         {
             core.Ledger.SetState(row, domain.Uuid, ClaimState.Reserved, by); // roll back: still reserved to the instance, not attached
@@ -66,6 +76,6 @@ internal sealed class AttachOperation(AssignmentCore core, MigrationOperation mi
         core.Counters.CountAttached();
         migration.WriteMetadata(connection, domain); // where a live migration's destination reads the decision
         CrashPoint.Here(CrashPoints.AttachMetadataAfter);
-        return core.Outcome(row.Id, core.Ledger.Get(row.DevId!) ?? claim);
+        return core.Outcome(row.Id, core.Confirmed(claim, ClaimState.Attached));
     }
 }

@@ -37,6 +37,14 @@ internal sealed class DetachOperation(AssignmentCore core, MigrationOperation mi
         {
             gone = await core.Removals.DetachGoneAsync(connection, domain, current.Alias, flags);
         }
+        catch (LibvirtException e) when (Lost(connection))
+        {
+            // libvirt may have detached it before the connection broke: the claim stays detaching, and the
+            // reconcile after the reconnect settles it from the XML (released, or attached again).
+            core.Counters.CountDetachFailed();
+            throw new AssignmentRefusedException(RefusalReason.LibvirtFailed, $"the connection to libvirtd broke while detaching {row.PortId} from {domain.Name} ({e.Message}): " +
+                $"it stays 'detaching' until usbpassd reads {domain.Name}'s XML when libvirtd is back ('usbpassctl show {row.PortId}' then tells)");
+        }
         catch (LibvirtException e)
         {
             core.Ledger.SetState(row, domain.Uuid, ClaimState.Attached, by, expected: ClaimState.Detaching);

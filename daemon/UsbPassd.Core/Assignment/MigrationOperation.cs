@@ -183,7 +183,7 @@ internal sealed class MigrationOperation(AssignmentCore core, FollowOperation fo
             }
         }
 
-        return core.Outcome(row.Id, core.Ledger.Get(row.DevId!));
+        return core.Outcome(row.Id, core.Confirmed(claim with { Migration = decision }, claim.State));
     }
 
     /// <summary>

@@ -29,9 +29,10 @@ internal sealed class ReconcileOperation(AssignmentCore core, FollowOperation fo
             return done;
         }
 
+        long since = core.Sequence; // before the XML: what moves after it is judged by a later pass
         Dictionary<string, DomainTruth> domains = ReadDomains(connection);
         CrashPoint.Here(CrashPoints.ReconcileRead);
-        foreach (Claim claim in core.Ledger.All().Where(c => c.State != External && !core.IsMoving(c.DevId)))
+        foreach (Claim claim in core.Ledger.All().Where(c => c.State != External && !core.PassOver(c.DevId, since)))
         {
             if (core.Devices.Find(null, claim.DevId, null, null) is not [DeviceRow row, ..])
             {

@@ -60,6 +60,10 @@ internal sealed class SwapOperation(AssignmentCore core, MigrationOperation migr
         {
             gone = await core.Removals.DetachGoneAsync(connection, domain, current.Alias, flags);
         }
+        catch (LibvirtException e) when (Lost(connection))
+        {
+            throw Unknown(from, to, domain, e);
+        }
         catch (LibvirtException e) when (from.Present != 0)
         {
             core.Ledger.GiveBack(to, domain.Uuid, toBefore, BaseStatus(to), by);
@@ -83,6 +87,10 @@ internal sealed class SwapOperation(AssignmentCore core, MigrationOperation migr
         {
             connection.Attach(domain, Hostdev(to, claim.Alias, claim.StartupPolicy), flags);
         }
+        catch (LibvirtException e) when (Lost(connection))
+        {
+            throw Unknown(from, to, domain, e);
+        }
         catch (LibvirtException e)
         {
             string back = PutBack(connection, domain, from, current, flags);
@@ -99,8 +107,15 @@ internal sealed class SwapOperation(AssignmentCore core, MigrationOperation migr
         core.Counters.CountAttached();
         migration.WriteMetadata(connection, domain);
         CrashPoint.Here(CrashPoints.SwapMetadataAfter);
-        return core.Outcome(to.Id, core.Ledger.Get(to.DevId!) ?? claim);
+        return core.Outcome(to.Id, core.Confirmed(claim, ClaimState.Attached));
     }
+
+    // The connection broke under a libvirt call: what libvirt did is unknown. Both claims stay as the swap
+    // left them (A detaching, B attaching) for the reconcile after the reconnect to settle from the XML:
+    // A released or attached again, B attached or reserved to the instance.
+    private static AssignmentRefusedException Unknown(DeviceRow from, DeviceRow to, LibvirtDomain domain, LibvirtException e) =>
+        new(RefusalReason.LibvirtFailed, $"the connection to libvirtd broke while swapping {from.PortId} for {to.PortId} in {domain.Name} ({e.Message}): " +
+            $"both are settled from {domain.Name}'s XML once libvirtd is back ('usbpassctl show {to.PortId}' then tells)");
 
     private string PutBack(LibvirtConnection connection, LibvirtDomain domain, DeviceRow from, Claim claim, uint flags)
     {

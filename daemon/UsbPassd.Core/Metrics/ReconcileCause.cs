@@ -20,4 +20,7 @@ public enum ReconcileCause
 
     /// <summary>Our own hostdev came, but the ledger does not hold it as ours.</summary>
     OwnHostdev,
+
+    /// <summary>An attach, detach or swap ended on a device an earlier pass left to it (it was in flight).</summary>
+    PassedOver,
 }

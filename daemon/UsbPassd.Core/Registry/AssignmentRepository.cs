@@ -72,7 +72,7 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
         toBefore = c.QuerySingleOrDefault<ClaimRow>($"SELECT {Columns} FROM assignments WHERE dev_id = @devId", new { devId = to.DevId }, tx)?.ToClaim();
         MigrationDecision? migration = c.QuerySingleOrDefault<ClaimRow>($"SELECT {Columns} FROM assignments WHERE dev_id = @devId", new { devId = from.DevId }, tx)?.ToClaim().Migration;
         Claim claim = ClaimIn(c, tx, changed, to, instanceUuid, ClaimState.Attaching, null, alias, startupPolicy, persistent, null, by, migration: migration);
-        if (!SetStateIn(c, tx, changed, from, instanceUuid, ClaimState.Detaching, Timestamps.Format(_clock.GetUtcNow()), by, expected: fromState))
+        if (!SetStateIn(c, tx, changed, from, instanceUuid, ClaimState.Detaching, Now(), by, expected: fromState))
         {
             throw new ClaimInUseException($"device {from.PortId} ({from.DevId}) is no longer {fromState.Name()} to instance {instanceUuid}: a detach or swap of it came first; nothing was swapped");
         }
@@ -154,7 +154,7 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
         using SqliteConnection c = database.Connect();
         using SqliteTransaction tx = c.BeginTransaction(deferred: false);
         List<RowChange> changed = [];
-        bool set = SetStateIn(c, tx, changed, device, instanceUuid, state, Timestamps.Format(_clock.GetUtcNow()), by ?? Actor.Daemon, expected);
+        bool set = SetStateIn(c, tx, changed, device, instanceUuid, state, Now(), by ?? Actor.Daemon, expected);
         database.Changes.Commit(tx, ChangeCause.Ownership, changed);
         return set;
     }
@@ -176,9 +176,9 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
     public bool SetMigration(DeviceRow device, string instanceUuid, MigrationDecision decision, Actor? by = null)
     {
         by ??= Actor.Daemon;
-        string stamp = Timestamps.Format(_clock.GetUtcNow());
         using SqliteConnection c = database.Connect();
         using SqliteTransaction tx = c.BeginTransaction(deferred: false);
+        string stamp = Now();
         bool set = c.Execute("UPDATE assignments SET migration = @migration, updated_at = @stamp WHERE dev_id = @devId AND instance_uuid = @instanceUuid",
             new { migration = decision.Name(), stamp, devId = device.DevId, instanceUuid }, tx) == 1;
         if (set)
@@ -202,9 +202,9 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
     public bool Release(DeviceRow device, string instanceUuid, string baseStatus, Actor? by = null, ClaimState? expected = null)
     {
         by ??= Actor.Daemon;
-        string stamp = Timestamps.Format(_clock.GetUtcNow());
         using SqliteConnection c = database.Connect();
         using SqliteTransaction tx = c.BeginTransaction(deferred: false);
+        string stamp = Now();
         List<RowChange> changed = [];
         bool released = c.Execute("DELETE FROM assignments WHERE dev_id = @devId AND instance_uuid = @instanceUuid AND (@expected IS NULL OR state = @expected)",
             new { devId = device.DevId, instanceUuid, expected = expected?.Name() }, tx) == 1;
@@ -233,9 +233,9 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
             return;
         }
 
-        string stamp = Timestamps.Format(_clock.GetUtcNow());
         using SqliteConnection c = database.Connect();
         using SqliteTransaction tx = c.BeginTransaction(deferred: false);
+        string stamp = Now();
         List<RowChange> changed = [];
         ClaimRow row = ClaimRow.From(before with { UpdatedAt = stamp });
         int n = c.Execute("UPDATE assignments SET state = @State, token = @Token, expires_at = @ExpiresAt, alias = @Alias, startup_policy = @StartupPolicy, persistent = @Persistent, updated_at = @UpdatedAt " +
@@ -255,6 +255,11 @@ public sealed class AssignmentRepository(RegistryDatabase database, TimeProvider
         using SqliteConnection c = database.Connect();
         Record(c, null, Timestamps.Format(_clock.GetUtcNow()), device, "refused", new RefusedDetail(instanceUuid, action, reason, by.Who, by.Rule));
     }
+
+    // Stamped once the transaction holds the write lock (BEGIN IMMEDIATE): a stamp taken before the wait
+    // for it could be older than a change committed ahead of this one, and the history's times would
+    // then disagree with its order (a release would seem to come before the claim it ended).
+    private string Now() => Timestamps.Format(_clock.GetUtcNow());
 
     private static bool Expired(Claim a, DateTimeOffset now) =>
         a.State == ClaimState.Reserved && a.ExpiresAt is not null && string.CompareOrdinal(a.ExpiresAt, Timestamps.Format(now)) <= 0;

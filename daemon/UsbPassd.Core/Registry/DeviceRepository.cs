@@ -108,9 +108,9 @@ public sealed class DeviceRepository(RegistryDatabase database, UsbIds names, Ti
     /// </summary>
     public ScanSummary ApplyScan(IReadOnlyList<DiscoveredDevice> present, ChangeCause cause = ChangeCause.Scan)
     {
-        string now = Timestamps.Format(_clock.GetUtcNow());
         using SqliteConnection c = database.Connect();
         using SqliteTransaction tx = c.BeginTransaction(deferred: false);
+        string now = Timestamps.Format(_clock.GetUtcNow()); // once the write lock is held: the history's times follow its order
         List<DeviceRow> live = [.. c.Query<DeviceRow>(
             $"SELECT {Columns} FROM usb_devices WHERE deleted = 0 AND compute_node_id = @node",
             new { node = RegistryDatabase.LocalComputeNodeId }, tx)];

@@ -94,6 +94,7 @@ public sealed partial class MetricsService(
         ReconcileCause.Hook => "hook",
         ReconcileCause.Hostdev => "hostdev",
         ReconcileCause.OwnHostdev => "own_hostdev",
+        ReconcileCause.PassedOver => "passed_over",
         _ => "other",
     };
 

@@ -50,6 +50,7 @@ public sealed partial class ReplugService(DeviceRepository devices, AssignmentRe
             }
         });
         libvirt.Reconnected += () => QueueReconcile(ReconcileCause.Reconnect);
+        assignments.ReconcileOwed += () => QueueReconcile(ReconcileCause.PassedOver);
         libvirt.DomainChanged += _ => QueueReconcile(ReconcileCause.Lifecycle);
         libvirt.HostdevChanged += (_, _) => QueueReconcile(ReconcileCause.Hostdev);
         libvirt.OwnHostdevAdded += (uuid, alias) => _queue.Writer.TryWrite(new Work(null, Added: new OwnHostdev(uuid, alias)));
