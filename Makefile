@@ -138,6 +138,7 @@ deps:
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages: $$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  case " $$missing " in *" cockpit-ws "*) systemctl disable --now cockpit.socket >/dev/null 2>&1 || true;; esac; \
 	fi
 
 clean:
