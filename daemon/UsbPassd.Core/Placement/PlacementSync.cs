@@ -170,7 +170,9 @@ public sealed class PlacementSync(PlacementClient client, string rootName, strin
         }
 
         // A device that cannot be given keeps the traits it had: a scheduler asking for it finds it, unavailable.
-        if (offer is not null && (offer.Offered || known.Traits is null) && !offer.SameTraits(known.Traits?.ToImmutableSortedSet(StringComparer.Ordinal)))
+        // One that never had ours (created, then a crash before its traits) gets them: without the marker,
+        // the fleet commands would take it for a host.
+        if (offer is not null && (offer.Offered || known.Traits?.Contains(PlacementNames.MarkerTrait) != true) && !offer.SameTraits(known.Traits?.ToImmutableSortedSet(StringComparer.Ordinal)))
         {
             await EnsureTraitsAsync(offer.Traits, ct).ConfigureAwait(false);
             known = await WriteAsync(uuid, known, k => PutTraitsAsync(uuid, k, offer.Traits, ct), ct).ConfigureAwait(false);

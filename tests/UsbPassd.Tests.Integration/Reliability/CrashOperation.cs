@@ -17,10 +17,12 @@ internal enum CrashOperation
     PolicyReload,
 
     // Placement sync (CrashPlacementScenario): a start with nothing in Placement yet; a new key found at
-    // start (and the one it replaces gone); a key gone while down; a reserve here (the provider made
-    // unavailable); a scheduler's allocation the follower claims; its deletion the follower releases.
+    // start (and the one it replaces gone), or found and pulled again before the restart after the crash;
+    // a key gone while down; a reserve here (the provider made unavailable); a scheduler's allocation the
+    // follower claims; its deletion the follower releases.
     PlacementStart,
     PlacementPlug,
+    PlacementPlugPulled,
     PlacementUnplug,
     PlacementReserve,
     PlacementAllocate,
@@ -45,11 +47,11 @@ internal static class CrashOperations
         CrashPoints.ReconcileExternalAfter => [CrashOperation.ReconcileExternal],
         _ when point.StartsWith("policy.", StringComparison.Ordinal) => [CrashOperation.PolicyReload],
         CrashPoints.PlacementRootAfter => [CrashOperation.PlacementStart],
-        CrashPoints.PlacementCreateBefore or CrashPoints.PlacementCreateAfter or CrashPoints.PlacementTraitsAfter => [CrashOperation.PlacementStart, CrashOperation.PlacementPlug],
-        CrashPoints.PlacementInventoryAfter => [CrashOperation.PlacementStart, CrashOperation.PlacementPlug, CrashOperation.PlacementUnplug, CrashOperation.PlacementReserve],
+        CrashPoints.PlacementCreateBefore or CrashPoints.PlacementCreateAfter or CrashPoints.PlacementTraitsAfter => [CrashOperation.PlacementStart, CrashOperation.PlacementPlug, CrashOperation.PlacementPlugPulled],
+        CrashPoints.PlacementInventoryAfter => [CrashOperation.PlacementStart, CrashOperation.PlacementPlug, CrashOperation.PlacementPlugPulled, CrashOperation.PlacementUnplug, CrashOperation.PlacementReserve],
 
         // Every start writes the cache once: only the operations done while the daemon was down reach it first for their own change.
-        CrashPoints.PlacementCacheBefore or CrashPoints.PlacementCacheAfter => [CrashOperation.PlacementStart, CrashOperation.PlacementPlug, CrashOperation.PlacementUnplug],
+        CrashPoints.PlacementCacheBefore or CrashPoints.PlacementCacheAfter => [CrashOperation.PlacementStart, CrashOperation.PlacementPlug, CrashOperation.PlacementPlugPulled, CrashOperation.PlacementUnplug],
         CrashPoints.PlacementClaimBefore or CrashPoints.PlacementClaimAfter => [CrashOperation.PlacementAllocate],
         CrashPoints.PlacementReleaseBefore or CrashPoints.PlacementReleaseAfter => [CrashOperation.PlacementDeallocate],
         _ => throw new ArgumentException($"no operation reaches {point}: add it to {nameof(CrashOperations)}"),

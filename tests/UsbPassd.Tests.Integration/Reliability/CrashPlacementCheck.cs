@@ -69,7 +69,7 @@ internal static class CrashPlacementCheck
             string owner = row[6].Length > 0 ? row[6] : row[5] is "available" ? "" : row[5];
             bool accounted = owner.Length > 0 && consumersOf[uuid].Contains(owner.ToLowerInvariant());
             int reserved = offered && (owner.Length == 0 || accounted) ? 0 : 1;
-            problems.AddRange(await InventoryProblemsAsync(placement, uuid, devId, reserved));
+            problems.AddRange(await InventoryProblemsAsync(placement, uuid, $"{devId} (row {(row[1] == "0" ? "live" : "deleted")}, {row[5]}{(row[2] == "1" ? "" : ", not present")})", reserved));
         }
 
         foreach (string orphan in ours.Keys.Where(u => !rows.ContainsKey(u)))

@@ -34,6 +34,7 @@ public sealed class CrashPlacementPointTests(CrashPlacementFixture fixture, ITes
     // Pairs whose settling is the least obvious run on every make test.
     [Theory]
     [InlineData(nameof(CrashOperation.PlacementAllocate), CrashPoints.PlacementClaimAfter)]
+    [InlineData(nameof(CrashOperation.PlacementPlugPulled), CrashPoints.PlacementCreateAfter)]
     public async Task A_crash_at_this_placement_point_is_settled_by_one_restart(string operation, string point)
     {
         using var host = Host();

@@ -42,6 +42,11 @@ internal sealed class CrashPlacementScenario(CrashHost host, PlacementServer pla
         bool done = await RunArmedAsync(op);
         int? exit = await host.ExitAsync(done ? 1 : 60);
         CrashScenario.EnsureKilledOrDone(host, op, point, done, exit);
+        if (op == CrashOperation.PlacementPlugPulled)
+        {
+            host.Kill();
+            host.Unplug(SparePort); // gone again before usbpassd is back: it finds the provider it made, for a device it no longer offers
+        }
 
         await StartSyncedAsync();
         List<string> problems = await SettledAsync(history);
@@ -125,7 +130,7 @@ internal sealed class CrashPlacementScenario(CrashHost host, PlacementServer pla
             case CrashOperation.PlacementStart:
                 await EmptyPlacementAsync();
                 break;
-            case CrashOperation.PlacementPlug:
+            case CrashOperation.PlacementPlug or CrashOperation.PlacementPlugPulled:
                 if (host.Plugged(SparePort))
                 {
                     host.Unplug(SparePort); // replaced by another key: the old one's provider made unavailable too
