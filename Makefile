@@ -176,12 +176,17 @@ fuzz-smoke:
 	FUZZ_SECONDS=10 tests/fuzz/run.sh
 
 ## Crash points (issue 17): 200 random (operation, crash point) pairs against the real daemon, this machine's
-## libvirtd and a real registry (make test runs a few); CRASH_SEED=N reruns one run. The summary (pairs, points
-## hit / defined, wall time) is build/crash-points.txt.
+## libvirtd and a real registry, then CRASH_PLACEMENT_PAIRS (60) in the Placement sync against a real Placement
+## on loopback (make test runs a few); CRASH_SCOPE=local|placement runs one of the two, CRASH_SEED=N reruns
+## one run. The summary (pairs, points hit / defined, wall time) is build/crash-points.txt.
+CRASH_SCOPE ?= all
+CRASH_FILTER_local := FullyQualifiedName~Reliability.CrashPointTests
+CRASH_FILTER_placement := FullyQualifiedName~Reliability.CrashPlacementPointTests
+CRASH_FILTER_all := $(CRASH_FILTER_local)|$(CRASH_FILTER_placement)
 .PHONY: crash-points
 crash-points: build
 	mkdir -p $(BUILD) && rm -f $(BUILD)/crash-points.txt
-	CRASH_PAIRS=$${CRASH_PAIRS:-200} CRASH_REPORT=$(CURDIR)/$(BUILD)/crash-points.txt TEST_FILTER='FullyQualifiedName~Reliability.CrashPointTests' \
+	CRASH_PAIRS=$${CRASH_PAIRS:-200} CRASH_PLACEMENT_PAIRS=$${CRASH_PLACEMENT_PAIRS:-60} CRASH_REPORT=$(CURDIR)/$(BUILD)/crash-points.txt TEST_FILTER='$(CRASH_FILTER_$(CRASH_SCOPE))' \
 		tests/run-tests $(CONFIG) tests/UsbPassd.Tests.Integration
 	cat $(BUILD)/crash-points.txt
 

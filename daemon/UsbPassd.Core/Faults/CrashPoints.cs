@@ -58,6 +58,23 @@ public static class CrashPoints
     public const string PolicyReloadBefore = "policy.reload.before";
     public const string PolicyReloadAfter = "policy.reload.after";
 
+    // Placement sync (Placement/PlacementSync.cs): the root created; a device's provider created, then its
+    // inventory, then its traits (a change writes only what differs: inventory, traits); the local cache
+    // written. usbpassd never deletes a provider (docs/placement.md), so there is no point for that.
+    public const string PlacementRootAfter = "placement.root.after";
+    public const string PlacementCreateBefore = "placement.create.before";
+    public const string PlacementCreateAfter = "placement.create.after";
+    public const string PlacementInventoryAfter = "placement.inventory.after";
+    public const string PlacementTraitsAfter = "placement.traits.after";
+    public const string PlacementCacheBefore = "placement.cache.before";
+    public const string PlacementCacheAfter = "placement.cache.after";
+
+    // The ledger following Placement's allocations (AllocationFollower): the reservation an allocation makes, the release its deletion makes.
+    public const string PlacementClaimBefore = "placement.claim.before";
+    public const string PlacementClaimAfter = "placement.claim.after";
+    public const string PlacementReleaseBefore = "placement.release.before";
+    public const string PlacementReleaseAfter = "placement.release.after";
+
     public static IReadOnlyList<string> All { get; } =
     [
         ReserveClaimBefore, ReserveClaimAfter, ReleaseCommitBefore, ReleaseCommitAfter,
@@ -67,5 +84,10 @@ public static class CrashPoints
         RepointDetachAfter, RepointAttachAfter, FollowRepointBefore, FollowConfirmAfter,
         ReconcileRead, ReconcileSettleBefore, ReconcileSettleAfter, ReconcileRepointBefore, ReconcileConfirmAfter, ReconcileExternalAfter,
         PolicyReloadBefore, PolicyReloadAfter,
+        PlacementRootAfter, PlacementCreateBefore, PlacementCreateAfter, PlacementInventoryAfter, PlacementTraitsAfter, PlacementCacheBefore, PlacementCacheAfter,
+        PlacementClaimBefore, PlacementClaimAfter, PlacementReleaseBefore, PlacementReleaseAfter,
     ];
+
+    /// <summary>The points of the Placement sync (<c>placement.</c>): a scope of their own for the crash harness, which needs a Placement to reach them.</summary>
+    public static IReadOnlyList<string> Placement { get; } = [.. All.Where(p => p.StartsWith("placement.", StringComparison.Ordinal))];
 }

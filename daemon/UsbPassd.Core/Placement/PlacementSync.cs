@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using UsbPassd.Faults;
 using UsbPassd.Placement.Wire;
 
 namespace UsbPassd.Placement;
@@ -61,8 +62,7 @@ public sealed class PlacementSync(PlacementClient client, string rootName, strin
     public async Task ConnectAsync(CancellationToken ct)
     {
         await client.CheckVersionAsync(ct).ConfigureAwait(false);
-        ProviderDoc root = await client.FindProviderAsync(rootName, ct).ConfigureAwait(false)
-            ?? await client.CreateProviderAsync(rootName, PlacementNames.RootProvider(rootName), null, ct).ConfigureAwait(false);
+        ProviderDoc root = await client.FindProviderAsync(rootName, ct).ConfigureAwait(false) ?? await CreateRootAsync(ct).ConfigureAwait(false);
         RootUuid = root.Uuid;
         SyncCache? cache = SyncCache.Load(cacheFile) is { } c && c.Endpoint == endpointId && c.Root == rootName ? c : null;
         if (cache is not null)
@@ -165,14 +165,18 @@ public sealed class PlacementSync(PlacementClient client, string rootName, strin
             await EnsureResourceClassAsync(resourceClass, ct).ConfigureAwait(false);
 
             known = await WriteAsync(uuid, known, k => PutInventoryAsync(uuid, k, resourceClass, reserved, ct), ct).ConfigureAwait(false);
+            CrashPoint.Here(CrashPoints.PlacementInventoryAfter);
             changed = true;
         }
 
         // A device that cannot be given keeps the traits it had: a scheduler asking for it finds it, unavailable.
-        if (offer is not null && (offer.Offered || known.Traits is null) && !offer.SameTraits(known.Traits?.ToImmutableSortedSet(StringComparer.Ordinal)))
+        // One that never had ours (created, then a crash before its traits) gets them: without the marker,
+        // the fleet commands would take it for a host.
+        if (offer is not null && (offer.Offered || known.Traits?.Contains(PlacementNames.MarkerTrait) != true) && !offer.SameTraits(known.Traits?.ToImmutableSortedSet(StringComparer.Ordinal)))
         {
             await EnsureTraitsAsync(offer.Traits, ct).ConfigureAwait(false);
             known = await WriteAsync(uuid, known, k => PutTraitsAsync(uuid, k, offer.Traits, ct), ct).ConfigureAwait(false);
+            CrashPoint.Here(CrashPoints.PlacementTraitsAfter);
             changed = true;
         }
 
@@ -289,11 +293,20 @@ public sealed class PlacementSync(PlacementClient client, string rootName, strin
         where kv.Value.Consumers is not null && Desired(kv.Key) is not null
         select new Holding(kv.Key, Desired(kv.Key)!.DevId, kv.Value.Consumers!);
 
-        private async Task<KnownProvider> CreateAsync(DeviceOffer offer, Guid root, CancellationToken ct)
+    private async Task<ProviderDoc> CreateRootAsync(CancellationToken ct)
+    {
+        ProviderDoc root = await client.CreateProviderAsync(rootName, PlacementNames.RootProvider(rootName), null, ct).ConfigureAwait(false);
+        CrashPoint.Here(CrashPoints.PlacementRootAfter);
+        return root;
+    }
+
+    private async Task<KnownProvider> CreateAsync(DeviceOffer offer, Guid root, CancellationToken ct)
     {
         try
         {
+            CrashPoint.Here(CrashPoints.PlacementCreateBefore);
             ProviderDoc created = await client.CreateProviderAsync(offer.Name, offer.Uuid, root, ct).ConfigureAwait(false);
+            CrashPoint.Here(CrashPoints.PlacementCreateAfter);
             return Remember(offer.Uuid, new KnownProvider { Generation = created.Generation, Consumers = [] });
         }
         catch (PlacementException e) when (e.Failure == PlacementFailure.Conflict && e.Code == "placement.duplicate_uuid")
@@ -413,7 +426,9 @@ public sealed class PlacementSync(PlacementClient client, string rootName, strin
 
         try
         {
+            CrashPoint.Here(CrashPoints.PlacementCacheBefore);
             new SyncCache { Endpoint = endpointId, Root = rootName, Providers = new(_known), Vocabulary = [.. _vocabulary] }.Save(cacheFile);
+            CrashPoint.Here(CrashPoints.PlacementCacheAfter);
             _cacheDirty = false;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using UsbPassd.Assignment;
+using UsbPassd.Faults;
 using UsbPassd.Placement;
 using UsbPassd.Registry;
 
@@ -67,12 +68,16 @@ public sealed partial class AllocationFollower(AssignmentService assignments, As
                 switch (step)
                 {
                     case ReserveForAllocation r:
+                        CrashPoint.Here(CrashPoints.PlacementClaimBefore);
                         assignments.Reserve(new ReserveRequest(Key(r.DevId), r.Consumer, Origin: ClaimOrigin.Placement), Placement);
+                        CrashPoint.Here(CrashPoints.PlacementClaimAfter);
                         LogReserved(r.DevId, r.Consumer);
                         reserved.Add(r.Consumer);
                         break;
                     case ReleaseAllocation { State: ClaimState.Reserved } r:
+                        CrashPoint.Here(CrashPoints.PlacementReleaseBefore);
                         assignments.Release(new ReleaseRequest(Key(r.DevId), r.Consumer), Placement);
+                        CrashPoint.Here(CrashPoints.PlacementReleaseAfter);
                         LogReleased(r.DevId, r.Consumer, "released");
                         break;
                     case ReleaseAllocation r:

@@ -98,10 +98,14 @@ public sealed partial class PlacementService(DaemonOptions options, DeviceReposi
     {
         if (options.Placement is not null)
         {
-            // Loaded and subscribed with no commit in between: none is missed or seen twice.
+            // Loaded and subscribed with no commit in between: none is missed or seen twice. Deleted rows
+            // too: a device gone while usbpassd was down (its row deleted by the start-up scan, before
+            // this) may have a provider, which must be said unavailable with its class and traits; a
+            // crash between its creation and its inventory left it with neither (crash point
+            // placement.create.after, then the device pulled before the restart).
             _feed = devices.Changes.Quiet(() =>
             {
-                _queue.Writer.TryWrite(devices.ListLive());
+                _queue.Writer.TryWrite(devices.ListAll());
                 return devices.Changes.Subscribe(change => _queue.Writer.TryWrite([.. change.Rows.Select(r => r.Row).OfType<DeviceRow>()]));
             });
             libvirt.DomainChanged += OnDomainChanged;

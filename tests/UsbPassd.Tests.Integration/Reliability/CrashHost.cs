@@ -24,6 +24,7 @@ internal sealed class CrashHost : IDisposable
     private readonly SysfsTree _tree = SysfsTree.CreateTemporary();
     private readonly string _dir = Directory.CreateTempSubdirectory("usbpassd-crash-").FullName;
     private readonly Dictionary<string, int> _devnum = new(StringComparer.Ordinal) { ["1-1"] = 2, ["1-2"] = 3, ["1-3"] = 4 };
+    private readonly Dictionary<string, string> _serial = new(StringComparer.Ordinal);
     private FileStream? _uevents;
     private Process? _daemon;
     private readonly ConcurrentQueue<string> _log = new();
@@ -66,9 +67,9 @@ internal sealed class CrashHost : IDisposable
 
     private string Fifo => Path.Combine(_dir, "uevents");
 
-    private string Database => Path.Combine(_dir, "state", "registry.db");
+    private string Database => Path.Combine(StateDirectory, "registry.db");
 
-    public static string DevId(string port) => $"{Vendor}:0001:KEY-{port}";
+    public static string DevId(string port) => DevIdOf($"KEY-{port}");
 
     public string DomainName(string uuid) =>
         uuid.Equals(UuidA, StringComparison.OrdinalIgnoreCase) ? DomainA : uuid.Equals(UuidB, StringComparison.OrdinalIgnoreCase) ? DomainB : uuid;
@@ -78,6 +79,12 @@ internal sealed class CrashHost : IDisposable
 
     public bool Running => _daemon is { HasExited: false };
 
+    /// <summary>The "placement" section of the usbpassd.json every daemon starts with (JSON); null: none, the sync off.</summary>
+    public string? Placement { get; init; }
+
+    /// <summary>The folder usbpassd keeps its state in (the registry, Placement's sync cache).</summary>
+    public string StateDirectory => Path.Combine(_dir, "state");
+
     /// <summary>Starts a daemon on the state the last one left, armed at <paramref name="point"/> (null: as shipped).</summary>
     public void Start(string? point)
     {
@@ -85,9 +92,18 @@ internal sealed class CrashHost : IDisposable
         File.Delete(Socket);
         _log.Clear();
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string a in (string[])[Path.Combine(AppContext.BaseDirectory, "usbpassd.dll"), "--sysfs-root", _tree.Root, "--state-dir", Path.Combine(_dir, "state"), "--socket", Socket, "--uevents", "replay:" + Fifo, "--libvirt-uri", "qemu:///system", "--policy-file", PolicyFile])
+        foreach (string a in (string[])[Path.Combine(AppContext.BaseDirectory, "usbpassd.dll"), "--sysfs-root", _tree.Root, "--state-dir", StateDirectory, "--socket", Socket, "--uevents", "replay:" + Fifo, "--libvirt-uri", "qemu:///system", "--policy-file", PolicyFile])
         {
             psi.ArgumentList.Add(a);
+        }
+
+        if (Placement is not null)
+        {
+            // The command line says the rest; the sync has no option of its own there.
+            string config = Path.Combine(_dir, "usbpassd.json");
+            File.WriteAllText(config, $"{{ \"placement\": {Placement} }}");
+            psi.ArgumentList.Add("--config");
+            psi.ArgumentList.Add(config);
         }
 
         psi.Environment["USBPASSD_DEBUG"] = "1";
@@ -228,17 +244,39 @@ internal sealed class CrashHost : IDisposable
     /// <summary>The key at <paramref name="port"/> is unplugged and plugged back with the next device number (two uevents).</summary>
     public async Task ReplugAsync(string port)
     {
-        Directory.Delete($"{_tree.Root}{Controller}/usb1/{port}", recursive: true);
-        foreach (string link in Directory.GetFileSystemEntries(Path.Combine(_tree.Root, "bus/usb/devices"), port + "*"))
-        {
-            File.Delete(link);
-        }
-
+        Unplug(port);
         await UeventAsync("remove", port);
         _devnum[port] = _devnum.Values.Max() + 1;
         Key(port);
         await UeventAsync("add", port);
     }
+
+    /// <summary>
+    /// A key with <paramref name="serial"/> appears at <paramref name="port"/> in /sys, without a uevent:
+    /// for a daemon that is down, whose start finds it. Its dev_id is <see cref="DevIdOf"/>.
+    /// </summary>
+    public void Plug(string port, string serial)
+    {
+        _serial[port] = serial;
+        _devnum[port] = _devnum.Values.Max() + 1;
+        Key(port);
+    }
+
+    /// <summary>The key at <paramref name="port"/> goes from /sys, without a uevent (a daemon that runs is told by <see cref="ReplugAsync"/>).</summary>
+    public void Unplug(string port)
+    {
+        Directory.Delete($"{_tree.Root}{Controller}/usb1/{port}", recursive: true);
+        foreach (string link in Directory.GetFileSystemEntries(Path.Combine(_tree.Root, "bus/usb/devices"), port + "*"))
+        {
+            File.Delete(link);
+        }
+    }
+
+    /// <summary>Whether a key is in /sys at <paramref name="port"/>.</summary>
+    public bool Plugged(string port) => Directory.Exists($"{_tree.Root}{Controller}/usb1/{port}");
+
+    /// <summary>The dev_id of the key with <paramref name="serial"/>.</summary>
+    public static string DevIdOf(string serial) => $"{Vendor}:0001:{serial}";
 
     /// <summary>The device number the key at <paramref name="port"/> has now.</summary>
     public int Devnum(string port) => _devnum[port];
@@ -304,7 +342,7 @@ internal sealed class CrashHost : IDisposable
         _tree.AddUsbDevice(new SyntheticUsbDevice
         {
             Name = port, VendorId = Vendor, ProductId = "0001", DeviceClass = "00", Bus = 1, DeviceNumber = _devnum[port],
-            Serial = $"KEY-{port}", Product = "Crash key", Interfaces = [new SyntheticInterface(0, "ff")],
+            Serial = _serial.GetValueOrDefault(port, $"KEY-{port}"), Product = "Crash key", Interfaces = [new SyntheticInterface(0, "ff")],
         }, $"{Controller}/usb1");
 
     private async Task UeventAsync(string action, string port)

@@ -15,6 +15,18 @@ internal enum CrashOperation
     ReconcileRepoint,
     ReconcileExternal,
     PolicyReload,
+
+    // Placement sync (CrashPlacementScenario): a start with nothing in Placement yet; a new key found at
+    // start (and the one it replaces gone), or found and pulled again before the restart after the crash;
+    // a key gone while down; a reserve here (the provider made unavailable); a scheduler's allocation the
+    // follower claims; its deletion the follower releases.
+    PlacementStart,
+    PlacementPlug,
+    PlacementPlugPulled,
+    PlacementUnplug,
+    PlacementReserve,
+    PlacementAllocate,
+    PlacementDeallocate,
 }
 
 internal static class CrashOperations
@@ -34,6 +46,14 @@ internal static class CrashOperations
         CrashPoints.ReconcileRepointBefore or CrashPoints.ReconcileConfirmAfter => [CrashOperation.ReconcileRepoint],
         CrashPoints.ReconcileExternalAfter => [CrashOperation.ReconcileExternal],
         _ when point.StartsWith("policy.", StringComparison.Ordinal) => [CrashOperation.PolicyReload],
+        CrashPoints.PlacementRootAfter => [CrashOperation.PlacementStart],
+        CrashPoints.PlacementCreateBefore or CrashPoints.PlacementCreateAfter or CrashPoints.PlacementTraitsAfter => [CrashOperation.PlacementStart, CrashOperation.PlacementPlug, CrashOperation.PlacementPlugPulled],
+        CrashPoints.PlacementInventoryAfter => [CrashOperation.PlacementStart, CrashOperation.PlacementPlug, CrashOperation.PlacementPlugPulled, CrashOperation.PlacementUnplug, CrashOperation.PlacementReserve],
+
+        // Every start writes the cache once: only the operations done while the daemon was down reach it first for their own change.
+        CrashPoints.PlacementCacheBefore or CrashPoints.PlacementCacheAfter => [CrashOperation.PlacementStart, CrashOperation.PlacementPlug, CrashOperation.PlacementPlugPulled, CrashOperation.PlacementUnplug],
+        CrashPoints.PlacementClaimBefore or CrashPoints.PlacementClaimAfter => [CrashOperation.PlacementAllocate],
+        CrashPoints.PlacementReleaseBefore or CrashPoints.PlacementReleaseAfter => [CrashOperation.PlacementDeallocate],
         _ => throw new ArgumentException($"no operation reaches {point}: add it to {nameof(CrashOperations)}"),
     };
 }

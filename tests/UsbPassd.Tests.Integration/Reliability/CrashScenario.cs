@@ -31,15 +31,7 @@ internal sealed partial class CrashScenario(CrashHost host)
         host.Start(point);
         bool done = await RunArmedAsync(op, x, y);
         int? exit = await host.ExitAsync(done ? 1 : 60);
-        if (exit is null && !done)
-        {
-            throw new InvalidOperationException($"{op} @ {point}: neither finished nor died; log:\n{string.Join('\n', host.Log.TakeLast(40))}");
-        }
-
-        if (exit is not null and not Killed)
-        {
-            throw new InvalidOperationException($"{op} @ {point}: usbpassd ended with {exit}, not by the crash point; log:\n{string.Join('\n', host.Log.TakeLast(40))}");
-        }
+        EnsureKilledOrDone(host, op, point, done, exit);
 
         await host.StartReconciledAsync();
         List<string> problems = LedgerCheck.Problems(host, history);
@@ -53,6 +45,20 @@ internal sealed partial class CrashScenario(CrashHost host)
         }
 
         return new CrashPair(op, point, op == CrashOperation.Swap ? $"{x}→{y}" : x, exit, problems);
+    }
+
+    /// <summary>The armed daemon either finished the operation or died by the crash point; anything else ends the run.</summary>
+    public static void EnsureKilledOrDone(CrashHost host, CrashOperation op, string point, bool done, int? exit)
+    {
+        if (exit is null && !done)
+        {
+            throw new InvalidOperationException($"{op} @ {point}: neither finished nor died; log:\n{string.Join('\n', host.Log.TakeLast(40))}");
+        }
+
+        if (exit is not null and not Killed)
+        {
+            throw new InvalidOperationException($"{op} @ {point}: usbpassd ended with {exit}, not by the crash point; log:\n{string.Join('\n', host.Log.TakeLast(40))}");
+        }
     }
 
     /// <summary>Brings the ledger to where <paramref name="op"/> can start, with an unarmed daemon; returns the history as it is then.</summary>
