@@ -4,10 +4,32 @@ namespace UsbPassd.Uevents;
 public static class UdevdProcess
 {
     private static int _lastKnown;
+    private static int _lastMain;
 
-    /// <summary>Whether udevd runs on this host now (any process named like it).</summary>
-    public static bool Running() =>
-        Directory.EnumerateDirectories("/proc").Any(d => int.TryParse(Path.GetFileName(d), out int pid) && IsNamed(pid));
+    /// <summary>
+    /// The pid of udevd's main process, 0 when none runs. Cheap while it runs (one /proc read, the
+    /// pid last found); a walk of /proc while it does not. Workers are left out: they come and go
+    /// with the work, and their coming and going is not udevd's.
+    /// </summary>
+    public static int MainPid()
+    {
+        int last = Volatile.Read(ref _lastMain);
+        if (last > 0 && IsMain(last))
+        {
+            return last;
+        }
+
+        foreach (string d in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(d), out int pid) && IsMain(pid))
+            {
+                Volatile.Write(ref _lastMain, pid);
+                return pid;
+            }
+        }
+
+        return 0;
+    }
 
     public static bool Is(int pid)
     {
@@ -31,19 +53,39 @@ public static class UdevdProcess
     }
 
     // Worker processes of udevd are named after it too ("(udev-worker)" on newer systemd).
-    private static bool IsNamed(int pid)
+    private static bool IsNamed(int pid) => Comm(pid) is "systemd-udevd" or "udevd" or "(udev-worker)";
+
+    private static string? Comm(int pid) => Read($"/proc/{pid}/comm")?.TrimEnd('\n');
+
+    // From /proc/PID/stat ("PID (COMM) STATE PPID ..."): a zombie is not running, whoever has yet to
+    // reap it, and a udevd whose parent is udevd is a worker (older systemd did not rename them).
+    private static bool IsMain(int pid)
+    {
+        string? stat = Read($"/proc/{pid}/stat");
+        int open = stat?.IndexOf('(') ?? -1, close = stat?.LastIndexOf(')') ?? -1;
+        if (stat is null || open < 0 || close < open || close + 4 >= stat.Length
+            || stat[(open + 1)..close] is not ("systemd-udevd" or "udevd") || stat[close + 2] == 'Z')
+        {
+            return false;
+        }
+
+        string rest = stat[(close + 4)..];
+        return !int.TryParse(rest.AsSpan(0, Math.Max(0, rest.IndexOf(' '))), out int parent) || !IsNamed(parent);
+    }
+
+    private static string? Read(string path)
     {
         try
         {
-            return File.ReadAllText($"/proc/{pid}/comm").TrimEnd('\n') is "systemd-udevd" or "udevd" or "(udev-worker)";
+            return File.ReadAllText(path);
         }
         catch (IOException)
         {
-            return false;
+            return null;
         }
         catch (UnauthorizedAccessException)
         {
-            return false;
+            return null;
         }
     }
 }
