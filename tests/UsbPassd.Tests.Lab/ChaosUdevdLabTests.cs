@@ -39,9 +39,10 @@ public sealed class ChaosUdevdLabTests(LabFixture fx, ITestOutputHelper output)
 
         await lab.RunAsync(StopUdevd);
         lab.Finally("udevd running again", () => lab.RunAsync(EnsureUdevd));
-        await daemon.WaitForLogAsync("is gone: following the kernel's uevents");
+        await daemon.WaitForLogAsync("is gone: following the kernel"); // no quote: the wait runs in single quotes
         string whileDown = await HostUeventsAsync(lab, daemon);
         Assert.Contains("netlink kernel group", whileDown);
+        string ctl = (await lab.RunAsync(daemon.Ctl("host"))).Split('\n').Single(l => l.StartsWith("uevents:", StringComparison.Ordinal));
 
         // Two come, one goes, with no udevd to see it: the kernel's group carries them.
         var arriving = new UsbKeyboard("udevd-arriving", "6", Serial: "UDEVD-ARRIVE");
@@ -59,7 +60,7 @@ public sealed class ChaosUdevdLabTests(LabFixture fx, ITestOutputHelper output)
         Converged converged = await ConvergeAsync(lab, daemon);
         string afterwards = await HostUeventsAsync(lab, daemon);
 
-        output.WriteLine($"while udevd was down, host.info uevents: {whileDown}");
+        output.WriteLine($"while udevd was down, host.info uevents: {whileDown}; usbpassctl host: {ctl}");
         output.WriteLine($"after it started again ({started.Elapsed.TotalSeconds:0.0} s to a registry equal to sysfs): {afterwards}");
         output.WriteLine($"operator's log lines: {string.Join(" | ", UdevdLines(daemon))}");
         Report(converged);
@@ -139,7 +140,7 @@ public sealed class ChaosUdevdLabTests(LabFixture fx, ITestOutputHelper output)
         string rescans = metrics.Split('\n').Single(l => l.StartsWith("usbpassd_rescans_total ", StringComparison.Ordinal))["usbpassd_rescans_total ".Length..];
         output.WriteLine($"udevd stopped {restarts.Trim()} times during {round} rounds ({plugs} plugs, {pulls} pulls) in {loop.Elapsed.TotalSeconds:0} s; " +
             $"{whileDown} of them seen by the kernel while udevd was not running; {lines.Length} udevd lines in the log, usbpassd_rescans_total {rescans}; {settling.Elapsed.TotalSeconds:0.0} s from the last start to a registry equal to sysfs");
-        output.WriteLine($"e.g.: {string.Join(" | ", lines.Take(4))}");
+        output.WriteLine($"e.g.: {string.Join(" | ", OneOfEach(lines))}");
         Report(converged);
         Assert.Equal($"{Restarts}", restarts.Trim());
         converged.AssertExact();
@@ -170,8 +171,15 @@ public sealed class ChaosUdevdLabTests(LabFixture fx, ITestOutputHelper output)
     private static async Task<string> HostUeventsAsync(LabScenario lab, LabDaemon daemon) =>
         Json(await lab.RunAsync(daemon.Send(LabDaemon.Request(Methods.HostInfo, "{}")))).GetProperty("result").GetProperty("uevents").GetString() ?? "";
 
+    // The pipeline's lines about udevd (the state folder's name has "udevd" in it too).
     private static string[] UdevdLines(LabDaemon daemon) =>
-        [.. daemon.Log.Split('\n').Where(l => l.Contains("udevd", StringComparison.Ordinal) && !l.Contains("dbug:", StringComparison.Ordinal)).Select(l => l.Trim())];
+        [.. daemon.Log.Split('\n').Where(l => l.Contains("UeventService", StringComparison.Ordinal) && (l.Contains("udevd (pid", StringComparison.Ordinal) || l.Contains("udevd runs", StringComparison.Ordinal) || l.Contains("udevd restarted", StringComparison.Ordinal))).Select(l => l.Trim())];
+
+    private static readonly string[] LineKinds = ["is gone", "restarted", "runs (pid"];
+
+    // One line of each kind: gone, restarted, runs again.
+    private static IEnumerable<string> OneOfEach(string[] lines) =>
+        LineKinds.Select(k => lines.FirstOrDefault(l => l.Contains(k, StringComparison.Ordinal))).OfType<string>();
 
     /// <summary>
     /// Polls (bounded) until the registry's present rows are sysfs's USB devices, one row each, and
@@ -180,11 +188,11 @@ public sealed class ChaosUdevdLabTests(LabFixture fx, ITestOutputHelper output)
     private static async Task<Converged> ConvergeAsync(LabScenario lab, LabDaemon daemon)
     {
         Converged last = default!;
-        for (int i = 0; i < 120; i++)
+        for (int i = 1; i <= 120; i++)
         {
             string[] sysfs = Lines(await lab.RunAsync("ls /sys/bus/usb/devices | grep -v :"));
             string[] rows = Lines(await lab.RunAsync($"sqlite3 {daemon.StateDirectory}/registry.db \"SELECT port_id FROM usb_devices WHERE deleted = 0 AND status <> 'missing'\""));
-            last = new Converged(sysfs, rows);
+            last = new Converged(sysfs, rows) { Looks = i };
             if (last.Exact)
             {
                 break;
@@ -200,5 +208,5 @@ public sealed class ChaosUdevdLabTests(LabFixture fx, ITestOutputHelper output)
 
     private void Report(Converged c) =>
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"sysfs {c.Sysfs.Length} devices, registry {c.Rows.Length} present rows: lost {c.Lost.Length} [{string.Join(' ', c.Lost)}], stale {c.Stale.Length} [{string.Join(' ', c.Stale)}], twice {c.Twice.Length} [{string.Join(' ', c.Twice)}]"));
+            $"sysfs {c.Sysfs.Length} devices, registry {c.Rows.Length} present rows (look {c.Looks}): lost {c.Lost.Length} [{string.Join(' ', c.Lost)}], stale {c.Stale.Length} [{string.Join(' ', c.Stale)}], twice {c.Twice.Length} [{string.Join(' ', c.Twice)}]"));
 }

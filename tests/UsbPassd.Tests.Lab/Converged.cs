@@ -3,6 +3,9 @@ namespace UsbPassd.Tests.Lab;
 /// <summary>The registry's present rows (their port_ids) against sysfs's USB devices: what is lost, stale, or there twice.</summary>
 public sealed record Converged(string[] Sysfs, string[] Rows)
 {
+    /// <summary>How many comparisons it took (1: equal at the first look).</summary>
+    public int Looks { get; init; }
+
     /// <summary>In sysfs, with no registry row.</summary>
     public string[] Lost => [.. Sysfs.Except(Rows)];
 
