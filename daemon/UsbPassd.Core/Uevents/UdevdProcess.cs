@@ -57,20 +57,25 @@ public static class UdevdProcess
 
     private static string? Comm(int pid) => Read($"/proc/{pid}/comm")?.TrimEnd('\n');
 
-    // From /proc/PID/stat ("PID (COMM) STATE PPID ..."): a zombie is not running, whoever has yet to
-    // reap it, and a udevd whose parent is udevd is a worker (older systemd did not rename them).
-    private static bool IsMain(int pid)
+    private static bool IsMain(int pid) => Read($"/proc/{pid}/stat") is string stat && IsMainStat(stat, IsNamed);
+
+    /// <summary>
+    /// Whether a /proc/PID/stat line ("PID (COMM) STATE PPID ...") is udevd's main process: a zombie
+    /// is not running, whoever has yet to reap it, and a udevd whose parent is udevd is a worker
+    /// (older systemd did not rename them). COMM may hold spaces and parentheses: it ends at the last ')'.
+    /// </summary>
+    internal static bool IsMainStat(string stat, Func<int, bool> parentIsUdevd)
     {
-        string? stat = Read($"/proc/{pid}/stat");
-        int open = stat?.IndexOf('(') ?? -1, close = stat?.LastIndexOf(')') ?? -1;
-        if (stat is null || open < 0 || close < open || close + 4 >= stat.Length
+        int open = stat.IndexOf('('), close = stat.LastIndexOf(')');
+        if (open < 0 || close < open || close + 4 >= stat.Length
             || stat[(open + 1)..close] is not ("systemd-udevd" or "udevd") || stat[close + 2] == 'Z')
         {
             return false;
         }
 
-        string rest = stat[(close + 4)..];
-        return !int.TryParse(rest.AsSpan(0, Math.Max(0, rest.IndexOf(' '))), out int parent) || !IsNamed(parent);
+        ReadOnlySpan<char> rest = stat.AsSpan(close + 4);
+        int end = rest.IndexOf(' ');
+        return !int.TryParse(end < 0 ? rest : rest[..end], out int parent) || !parentIsUdevd(parent);
     }
 
     private static string? Read(string path)
