@@ -69,7 +69,7 @@ public sealed class ChaosUdevdLabTests(LabFixture fx, ITestOutputHelper output)
         await AssertClaimAsync(lab, daemon, stick);
     });
 
-    // About four minutes in the lab (3 m 46 s and 4 m 18 s at a load average of 20): `make chaos`, not `make test`.
+    // Two to four and a half minutes in the lab (2 m 20 s to 4 m 18 s in three runs): `make chaos`, not `make test`.
     [Fact]
     [Trait("Tier", "chaos")]
     public Task Udevd_restarted_20_times_during_a_plug_loop_leaves_the_registry_equal_to_sysfs() => LabScenario.RunAsync(fx, output, "chaos-udevd-loop", async lab =>
