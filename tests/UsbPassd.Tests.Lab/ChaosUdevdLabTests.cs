@@ -18,7 +18,7 @@ namespace UsbPassd.Tests.Lab;
 [Collection(LabGroup.Name)]
 public sealed class ChaosUdevdLabTests(LabFixture fx, ITestOutputHelper output)
 {
-    private const string Instance = "00000000-0000-4000-8000-0000000ud001";
+    private const string Instance = "00000000-0000-4000-8000-00000000d001";
 
     // A stuck worker (a disk an earlier test gave to a guest) can hold up a polite exit: SIGKILL then.
     private const string StopUdevd =
