@@ -11,6 +11,9 @@ public abstract record SourceMessage
     /// <summary>The kernel dropped messages (ENOBUFS): only a full rescan can make the registry true again.</summary>
     public sealed record Lost(string Why) : SourceMessage;
 
+    /// <summary>The source now follows another group (udevd stopped, restarted, runs again): what fell between the two only a rescan can tell.</summary>
+    public sealed record SourceChanged(string What) : SourceMessage;
+
     /// <summary>The watchdog's probe: the consumer shows it is alive by getting to it.</summary>
     public sealed record Ping : SourceMessage;
 

@@ -123,8 +123,8 @@ internal static class Daemon
             return new ReplayUeventSource(options.Uevents["replay:".Length..]);
         }
 
-        // udev's group when udevd runs (devices are initialised, /dev nodes exist); else the kernel's.
-        return NetlinkUeventSource.Open(UdevdProcess.Running() ? UeventGroup.Udev : UeventGroup.Kernel, options.UeventBuffer);
+        // udev's group while udevd runs (devices are initialised, /dev nodes exist); the kernel's while it does not.
+        return UdevOrKernelUeventSource.Open(options.UeventBuffer);
     }
 
     private static UsbIds LoadNames(string path)

@@ -142,6 +142,10 @@ public sealed partial class UeventService(
                             LogLost(l.Why);
                             resync = true;
                             break;
+                        case SourceMessage.SourceChanged c:
+                            LogSourceChanged(c.What);
+                            resync = true;
+                            break;
                         case SourceMessage.Rejected x:
                             stats.CountRejected();
                             Rejected(x);
@@ -294,6 +298,9 @@ public sealed partial class UeventService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "uevents were lost ({Why}); rescanning sysfs")]
     private partial void LogLost(string why);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{What}; rescanning sysfs")]
+    private partial void LogSourceChanged(string what);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "rescan done ({Skipped} entries skipped); registry: {Summary}")]
     private partial void LogResynced(int skipped, ScanSummary summary);
