@@ -26,6 +26,7 @@ export TZ=UTC LC_ALL=C.UTF-8
 
 log() { echo "build-packages: $*" >&2; }
 die() { echo "build-packages: ERROR: $*" >&2; exit 1; }
+. "$PKG/package-steps.sh"
 
 for app in usbpassd usbpassctl; do
     [ -x "$PUBLISH/$app/$app" ] || die "$PUBLISH/$app/$app is missing: run 'make publish' first"
@@ -117,49 +118,21 @@ stage "$DEB" lib
 install -d "$DEB/usr/share/doc/usbpassd" "$DEB/DEBIAN"
 install -m 644 "$PKG/debian/copyright" "$DEB/usr/share/doc/usbpassd/copyright"
 install -D -m 644 "$PKG/debian/lintian-overrides" "$DEB/usr/share/lintian/overrides/usbpassd"
-{
-    printf 'usbpassd (%s) unstable; urgency=medium\n\n' "$DEB_VERSION"
-    printf '  * Built from UsbPassd %s.\n\n' "$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo "$UPSTREAM")"
-    printf ' -- %s  %s\n' "$(sed -n 's/^Maintainer: //p' "$PKG/debian/control")" "$(date -R -d "@$SOURCE_DATE_EPOCH")"
-} | gzip -9n >"$DEB/usr/share/doc/usbpassd/changelog.Debian.gz"
-chmod 644 "$DEB/usr/share/doc/usbpassd/changelog.Debian.gz"
+deb_changelog usbpassd "$DEB" "$PKG/debian/control"
 install -m 755 "$PKG/debian/postinst" "$PKG/debian/prerm" "$PKG/debian/postrm" "$DEB/DEBIAN/"
 (cd "$DEB" && find etc -type f | sed 's|^|/|' | sort) >"$DEB/DEBIAN/conffiles"
 size=$(du -sk --apparent-size --exclude=DEBIAN "$DEB" | cut -f1)
-sed -e "s/@VERSION@/$DEB_VERSION/" -e "s/@INSTALLED_SIZE@/$size/" "$PKG/debian/control" >"$DEB/DEBIAN/control"
-(cd "$DEB" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | sort -z | xargs -0 md5sum) >"$DEB/DEBIAN/md5sums"
-chmod 644 "$DEB/DEBIAN/control" "$DEB/DEBIAN/conffiles" "$DEB/DEBIAN/md5sums"
-find "$DEB" -type d -exec chmod 755 {} +
-find "$DEB" -newermt "@$SOURCE_DATE_EPOCH" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 DEB_FILE=$OUT/usbpassd_${DEB_VERSION}_amd64.deb
-dpkg-deb --root-owner-group -Zxz --build "$DEB" "$DEB_FILE" >/dev/null
-log "built $DEB_FILE"
+deb_build "$DEB" "$PKG/debian/control" "$DEB_FILE"
 
 # --- RPM ------------------------------------------------------------------------------------------
 RPM=$WORK/rpm
 stage "$RPM/root" usr/lib
-rpmbuild -bb --quiet --target x86_64 \
-    --define "_topdir $RPM/top" --define "_rpmdir $OUT" --define "_build_name_fmt %%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm" \
-    --define "usbpassd_version $UPSTREAM" --define "usbpassd_stage $RPM/root" \
-    --define "_source_date_epoch_from_changelog 0" --define "use_source_date_epoch_as_buildtime 1" \
-    --define "_buildhost usbpassd" --define "_binary_payload w6.xzdio" \
-    "$PKG/rpm/usbpassd.spec" 2>&1 | grep -v '^warning: Could not canonicalize hostname' >&2 || true
 RPM_FILE=$OUT/usbpassd-$UPSTREAM-1.x86_64.rpm
-[ -f "$RPM_FILE" ] || die "rpmbuild did not write $RPM_FILE"
-log "built $RPM_FILE"
+rpm_build x86_64 "$PKG/rpm/usbpassd.spec" usbpassd_stage "$RPM/root" "$OUT" "$RPM_FILE"
 
 # --- lint and sizes -----------------------------------------------------------------------------
-if command -v lintian >/dev/null; then
-    log "lintian (findings explained in packaging/README.md):"
-    lintian --display-info --show-overrides "$DEB_FILE" >&2 || true
-fi
-if command -v rpmlint >/dev/null; then
-    log "rpmlint (findings explained in packaging/README.md):"
-    rpmlint -c "$PKG/rpm/rpmlint.toml" "$RPM_FILE" >&2 || true
-fi
-for f in "$DEB_FILE" "$RPM_FILE"; do
-    log "$(basename "$f"): $(du -k --apparent-size "$f" | cut -f1) KiB"
-done
+lint_and_sizes "$DEB_FILE" "$RPM_FILE" "$PKG/rpm/rpmlint.toml" "findings explained in packaging/README.md"
 log "installed size: $size KiB"
 
 # --- the Cockpit page: a package of its own (packaging/cockpit/, built by `make cockpit`) ---------

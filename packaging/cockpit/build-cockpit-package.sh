@@ -20,6 +20,7 @@ export TZ=UTC LC_ALL=C.UTF-8
 
 log() { echo "build-cockpit-package: $*" >&2; }
 die() { echo "build-cockpit-package: ERROR: $*" >&2; exit 1; }
+. "$ROOT/packaging/package-steps.sh"
 
 for f in manifest.json index.html usbpassd.js usbpassd.css; do
     [ -f "$PAGE/$f" ] || die "$PAGE/$f is missing: run 'make cockpit' first"
@@ -31,49 +32,18 @@ stage() { # DEST
     install -m 644 "$PKG/copyright" "$1/usr/share/doc/usbpassd-cockpit/copyright"
 }
 # --- Debian ---
-
-# --- Debian ---
 DEB=$WORK/deb
 stage "$DEB"
 install -d "$DEB/DEBIAN"
 install -D -m 644 "$PKG/lintian-overrides" "$DEB/usr/share/lintian/overrides/usbpassd-cockpit"
-{
-    printf 'usbpassd-cockpit (%s) unstable; urgency=medium\n\n' "$DEB_VERSION"
-    printf '  * Built from UsbPassd %s.\n\n' "$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo "$UPSTREAM")"
-    printf ' -- %s  %s\n' "$(sed -n 's/^Maintainer: //p' "$PKG/control")" "$(date -R -d "@$SOURCE_DATE_EPOCH")"
-} | gzip -9n >"$DEB/usr/share/doc/usbpassd-cockpit/changelog.Debian.gz"
-chmod 644 "$DEB/usr/share/doc/usbpassd-cockpit/changelog.Debian.gz"
-size=$(du -sk --apparent-size --exclude=DEBIAN "$DEB" | cut -f1)
-sed -e "s/@VERSION@/$DEB_VERSION/" -e "s/@INSTALLED_SIZE@/$size/" "$PKG/control" >"$DEB/DEBIAN/control"
-(cd "$DEB" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | sort -z | xargs -0 md5sum) >"$DEB/DEBIAN/md5sums"
-chmod 644 "$DEB/DEBIAN/control" "$DEB/DEBIAN/md5sums"
-find "$DEB" -type d -exec chmod 755 {} +
-find "$DEB" -newermt "@$SOURCE_DATE_EPOCH" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+deb_changelog usbpassd-cockpit "$DEB" "$PKG/control"
 DEB_FILE=$OUT/usbpassd-cockpit_${DEB_VERSION}_all.deb
-dpkg-deb --root-owner-group -Zxz --build "$DEB" "$DEB_FILE" >/dev/null
-log "built $DEB_FILE"
+deb_build "$DEB" "$PKG/control" "$DEB_FILE"
 
 # --- RPM ---
 RPM=$WORK/rpm
 stage "$RPM/root"
-rpmbuild -bb --quiet --target noarch \
-    --define "_topdir $RPM/top" --define "_rpmdir $OUT" --define "_build_name_fmt %%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm" \
-    --define "usbpassd_version $UPSTREAM" --define "usbpassd_cockpit_stage $RPM/root" \
-    --define "_source_date_epoch_from_changelog 0" --define "use_source_date_epoch_as_buildtime 1" \
-    --define "_buildhost usbpassd" --define "_binary_payload w6.xzdio" \
-    "$PKG/usbpassd-cockpit.spec" 2>&1 | grep -v '^warning: Could not canonicalize hostname' >&2 || true
 RPM_FILE=$OUT/usbpassd-cockpit-$UPSTREAM-1.noarch.rpm
-[ -f "$RPM_FILE" ] || die "rpmbuild did not write $RPM_FILE"
-log "built $RPM_FILE"
+rpm_build noarch "$PKG/usbpassd-cockpit.spec" usbpassd_cockpit_stage "$RPM/root" "$OUT" "$RPM_FILE"
 
-if command -v lintian >/dev/null; then
-    log "lintian:"
-    lintian --display-info --show-overrides "$DEB_FILE" >&2 || true
-fi
-if command -v rpmlint >/dev/null; then
-    log "rpmlint:"
-    rpmlint -c "$PKG/rpmlint.toml" "$RPM_FILE" >&2 || true
-fi
-for f in "$DEB_FILE" "$RPM_FILE"; do
-    log "$(basename "$f"): $(du -k --apparent-size "$f" | cut -f1) KiB"
-done
+lint_and_sizes "$DEB_FILE" "$RPM_FILE" "$PKG/rpmlint.toml"
