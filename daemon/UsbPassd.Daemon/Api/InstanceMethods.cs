@@ -25,7 +25,18 @@ public sealed class InstanceMethods(LibvirtService libvirt, DeviceView view) : I
         LibvirtConnection connection = libvirt.Current()
             ?? throw new RpcException(ErrorCodes.NotPossible, $"libvirt is {libvirt.State}: usbpassd cannot list the domains");
         List<InstanceInfo> list = [];
-        foreach (LibvirtDomain domain in connection.ListDomains())
+        IReadOnlyList<LibvirtDomain> domains;
+        try
+        {
+            domains = connection.ListDomains();
+        }
+        catch (Exception e) when (e is LibvirtException or ObjectDisposedException)
+        {
+            // libvirtd restarting under the call, or a domain undefined while it was described: no internal error for either.
+            throw new RpcException(ErrorCodes.LibvirtFailed, $"libvirt could not list the domains now ({e.Message}): ask again in a moment ('usbpassctl host' shows the connection)");
+        }
+
+        foreach (LibvirtDomain domain in domains)
         {
             using (domain)
             {
