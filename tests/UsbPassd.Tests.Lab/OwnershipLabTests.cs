@@ -62,7 +62,7 @@ public sealed class OwnershipLabTests(LabFixture fx, ITestOutputHelper output)
         await daemon.WaitForLogAsync("libvirtd closed the connection");
         ExecResult refused = await lab.ExecAsync(daemon.Ctl($"detach {stick.PortId} l2-restart"));
         Assert.NotEqual(0, refused.ExitCode);
-        Assert.Contains("cannot reach libvirtd", refused.Stderr + refused.Stdout);
+        Assert.Contains("is not connected to libvirtd", refused.Stderr + refused.Stdout);
 
         await lab.UnplugAsync(stick);
         await daemon.WaitForRowsAsync("deleted = 0 AND dev_id = '46f4:0001:RESTART-0001' AND status = 'missing'", 1);
